@@ -1,0 +1,45 @@
+# The single entry point. `make run` serves the portal, `make test` proves it; both install
+# everything they need first (make install) and reuse what is already installed.
+SHELL := /bin/bash
+PY := .venv/bin/python
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
+
+.PHONY: install install-test run test bench lint format messages clean help
+
+help:
+	@echo "make run      install, migrate, load demo data, start Redis + Celery + web on http://127.0.0.1:8000"
+	@echo "make test     install with test extras, start throwaway PostgreSQL + Redis, run the whole suite"
+	@echo "make bench    build the county profile once (cached in var/bench), print one JSON line per measurement"
+	@echo "make install  the installation part alone (apt packages, .venv, npm assets, translations)"
+	@echo "make lint     ruff check + format check"
+	@echo "make messages re-extract translatable strings into locale/zh_Hans"
+
+install:
+	@scripts/install.sh run
+
+install-test:
+	@scripts/install.sh test
+
+run: install
+	@scripts/run.sh
+
+test: install-test
+	@scripts/test.sh $(ARGS)
+
+bench: install-test
+	@scripts/bench.sh $(ARGS)
+
+lint: install-test
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install-test
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=node_modules --ignore=var
+	$(PY) manage.py makemessages -d djangojs -l zh_Hans --no-obsolete --ignore=.venv --ignore=node_modules --ignore=var --ignore=static/vendor
+
+clean:
+	rm -rf var/static var/test static/vendor

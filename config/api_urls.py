@@ -1,0 +1,10 @@
+"""/api/v1/: one router; each app registers its viewsets in its api/urls.py."""
+
+from django.urls import include, path
+
+from org.api.views import ObtainTokenView
+
+urlpatterns = [
+    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("", include("org.api.urls")),
+]

@@ -1,0 +1,65 @@
+"""Fixtures shared by every app's tests: a two-county tree and one user per role."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from org.models import Role
+from org.tests.factories import DepartmentFactory, UserFactory, county, township, village
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Hashing is deliberately slow; tests hash hundreds of passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _local_cache(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@dataclass
+class Tree:
+    county: object
+    township: object
+    village: object
+    village2: object
+    township2: object  # same county, another township
+    village3: object  # in township2
+    other_county: object
+    other_township: object
+    other_village: object
+
+
+@pytest.fixture
+def tree(db):
+    c = county("341226", "民安县")
+    t = township(c, "101", "城关镇")
+    v = village(t, "201", "东庄村")
+    v2 = village(t, "202", "西湖村")
+    t2 = township(c, "102", "陡沟镇")
+    v3 = village(t2, "201", "南岗村")
+    oc = county("341227", "邻县")
+    ot = township(oc, "101", "邻镇")
+    ov = village(ot, "201", "邻村")
+    for division in (t, t2, ot):
+        DepartmentFactory(division=division, name="民政所")
+    return Tree(c, t, v, v2, t2, v3, oc, ot, ov)
+
+
+@pytest.fixture
+def users(tree):
+    """One user per role in the tree's first county/township/village, plus the administrator."""
+    return {
+        Role.TOWNSHIP_STAFF: UserFactory(username="staff", role=Role.TOWNSHIP_STAFF, division=tree.township),
+        Role.TOWNSHIP_LEADER: UserFactory(
+            username="leader", role=Role.TOWNSHIP_LEADER, division=tree.township
+        ),
+        Role.VILLAGE_CADRE: UserFactory(username="cadre", role=Role.VILLAGE_CADRE, division=tree.village),
+        Role.COUNTY_REVIEWER: UserFactory(
+            username="reviewer", role=Role.COUNTY_REVIEWER, division=tree.county
+        ),
+        Role.COUNTY_AUDITOR: UserFactory(username="auditor", role=Role.COUNTY_AUDITOR, division=tree.county),
+        "admin": UserFactory(username="admin", role="", division=None, is_staff=True, is_superuser=True),
+    }

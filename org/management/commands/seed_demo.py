@@ -1,0 +1,35 @@
+import importlib
+import random
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from org.demo import PROFILES
+
+# Apps in dependency order; each may have a demo.py with seed(*, profile, rng, stdout).
+DEMO_APPS = ["org", "projects", "publicity", "beneficiaries", "partycare", "reports"]
+
+
+class Command(BaseCommand):
+    help = "Load demo data (idempotent): --profile small for make run, county for benchmarks."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--profile", default="small", choices=sorted(PROFILES))
+        parser.add_argument("--seed", type=int, default=20261125, help="random seed (same seed, same data)")
+
+    def handle(self, *args, profile, seed, **options):
+        chosen = PROFILES[profile]
+        for app in DEMO_APPS:
+            try:
+                module = importlib.import_module(f"{app}.demo")
+            except ModuleNotFoundError as error:
+                if error.name == f"{app}.demo":
+                    continue
+                raise
+            started = time.perf_counter()
+            try:
+                result = module.seed(profile=chosen, rng=random.Random(f"{seed}-{app}"), stdout=self.stdout)
+            except Exception as error:
+                raise CommandError(f"{app}: {error}") from error
+            self.stdout.write(f"{app}: {result} ({time.perf_counter() - started:.1f} s)")
+        self.stdout.write(self.style.SUCCESS(f"Demo data ({profile}) is in place."))

@@ -1,0 +1,241 @@
+"""The administrative tree, departments and users with their role and scope.
+
+Scope follows the tree county → township → village. A division's administrative code
+encodes the tree: a township's code is its county's code plus three digits, a village's is its
+township's code plus three digits. The scoping function in ``org.scoping`` uses that prefix.
+"""
+
+import re
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Length
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from org.querysets import ScopedQuerySet
+
+models.CharField.register_lookup(Length)
+
+CODE_LENGTHS = {"county": 6, "township": 9, "village": 12}
+CODE_PATTERN = re.compile(r"^\d{6}(?:\d{3}){0,2}$")
+
+
+class Division(models.Model):
+    """A county, township or village (社区 counts as a village)."""
+
+    class Level(models.TextChoices):
+        COUNTY = "county", _("County")
+        TOWNSHIP = "township", _("Township")
+        VILLAGE = "village", _("Village")
+
+    PARENT_LEVEL = {Level.TOWNSHIP: Level.COUNTY, Level.VILLAGE: Level.TOWNSHIP}
+
+    code = models.CharField(
+        _("administrative code"),
+        max_length=12,
+        unique=True,
+        help_text=_("6 digits for a county, 9 for a township, 12 for a village."),
+    )
+    name = models.CharField(_("name"), max_length=60)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent division"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    SCOPE_PATH = ""  # a division is scoped by its own code
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("division")
+        verbose_name_plural = _("divisions")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(level="county", code__length=6, parent__isnull=True)
+                    | models.Q(level="township", code__length=9, parent__isnull=False)
+                    | models.Q(level="village", code__length=12, parent__isnull=False)
+                ),
+                name="division_code_length_matches_level",
+                violation_error_message=_("The administrative code's length does not match the level."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        if self.code and not CODE_PATTERN.match(self.code):
+            errors["code"] = gettext(
+                "Administrative code “%(code)s” is malformed: use 6, 9 or 12 digits."
+            ) % {"code": self.code}
+        elif self.code and self.level and len(self.code) != CODE_LENGTHS.get(self.level, 0):
+            errors["code"] = gettext(
+                "A %(level)s's administrative code has %(length)d digits; “%(code)s” has %(actual)d."
+            ) % {
+                "level": self.Level(self.level).label,
+                "length": CODE_LENGTHS[self.level],
+                "code": self.code,
+                "actual": len(self.code),
+            }
+        expected_parent = self.PARENT_LEVEL.get(self.level)
+        if self.level == self.Level.COUNTY and self.parent_id:
+            errors["parent"] = gettext("A county has no parent division.")
+        elif expected_parent and not self.parent_id:
+            errors["parent"] = gettext("A %(level)s needs a parent %(parent)s.") % {
+                "level": self.Level(self.level).label,
+                "parent": self.Level(expected_parent).label,
+            }
+        elif expected_parent and self.parent.level != expected_parent:
+            errors["parent"] = gettext(
+                "The parent of a %(level)s must be a %(parent)s, not a %(actual)s."
+            ) % {
+                "level": self.Level(self.level).label,
+                "parent": self.Level(expected_parent).label,
+                "actual": self.parent.get_level_display(),
+            }
+        elif expected_parent and "code" not in errors and not self.code.startswith(self.parent.code):
+            errors["code"] = gettext(
+                "Administrative code “%(code)s” must start with its parent's code %(parent_code)s."
+            ) % {"code": self.code, "parent_code": self.parent.code}
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_village(self) -> bool:
+        return self.level == self.Level.VILLAGE
+
+
+class Department(models.Model):
+    """A lead unit (牵头部门) such as 民政所 or 卫生院, attached to the division it serves."""
+
+    name = models.CharField(_("name"), max_length=60)
+    division = models.ForeignKey(
+        Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="departments"
+    )
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    is_livelihood_office = models.BooleanField(
+        _("livelihood office"), default=False, help_text=_("The township's 民生办.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    SCOPE_PATH = "division"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["division__code", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["division", "name"], name="department_unique_name_per_division"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    TOWNSHIP_STAFF = "township_staff", _("Township staff")
+    TOWNSHIP_LEADER = "township_leader", _("Township leader")
+    VILLAGE_CADRE = "village_cadre", _("Village cadre")
+    COUNTY_REVIEWER = "county_reviewer", _("County reviewer")
+    COUNTY_AUDITOR = "county_auditor", _("County auditor")
+
+
+# The division level each role is attached to (DESIGN.md, "Who uses it").
+ROLE_LEVEL = {
+    Role.TOWNSHIP_STAFF: Division.Level.TOWNSHIP,
+    Role.TOWNSHIP_LEADER: Division.Level.TOWNSHIP,
+    Role.VILLAGE_CADRE: Division.Level.VILLAGE,
+    Role.COUNTY_REVIEWER: Division.Level.COUNTY,
+    Role.COUNTY_AUDITOR: Division.Level.COUNTY,
+}
+
+
+class PortalUserManager(UserManager.from_queryset(ScopedQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    """A portal user. Superusers (the system administrator) have no role and see everything;
+    everyone else has exactly one role and one division, which together give their scope."""
+
+    full_name = models.CharField(_("full name"), max_length=40, blank=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+    division = models.ForeignKey(
+        Division,
+        verbose_name=_("division"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="users",
+    )
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    history = HistoricalRecords(excluded_fields=["last_login", "password"])
+
+    SCOPE_PATH = "division"
+    objects = PortalUserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role="") | models.Q(division__isnull=False),
+                name="user_role_needs_division",
+                violation_error_message=_("A user with a role needs a division."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.username
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.role and not self.division_id:
+            errors["division"] = gettext("A %(role)s must be attached to a division.") % {
+                "role": Role(self.role).label
+            }
+        elif self.role and self.division.level != ROLE_LEVEL[Role(self.role)]:
+            errors["division"] = gettext(
+                "A %(role)s must be attached to a %(level)s; “%(division)s” is a %(actual)s."
+            ) % {
+                "role": Role(self.role).label,
+                "level": Division.Level(ROLE_LEVEL[Role(self.role)]).label,
+                "division": self.division.name,
+                "actual": self.division.get_level_display(),
+            }
+        elif not self.role and self.division_id and not self.is_superuser:
+            errors["role"] = gettext("A user attached to a division needs a role.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def is_read_only(self) -> bool:
+        return self.role == Role.COUNTY_AUDITOR

@@ -1,0 +1,99 @@
+"""Writes of the org app: divisions, departments, users, and the four-eyes rule.
+
+Every function is keyword-only, validates its input with a message that names the field,
+and is its own transaction: nothing half-saved survives a refusal.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext
+
+from org.models import CODE_PATTERN, Department, Division, Role, User
+
+
+def ensure_four_eyes(*, prepared_by, acting, what: str = "") -> None:
+    """Refuse an approval by the person who prepared the thing (the four-eyes rule).
+
+    Raises ValidationError (code ``four_eyes``) naming the rule; callers run it inside their
+    transaction before any write.
+    """
+    if prepared_by is None or acting is None:
+        return
+    if prepared_by.pk == acting.pk:
+        raise ValidationError(
+            gettext(
+                "%(user)s prepared %(what)s and so cannot approve it: another person must (four-eyes rule)."
+            )
+            % {"user": acting.display_name, "what": what or gettext("this record")},
+            code="four_eyes",
+        )
+
+
+def division_get_by_code(*, code: str, field: str = "division") -> Division:
+    """The division with an administrative code, or a ValidationError naming ``field``."""
+    code = (code or "").strip()
+    if not CODE_PATTERN.match(code):
+        raise ValidationError(
+            {
+                field: gettext("Administrative code “%(code)s” is malformed: use 6, 9 or 12 digits.")
+                % {"code": code}
+            }
+        )
+    try:
+        return Division.objects.get(code=code)
+    except Division.DoesNotExist:
+        raise ValidationError(
+            {field: gettext("No division has the administrative code “%(code)s”.") % {"code": code}}
+        ) from None
+
+
+@transaction.atomic
+def division_create(*, code: str, name: str, level: str, parent_code: str | None = None) -> Division:
+    """Create a division under the parent with ``parent_code``; the code must extend the parent's."""
+    parent = division_get_by_code(code=parent_code, field="parent") if parent_code else None
+    division = Division(code=(code or "").strip(), name=(name or "").strip(), level=level, parent=parent)
+    division.full_clean()
+    division.save()
+    return division
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str,
+    role: str,
+    division_code: str | None,
+    full_name: str = "",
+    phone: str = "",
+    department: Department | None = None,
+) -> User:
+    """Create a user with a role in a division. Refuses a role without a division, a division of
+    the wrong level for the role, an unknown or malformed code, and a weak password."""
+    from django.contrib.auth.password_validation import validate_password
+
+    if role and role not in Role.values:
+        raise ValidationError({"role": gettext("Unknown role “%(role)s”.") % {"role": role}})
+    if role and not division_code:
+        raise ValidationError(
+            {"division": gettext("A %(role)s must be attached to a division.") % {"role": Role(role).label}}
+        )
+    division = division_get_by_code(code=division_code) if division_code else None
+    user = User(
+        username=username,
+        full_name=full_name,
+        role=role,
+        division=division,
+        phone=phone,
+        department=department,
+        is_staff=role
+        in {Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.COUNTY_REVIEWER, Role.COUNTY_AUDITOR},
+    )
+    user.full_clean(exclude=["password"])
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from None
+    user.set_password(password)
+    user.save()
+    return user

@@ -1,0 +1,20 @@
+from celery import shared_task
+
+from common.tasks import PortalTask, task_user
+from org import selectors
+
+
+@shared_task(base=PortalTask, name="org.division_summary")
+def division_summary_task(*, user_id: int, division_id: int) -> dict:
+    """Counts below one division, as the acting user may see them (outside scope → Http404,
+    which fails the task without retry)."""
+    user = task_user(user_id)
+    division = selectors.division_get(user=user, pk=division_id)
+    children = (
+        selectors.division_list(user=user).filter(code__startswith=division.code).exclude(pk=division.pk)
+    )
+    return {
+        "division": division.code,
+        "townships": children.filter(level="township").count(),
+        "villages": children.filter(level="village").count(),
+    }
