@@ -27,6 +27,14 @@ NAV = [
 ]
 
 
+def register_nav(item: NavItem, *, before: str | None = None) -> None:
+    """Add an app's entry (from its AppConfig.ready), once, optionally before another url_name."""
+    if any(existing.url_name == item.url_name for existing in NAV):
+        return
+    positions = [i for i, existing in enumerate(NAV) if existing.url_name == before]
+    NAV.insert(positions[0] if positions else len(NAV), item)
+
+
 def nav_for(user, current_path: str = "") -> list[dict]:
     items = []
     for item in NAV:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from org import selectors
 from org.models import Division
+from org.panels import home_panels_for
 from org.scoping import scope_prefix
 
 
@@ -19,7 +20,11 @@ def home(request):
     return render(
         request,
         "org/home.html",
-        {"counts": counts, "has_scope": scope_prefix(request.user) is not None},
+        {
+            "counts": counts,
+            "has_scope": scope_prefix(request.user) is not None,
+            "panels": home_panels_for(request.user),
+        },
     )
 
 
