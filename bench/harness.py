@@ -50,9 +50,13 @@ def peak_mb(function) -> tuple[float, object]:
 
 
 def line(name: str, *, ours_s: float, floor_s: float, **extra) -> str:
-    record = {"name": name, "ours_s": round(ours_s, 4), "floor_s": round(floor_s, 4),
-              "ratio": round(ours_s / floor_s, 2) if floor_s else None}
-    if "peer_s" in extra and extra["peer_s"]:
+    record = {
+        "name": name,
+        "ours_s": round(ours_s, 4),
+        "floor_s": round(floor_s, 4),
+        "ratio": round(ours_s / floor_s, 2) if floor_s else None,
+    }
+    if extra.get("peer_s"):
         extra["speedup_vs_peer"] = round(extra["peer_s"] / ours_s, 2)
     record.update({k: (round(v, 4) if isinstance(v, float) else v) for k, v in extra.items()})
     return json.dumps(record, ensure_ascii=False)

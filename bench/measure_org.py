@@ -24,8 +24,10 @@ def seed_county() -> str:
 
     def wipe():
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("TRUNCATE org_user, org_department, org_division, org_historicaluser, "
-                           "org_historicaldivision, org_historicaldepartment RESTART IDENTITY CASCADE")
+            cursor.execute(
+                "TRUNCATE org_user, org_department, org_division, org_historicaluser, "
+                "org_historicaldivision, org_historicaldepartment RESTART IDENTITY CASCADE"
+            )
 
     def ours():
         org_demo.seed(profile=profile, rng=random.Random(1))
@@ -36,32 +38,54 @@ def seed_county() -> str:
         for t, count in enumerate(org_demo.village_counts(profile)):
             t_code = f"341226{101 + t:03d}"
             divisions.append((t_code, org_demo.TOWNSHIP_NAMES[t], "township", "341226"))
-            divisions += [(f"{t_code}{201 + v:03d}", org_demo.village_name(t, v), "village", t_code)
-                          for v in range(count)]
+            divisions += [
+                (f"{t_code}{201 + v:03d}", org_demo.village_name(t, v), "village", t_code)
+                for v in range(count)
+            ]
         with transaction.atomic(), connection.cursor() as cursor:
             ids = {}
-            with cursor.copy("COPY org_division (code, name, level, parent_id, is_active) FROM STDIN") as copy:
+            with cursor.copy(
+                "COPY org_division (code, name, level, parent_id, is_active) FROM STDIN"
+            ) as copy:
                 for code, name, level, parent in divisions:
                     # parents come before children, ids follow insertion order after RESTART IDENTITY
                     ids[code] = len(ids) + 1
                     copy.write_row((code, name, level, ids.get(parent), True))
             townships = [ids[c] for c, _n, level, _p in divisions if level == "township"]
-            with cursor.copy("COPY org_department (name, division_id, phone, is_livelihood_office, is_active) "
-                             "FROM STDIN") as copy:
+            with cursor.copy(
+                "COPY org_department (name, division_id, phone, is_livelihood_office, is_active) FROM STDIN"
+            ) as copy:
                 for township in townships:
                     for name in org_demo.DEPARTMENTS:
                         copy.write_row((name, township, "", name == "民生办", True))
             unusable = make_password(None)
             make_password(settings.DEMO_PASSWORD)  # the demo users' one deliberate slow hash, as in ours
-            with cursor.copy("COPY org_user (username, full_name, role, division_id, password, is_superuser, "
-                             "first_name, last_name, email, is_staff, is_active, date_joined, phone) "
-                             "FROM STDIN") as copy:
+            with cursor.copy(
+                "COPY org_user (username, full_name, role, division_id, password, is_superuser, "
+                "first_name, last_name, email, is_staff, is_active, date_joined, phone) "
+                "FROM STDIN"
+            ) as copy:
                 for code, _name, level, _parent in divisions:
                     if level == "county":
                         continue
                     role = "township_staff" if level == "township" else "village_cadre"
-                    copy.write_row((f"x-{code}", "某某", role, ids[code], unusable, False, "", "", "",
-                                    level == "township", True, "2026-01-01T00:00:00+08:00", ""))
+                    copy.write_row(
+                        (
+                            f"x-{code}",
+                            "某某",
+                            role,
+                            ids[code],
+                            unusable,
+                            False,
+                            "",
+                            "",
+                            "",
+                            level == "township",
+                            True,
+                            "2026-01-01T00:00:00+08:00",
+                            "",
+                        )
+                    )
 
     def timed(function):
         wipe()
@@ -94,12 +118,20 @@ def home_page() -> str:
     ours_s = best_of(lambda: client.get("/"), repeat=20)
     prefix = user.division.code + "%"
     sql = [
-        ("SELECT COUNT(*) FILTER (WHERE level='township'), COUNT(*) FILTER (WHERE level='village') "
-         "FROM org_division WHERE code LIKE %s", [prefix]),
-        ("SELECT COUNT(*) FROM org_user u JOIN org_division d ON d.id=u.division_id "
-         "WHERE d.code LIKE %s AND u.is_active", [prefix]),
-        ("SELECT COUNT(*) FROM org_department p JOIN org_division d ON d.id=p.division_id WHERE d.code LIKE %s",
-         [prefix]),
+        (
+            "SELECT COUNT(*) FILTER (WHERE level='township'), COUNT(*) FILTER (WHERE level='village') "
+            "FROM org_division WHERE code LIKE %s",
+            [prefix],
+        ),
+        (
+            "SELECT COUNT(*) FROM org_user u JOIN org_division d ON d.id=u.division_id "
+            "WHERE d.code LIKE %s AND u.is_active",
+            [prefix],
+        ),
+        (
+            "SELECT COUNT(*) FROM org_department p JOIN org_division d ON d.id=p.division_id WHERE d.code LIKE %s",
+            [prefix],
+        ),
     ]
 
     def floor():
@@ -109,5 +141,10 @@ def home_page() -> str:
                 cursor.fetchall()
 
     floor_s = best_of(floor, repeat=20)
-    return line("home_page_county_reviewer", ours_s=ours_s, floor_s=floor_s, queries=queries,
-                html_kb=round(len(client.get("/").content) / 1024, 1))
+    return line(
+        "home_page_county_reviewer",
+        ours_s=ours_s,
+        floor_s=floor_s,
+        queries=queries,
+        html_kb=round(len(client.get("/").content) / 1024, 1),
+    )

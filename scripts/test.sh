@@ -19,6 +19,7 @@ trap cleanup EXIT INT TERM
 
 pg_start "$DIR/pg" "$PG_PORT" fresh
 redis_start "$DIR/redis" "$REDIS_PORT"
+as_pg createdb -h 127.0.0.1 -p "$PG_PORT" -U postgres portal
 
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/portal"
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
