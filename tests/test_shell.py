@@ -25,6 +25,11 @@ def test_default_language_is_simplified_chinese(client, db):
     assert "登录" in body and "乡镇民生工程" in body
 
 
+def test_an_english_browser_still_gets_chinese(client, db):
+    body = client.get("/accounts/login/", headers={"accept-language": "en-US,en;q=0.9"}).content.decode()
+    assert '<html lang="zh-hans">' in body and "登录" in body
+
+
 def test_english_stays_selectable(client, db):
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
     assert response.status_code == 302
