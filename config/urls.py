@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -9,7 +10,10 @@ from org import views as org_views
 admin.site.site_header = admin.site.site_title = "乡镇民生工程管理平台"
 
 urlpatterns = [
-    path("", org_views.home, name="home"),
+    # The site root belongs to the public livelihood column (publicity app) once it lands;
+    # until then it leads to the officers' home page.
+    path("", RedirectView.as_view(pattern_name="home", permanent=False), name="site-root"),
+    path("home/", org_views.home, name="home"),
     path("healthz", org_views.healthz, name="healthz"),
     path("accounts/", include("org.urls_auth")),
     path("i18n/", include("django.conf.urls.i18n")),

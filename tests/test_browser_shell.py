@@ -35,7 +35,7 @@ def test_cadre_logs_in_and_sees_the_home_page(browser, live_server, users, setti
     assert "/accounts/login/" in page.url
     assert page.locator("h1").inner_text() == "登录"
     login(page, live_server.url, "cadre", settings.DEMO_PASSWORD)
-    assert page.url.rstrip("/") == live_server.url
+    assert page.url == f"{live_server.url}/home/"
     assert "欢迎" in page.locator("h1").inner_text()
     assert page.locator('[data-count="villages"]').inner_text() == "1"
     # Nothing wider than the screen: no sideways scrolling on a phone.
