@@ -1,0 +1,20 @@
+"""The printable A4 notice for the village notice board (WeasyPrint).
+
+The CJK font is named explicitly (fonts-noto-cjk): without one WeasyPrint silently draws
+boxes instead of characters. The tests check with pdffonts that it is embedded.
+"""
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+
+
+def notice_pdf(*, notice) -> bytes:
+    from weasyprint import HTML
+
+    with translation.override("zh-hans"):
+        html = render_to_string(
+            "publicity/notice_print.html",
+            {"notice": notice, "hotline": settings.SUPERVISION_HOTLINE},
+        )
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
