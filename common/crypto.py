@@ -70,12 +70,13 @@ def blind_index(value: str, *, purpose: str) -> str:
     return digest.hexdigest()
 
 
-class EncryptedValue:
+class EncryptedValue(property):
     """A descriptor: ``person.id_number = "3412…"`` fills ``id_number_cipher`` and
-    ``id_number_index``; reading decrypts (and is cached on the instance). Usable as a
-    model constructor keyword, since Django accepts property-like attributes there."""
+    ``id_number_index``; reading decrypts (and is cached on the instance). It is a property
+    subclass so that Django accepts it as a model constructor keyword."""
 
     def __init__(self, purpose: str, *, normalise=None):
+        super().__init__()
         self.purpose = purpose
         self.normalise = normalise
 
