@@ -3,6 +3,7 @@ from rest_framework import serializers
 from beneficiaries import selectors
 from beneficiaries.models import Household, Person
 from org.models import Division
+from org.selectors import division_choices
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -56,6 +57,8 @@ class PersonCreateSerializer(serializers.Serializer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        user = self.context["request"].user
-        self.fields["village"].queryset = Division.objects.visible_to(user).filter(level="village")
-        self.fields["household"].queryset = selectors.household_list(user=user)
+        request = self.context.get("request")
+        if request is None:  # schema generation
+            return
+        self.fields["village"].queryset = division_choices(user=request.user, level=Division.Level.VILLAGE)
+        self.fields["household"].queryset = selectors.household_list(user=request.user)
