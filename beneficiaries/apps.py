@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class BeneficiariesConfig(AppConfig):
     name = "beneficiaries"
     verbose_name = _("Beneficiaries")
+
+    def ready(self):
+        from org.navigation import NavItem, register_nav
+
+        register_nav(NavItem(_("Persons"), "beneficiaries:person-list", "people"))

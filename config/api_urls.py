@@ -7,5 +7,6 @@ from org.api.views import ObtainTokenView
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("", include("org.api.urls")),
+    path("", include("beneficiaries.api.urls")),
     path("", include("publicity.api.urls")),
 ]

@@ -22,7 +22,11 @@ PRODUCTION = DJANGO_ENV == "production"
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 
 if PRODUCTION:
-    missing = [name for name in ("SECRET_KEY", "ALLOWED_HOSTS") if not env.str(name, default="")]
+    missing = [
+        name
+        for name in ("SECRET_KEY", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY")
+        if not env.str(name, default="")
+    ]
     if missing:
         raise ImproperlyConfigured("Production mode needs these environment variables: " + ", ".join(missing))
     SECRET_KEY = env.str("SECRET_KEY")
@@ -271,6 +275,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# --- Personal data at rest (common/crypto.py) -------------------------------------------
+# Fernet keys, newest first (rotation: add the new key in front, run the re-encryption, drop
+# the old one). The blind index key must never change once data exists. In development both
+# are derived from SECRET_KEY; production refuses to start without them (see above).
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="")
 
 # --- Portal ---------------------------------------------------------------------------------
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="Minsheng-2026")

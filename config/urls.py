@@ -17,6 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("org/", include("org.urls")),
+    path("beneficiaries/", include("beneficiaries.urls")),
     path("publicity/", include("publicity.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),

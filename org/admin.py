@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from org.admin_base import ScopedModelAdmin, ScopedRelatedFilter
-from org.models import Department, Division, Role, User
+from org.models import AccessLog, Department, Division, Role, User
 
 
 @admin.register(Division)
@@ -45,3 +45,13 @@ class UserAdmin(ScopedModelAdmin, DjangoUserAdmin):
     )
     readonly_fields = ["last_login", "date_joined"]
     filter_horizontal = ()
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ScopedModelAdmin):
+    read_only = True
+    list_display = ["at", "user", "action", "what", "rows", "division", "address"]
+    list_filter = ["action", ("division", ScopedRelatedFilter)]
+    search_fields = ["what", "user__username", "user__full_name", "object_id"]
+    list_select_related = ["user", "division"]
+    date_hierarchy = "at"

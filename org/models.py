@@ -239,3 +239,42 @@ class User(AbstractUser):
     @property
     def is_read_only(self) -> bool:
         return self.role == Role.COUNTY_AUDITOR
+
+
+class AccessLog(models.Model):
+    """Who saw or downloaded personal data unmasked, or downloaded a report: kept for audit."""
+
+    class Action(models.TextChoices):
+        VIEW_UNMASKED = "view_unmasked", _("Viewed unmasked personal data")
+        DOWNLOAD = "download", _("Downloaded")
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="access_logs"
+    )
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    what = models.CharField(_("what"), max_length=200)
+    object_type = models.CharField(_("record type"), max_length=60, blank=True)
+    object_id = models.CharField(_("record id"), max_length=40, blank=True)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    division = models.ForeignKey(
+        Division,
+        verbose_name=_("division"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+
+    SCOPE_PATH = "division"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.user} {self.get_action_display()} {self.what}"

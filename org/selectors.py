@@ -17,6 +17,12 @@ def division_list(*, user, level: str | None = None, search: str | None = None, 
     return qs.annotate(children_count=Count("children", distinct=True)).order_by("code")
 
 
+def division_choices(*, user, level: str | None = None):
+    """Divisions in scope, plain (no annotations), for form and serializer choices."""
+    qs = Division.objects.visible_to(user)
+    return qs.filter(level=level) if level else qs
+
+
 def division_get(*, user, pk: int) -> Division:
     """The division, or Http404 when it does not exist or lies outside the user's scope."""
     return get_object_or_404(Division.objects.visible_to(user).select_related("parent"), pk=pk)

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext
 
-from org.models import CODE_PATTERN, Department, Division, Role, User
+from org.models import CODE_PATTERN, AccessLog, Department, Division, Role, User
 
 
 def ensure_four_eyes(*, prepared_by, acting, what: str = "") -> None:
@@ -97,3 +97,23 @@ def user_create(
     user.set_password(password)
     user.save()
     return user
+
+
+def access_log_record(
+    *, user, action: str, what: str, obj=None, rows: int = 0, division=None, request=None
+) -> AccessLog:
+    """Record an unmasked view or a download. Callers log before they answer, in the same
+    request; the entry is written even when the surrounding transaction is rolled back."""
+    address = None
+    if request is not None:
+        address = request.META.get("REMOTE_ADDR") or None
+    return AccessLog.objects.create(
+        user=user,
+        action=action,
+        what=what[:200],
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        rows=rows,
+        division=division if division is not None else getattr(user, "division", None),
+        address=address,
+    )

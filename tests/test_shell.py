@@ -217,11 +217,13 @@ def _run_settings(env):
 def test_production_refuses_to_start_without_secrets():
     import os
 
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "ALLOWED_HOSTS")}
+    secrets = ("SECRET_KEY", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY")
+    env = {k: v for k, v in os.environ.items() if k not in secrets}
     env["DJANGO_ENV"] = "production"
     result = _run_settings(env)
     assert result.returncode != 0
-    assert "SECRET_KEY" in result.stderr and "ALLOWED_HOSTS" in result.stderr
+    for name in secrets:
+        assert name in result.stderr
 
 
 def test_production_check_deploy_is_clean():
@@ -232,6 +234,8 @@ def test_production_check_deploy_is_clean():
         DJANGO_ENV="production",
         SECRET_KEY="k" * 20 + "Q9!xv_3lP0aZr8#mNw2^tYb7&eDc5@uHs",
         ALLOWED_HOSTS="portal.example.cn",
+        FIELD_ENCRYPTION_KEYS="ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg=",
+        BLIND_INDEX_KEY="b" * 40,
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -251,3 +255,21 @@ def test_views_never_touch_managers_directly():
             if re.search(r"\b[A-Z]\w+\.objects\.(?!none\(\))", line):
                 offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert offenders == []
+
+
+def test_openapi_schema_validates_without_warnings(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "spectacular",
+            "--validate",
+            "--fail-on-warn",
+            "--file",
+            str(tmp_path / "schema.yml"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

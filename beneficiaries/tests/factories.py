@@ -1,0 +1,30 @@
+import datetime
+import itertools
+
+from beneficiaries.models import Person
+from common.idcard import make_id_number, parse_id_number
+from common.pinyin import search_key
+
+_sequence = itertools.count(1)
+
+
+def id_number(*, birth=datetime.date(1960, 5, 17), sex="M") -> str:
+    """A valid number, different on every call (the birth date moves on by a day)."""
+    return make_id_number(
+        region="341226", birth_date=birth + datetime.timedelta(days=next(_sequence)), sequence=7, sex=sex
+    )
+
+
+def person(*, village, name="张三", number=None, household=None, **extra) -> Person:
+    number = number or id_number()
+    info = parse_id_number(number)
+    return Person.objects.create(
+        id_number=number,
+        name=name,
+        name_search=search_key(name),
+        sex=info.sex,
+        birth_date=info.birth_date,
+        village=village,
+        household=household,
+        **extra,
+    )

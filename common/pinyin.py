@@ -1,0 +1,50 @@
+"""Pinyin of Chinese names for search: 张三 is found by "zhangsan", "zhang" or "zs"."""
+
+from pypinyin import lazy_pinyin
+
+# Surnames read differently from the same characters elsewhere (曾 zeng, not ceng).
+SURNAME_READINGS = {
+    "万俟": ("mo", "qi"),
+    "尉迟": ("yu", "chi"),
+    "长孙": ("zhang", "sun"),
+    "曾": ("zeng",),
+    "单": ("shan",),
+    "解": ("xie",),
+    "仇": ("qiu",),
+    "区": ("ou",),
+    "查": ("zha",),
+    "朴": ("piao",),
+    "乐": ("yue",),
+    "盖": ("ge",),
+    "缪": ("miao",),
+    "翟": ("zhai",),
+    "覃": ("qin",),
+    "秘": ("bi",),
+    "种": ("chong",),
+    "召": ("shao",),
+    "繁": ("po",),
+    "员": ("yun",),
+}
+
+
+def name_syllables(name: str) -> list[str]:
+    name = "".join((name or "").split())
+    for surname in sorted(SURNAME_READINGS, key=len, reverse=True):
+        if name.startswith(surname):
+            return [*SURNAME_READINGS[surname], *lazy_pinyin(name[len(surname) :], errors="ignore")]
+    return lazy_pinyin(name, errors="ignore")
+
+
+def name_pinyin(name: str) -> str:
+    """ "zhangsan" for 张三 (lower case, no tones, no spaces)."""
+    return "".join(name_syllables(name)).lower()
+
+
+def name_initials(name: str) -> str:
+    """ "zs" for 张三, "oyx" for 欧阳修, "zgf" for 曾国藩."""
+    return "".join(syllable[0] for syllable in name_syllables(name) if syllable).lower()
+
+
+def search_key(name: str) -> str:
+    """What a name is stored as for search: full pinyin and initials, space-separated."""
+    return f"{name_pinyin(name)} {name_initials(name)}".strip()
