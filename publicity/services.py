@@ -232,9 +232,10 @@ def quota_reminders_create(*, year: int, month: int) -> int:
     from publicity.selectors import quota_rows
 
     reminders = []
+    done = set(QuotaReminder.objects.filter(year=year, month=month).values_list("department_id", flat=True))
     for row in quota_rows(departments=Department.objects.filter(is_active=True), year=year, month=month):
         missing = row.behind(month)
-        if missing:
+        if missing and row.department.pk not in done:
             reminders.append(
                 QuotaReminder(
                     division=row.department.division,
@@ -244,8 +245,9 @@ def quota_reminders_create(*, year: int, month: int) -> int:
                     missing=missing,
                 )
             )
-    created = QuotaReminder.objects.bulk_create(reminders, ignore_conflicts=True)
-    return len(created)
+    # ignore_conflicts: two deliveries of the task at once still write each reminder once
+    QuotaReminder.objects.bulk_create(reminders, ignore_conflicts=True)
+    return len(reminders)
 
 
 # --- Activities ---------------------------------------------------------------------------
