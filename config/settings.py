@@ -270,6 +270,8 @@ SPECTACULAR_SETTINGS = {
     "what the authenticated user's division and role allow; others get 404.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema tells how to reach every endpoint: only logged-in users read it.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
