@@ -4,9 +4,14 @@ The CJK font is named explicitly (fonts-noto-cjk): without one WeasyPrint silent
 boxes instead of characters. The tests check with pdffonts that it is embedded.
 """
 
+import logging
+
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
+
+# WeasyPrint reports every layout step at INFO; the portal's log needs only its warnings.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 def notice_pdf(*, notice) -> bytes:

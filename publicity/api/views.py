@@ -96,7 +96,7 @@ class SubmissionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewse
         return self._transition(services.submission_adopt)
 
     @extend_schema(request=ReturnSerializer, responses=SubmissionSerializer)
-    @action(detail=True, methods=["post"], url_path="return")
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request, pk=None):
         serializer = ReturnSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
