@@ -426,7 +426,7 @@ PARSERS: dict[str, Callable] = {
 
 
 def _is_empty(value: Any) -> bool:
-    return value is None or value == "" or (isinstance(value, str) and not value.strip())
+    return value is None or value == "" or (isinstance(value, str) and not unescape_cell(value).strip())
 
 
 def _normalise_header(value: Any) -> str:
@@ -565,26 +565,43 @@ def _open_sheet(handle, spec: SheetSpec, shown: str):
 def _header_problems(found: list, spec: SheetSpec) -> list[str]:
     expected = [_normalise_header(column.header) for column in spec.columns]
     actual = [_normalise_header(value) for value in found]
+    width = len(expected)
+    for shift in range(1, max(len(actual) - width + 1, 1)):
+        if actual[shift : shift + width] == expected:
+            return [
+                gettext(
+                    "The headers must start in column A, but they start in column %(column)s. Delete the columns before them."
+                )
+                % {"column": column_letter(shift)}
+            ]
     problems = []
     for index, column in enumerate(spec.columns):
         have = actual[index] if index < len(actual) else ""
         if have == expected[index]:
             continue
+        shown = _display(found[index]).strip() if index < len(found) else ""
         letter = column_letter(index)
         elsewhere = [column_letter(i) for i, value in enumerate(actual) if value == expected[index]]
-        if elsewhere:
+        if elsewhere and have:
             problems.append(
                 gettext(
                     "Column %(column)s should hold “%(header)s” but holds “%(found)s”; “%(header)s” is in column %(other)s. Do not move the template's columns."
                 )
-                % {"column": letter, "header": column.header, "found": have, "other": elsewhere[0]}
+                % {"column": letter, "header": column.header, "found": shown, "other": elsewhere[0]}
+            )
+        elif elsewhere:
+            problems.append(
+                gettext(
+                    "Column %(column)s should hold “%(header)s” but its header is empty; “%(header)s” is in column %(other)s. Do not move the template's columns."
+                )
+                % {"column": letter, "header": column.header, "other": elsewhere[0]}
             )
         elif have:
             problems.append(
                 gettext(
                     "Column %(column)s should hold “%(header)s” but holds “%(found)s”. Do not rename the template's headers."
                 )
-                % {"column": letter, "header": column.header, "found": have}
+                % {"column": letter, "header": column.header, "found": shown}
             )
         else:
             problems.append(
@@ -857,7 +874,7 @@ def _getter(column: ExportColumn, index: int) -> Callable[[Any], Any]:
         for part in parts:
             if value is None:
                 return None
-            value = value.get(part) if isinstance(value, dict) else getattr(value, part)
+            value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
         return value
 
     return get
