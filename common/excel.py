@@ -478,8 +478,8 @@ def check_xlsx_file(upload) -> None:
             handle.close()
 
 
-def _check_file(upload, handle) -> None:
-    name = _file_name(upload)
+def _check_file(upload, handle, *, name: str | None = None) -> None:
+    name = name or _file_name(upload)
     shown = name or gettext("The file")
     if name and not name.lower().endswith(".xlsx"):
         if name.lower().endswith(".xls"):
@@ -611,8 +611,9 @@ def _header_problems(found: list, spec: SheetSpec) -> list[str]:
     return problems
 
 
-def read_xlsx(upload, spec: SheetSpec) -> ParsedSheet:
-    """Parse an uploaded .xlsx against ``spec``.
+def read_xlsx(upload, spec: SheetSpec, *, name: str | None = None) -> ParsedSheet:
+    """Parse an uploaded .xlsx against ``spec``. ``name``: the file name to check and show
+    when ``upload`` is stored under another one (a job's upload: pass ``job.upload_name``).
 
     Raises ExcelRefused (a ValidationError, one message or a list) when the file as a whole
     is wrong; returns a ParsedSheet whose ``errors`` say what is wrong in which row otherwise.
@@ -620,8 +621,8 @@ def read_xlsx(upload, spec: SheetSpec) -> ParsedSheet:
     """
     handle, opened = _open_binary(upload)
     try:
-        _check_file(upload, handle)
-        return _read(handle, spec, _file_name(upload) or gettext("The file"))
+        _check_file(upload, handle, name=name)
+        return _read(handle, spec, name or _file_name(upload) or gettext("The file"))
     finally:
         if opened:
             handle.close()
