@@ -4,8 +4,9 @@ import mimetypes
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -18,6 +19,19 @@ CONTENT_TYPES = {
     ".pdf": "application/pdf",
     ".zip": "application/zip",
 }
+
+
+def download_response(content: bytes, *, filename: str) -> HttpResponse:
+    """A file made in the request (an import template, a small export) as a download whose
+    Chinese name survives every browser (Content-Disposition with filename*)."""
+    extension = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    content_type = (
+        CONTENT_TYPES.get(extension) or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    )
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _context(job) -> dict:

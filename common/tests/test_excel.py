@@ -550,3 +550,11 @@ def test_round_trip_write_then_read(rows):
         assert row["day"] == day
         assert row["count"] == count
         assert row["quantity"] == quantity
+
+
+def test_check_xlsx_file_for_forms():
+    from common.excel import check_xlsx_file
+
+    check_xlsx_file(upload(workbook([HEADERS])))  # no exception
+    with pytest.raises(ExcelRefused):
+        check_xlsx_file(upload(b"a,b\n1,2\n", "x.xlsx"))

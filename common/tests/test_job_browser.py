@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 
 from common.jobs import _progress_key
 from common.models import Job
@@ -80,6 +81,8 @@ def test_job_page_polls_until_done_on_a_phone(live_server, users, settings):
             result="jobs/x/result.xlsx",
             result_name="部门导出.xlsx",
         )
+        # Inside Playwright's sync API the ORM has a connection of its own: close it.
+        connection.close()
         page.locator("a.btn", has_text="部门导出.xlsx").wait_for(timeout=5000)
         assert page.locator("#job-status[hx-trigger]").count() == 0  # polling stopped
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

@@ -459,3 +459,14 @@ def test_job_runs_in_a_real_worker(tree, users, redis_cache, settings, tmp_path,
     assert response.status_code == 200 and b"".join(response.streaming_content) == b"gate,done\n"
     assert response["Content-Type"].startswith("text/csv")
     assert job_handlers.department_import  # the module the worker imported
+
+
+def test_download_response_for_templates():
+    from common.excel import template_xlsx
+    from common.tests.job_handlers import DEPARTMENT_SPEC
+    from common.views import download_response
+
+    response = download_response(template_xlsx(DEPARTMENT_SPEC), filename="部门导入模板.xlsx")
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert "filename*=utf-8''" + urllib.parse.quote("部门导入模板.xlsx") in response["Content-Disposition"]
+    assert response.content.startswith(b"PK\x03\x04")
