@@ -678,32 +678,27 @@ def _read(handle, spec: SheetSpec, shown: str) -> ParsedSheet:
     if problems:
         raise ExcelRefused(problems, code="refused")
 
-    # Pass 1: keep the non-empty rows, refuse when there are too many (nothing parsed yet).
-    kept: list[tuple[int, list]] = []
+    # Pass 1: count the rows with data and refuse when there are too many (nothing parsed
+    # yet). Nothing is kept: pass 2 walks calamine's in-memory sheet again.
+    def data_rows():
+        number = 0
+        for raw in sheet.iter_rows():
+            number += 1
+            # Fast path (C speed) for the empty rows a sheet may hold by the million.
+            if number == 1 or raw.count("") == len(raw):
+                continue
+            if any(not (isinstance(value, str) and not value.strip()) for value in raw):
+                yield number, raw
 
-    def consider(number: int, raw: list):
-        for value in raw:
-            if value != "" and not (isinstance(value, str) and not value.strip()):
-                kept.append((number, raw))
-                if len(kept) > spec.max_rows:
-                    _refuse(
-                        gettext(
-                            "“%(name)s” has more than %(max)s rows of data; at most %(max)s can be imported at once. Split it into several files."
-                        ),
-                        name=shown,
-                        max=spec.max_rows,
-                    )
-                return
-
-    for number, raw in enumerate(head[1:], 2):
-        consider(number, raw)
-    number = len(head)
-    for raw in rows:
-        number += 1
-        # Fast path (C speed) for the empty rows a sheet may hold by the million.
-        if raw.count("") == len(raw):
-            continue
-        consider(number, padded(raw))
+    for count, _ in enumerate(data_rows(), 1):
+        if count > spec.max_rows:
+            _refuse(
+                gettext(
+                    "“%(name)s” has more than %(max)s rows of data; at most %(max)s can be imported at once. Split it into several files."
+                ),
+                name=shown,
+                max=spec.max_rows,
+            )
 
     # Pass 2: convert every cell by its kind.
     parsed = ParsedSheet()
@@ -715,7 +710,8 @@ def _read(handle, spec: SheetSpec, shown: str) -> ParsedSheet:
         if column.kind == Kind.CHOICE
     }
     required_message = gettext("This cell is required.")
-    for number, raw in kept:
+    for number, raw in data_rows():
+        raw = padded(raw)
         row: dict[str, Any] = {"_row": number}
         valid = True
         for index, column in enumerate(spec.columns):

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+import xlsxwriter
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from hypothesis import HealthCheck, given, settings
@@ -558,3 +559,17 @@ def test_check_xlsx_file_for_forms():
     check_xlsx_file(upload(workbook([HEADERS])))  # no exception
     with pytest.raises(ExcelRefused):
         check_xlsx_file(upload(b"a,b\n1,2\n", "x.xlsx"))
+
+
+def test_formula_cells_give_their_cached_value():
+    output = io.BytesIO()
+    book = xlsxwriter.Workbook(output)
+    sheet = book.add_worksheet()
+    sheet.write_string(0, 0, "人数")
+    sheet.write_string(0, 1, "金额")
+    sheet.write_formula(1, 0, "=1+1", None, 2)
+    sheet.write_formula(1, 1, "=0.1+0.2", None, 0.30000000000000004)
+    book.close()
+    spec = SheetSpec("s", [Column("n", "人数", Kind.INTEGER), Column("amount", "金额", Kind.DECIMAL)])
+    parsed = read_xlsx(upload(output.getvalue()), spec)
+    assert parsed.rows == [{"_row": 2, "n": 2, "amount": Decimal("0.30")}]
