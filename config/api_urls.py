@@ -7,9 +7,6 @@ from org.api.views import ObtainTokenView
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("", include("org.api.urls")),
-<<<<<<< HEAD
     path("", include("beneficiaries.api.urls")),
-=======
     path("", include("common.api_urls")),
->>>>>>> feat/common
 ]
