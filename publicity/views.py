@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from common.views import download_response
 from org import selectors as org_selectors
 from org.models import Role
 from org.roles import has_role
@@ -54,11 +55,7 @@ def _int(value):
 
 
 def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return download_response(content, filename=filename)
 
 
 # --- Info submissions ---------------------------------------------------------------------
@@ -98,7 +95,7 @@ def submission_list(request):
 def submission_export(request):
     _require(request.user, *READERS_OF_SUBMISSIONS)
     rows = selectors.submission_list(user=request.user, **_submission_filters(request))
-    return _xlsx_response(exports.submissions_xlsx(rows), "submissions.xlsx")
+    return _xlsx_response(exports.submissions_xlsx(rows), gettext("Info submissions") + ".xlsx")
 
 
 @login_required
@@ -232,7 +229,10 @@ def quota_export(request):
     _require(request.user, *READERS_OF_SUBMISSIONS)
     year, month = _quota_period(request)
     rows = selectors.quota_status(user=request.user, year=year, month=month)
-    return _xlsx_response(exports.quota_xlsx(rows, year=year, month=month), f"quota-{year}-{month:02d}.xlsx")
+    return _xlsx_response(
+        exports.quota_xlsx(rows, year=year, month=month),
+        gettext("Information quota") + f" {year}-{month:02d}.xlsx",
+    )
 
 
 # --- Activities ---------------------------------------------------------------------------
@@ -267,7 +267,7 @@ def activity_list(request):
 @login_required
 def activity_export(request):
     rows = selectors.activity_list(user=request.user, **_activity_filters(request))
-    return _xlsx_response(exports.activities_xlsx(rows), "activities.xlsx")
+    return _xlsx_response(exports.activities_xlsx(rows), gettext("Publicity activities") + ".xlsx")
 
 
 def _activity_form(request, initial=None):
