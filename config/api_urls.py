@@ -7,4 +7,5 @@ from org.api.views import ObtainTokenView
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("", include("org.api.urls")),
+    path("", include("projects.api.urls")),
 ]

@@ -3,10 +3,10 @@ rules). Related objects are looked up through selectors, so an id outside the us
 "does not exist", exactly like an id that does not exist."""
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from common.money import rate
 from org import selectors as org_selectors
 from projects import selectors, services
 from projects.models import (
@@ -24,6 +24,7 @@ AMOUNT = {"max_digits": 14, "decimal_places": 2}
 RATE = {"max_digits": 7, "decimal_places": 4, "read_only": True, "allow_null": True}
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
     """A primary key looked up in ``selector(user=request.user)``."""
 
@@ -170,7 +171,7 @@ class ProgressSerializer(serializers.ModelSerializer):
     target = ScopedRelatedField(selector=_targets)
     month = serializers.CharField(max_length=7, help_text="YYYY-MM")
     actual = serializers.DecimalField(**AMOUNT)
-    completion_rate = serializers.SerializerMethodField()
+    completion_rate = serializers.DecimalField(**RATE)
     recorded_by = serializers.CharField(source="recorded_by.display_name", read_only=True, allow_null=True)
 
     class Meta:
@@ -201,10 +202,6 @@ class ProgressSerializer(serializers.ModelSerializer):
         data = super().to_representation(instance)
         data["month"] = instance.month.strftime("%Y-%m")
         return data
-
-    @extend_schema_field(serializers.DecimalField(**RATE))
-    def get_completion_rate(self, obj):
-        return rate(obj.actual, obj.target.quantity)
 
     def create(self, validated_data):
         return services.progress_record(user=self.context["request"].user, **validated_data)
