@@ -45,10 +45,11 @@ def _done(request, url: str, message: str):
 
 
 def _form_response(request, template: str, context: dict, full_template: str | None = None):
-    """The form partial for HTMX (422 so it is clear nothing was saved), else the full page."""
+    """The form again with its errors: the partial for HTMX (which swaps only 2xx answers, hence
+    200), else the full page."""
     if request.htmx or full_template is None:
-        return render(request, template, context, status=422 if context["form"].is_bound else 200)
-    return render(request, full_template, context, status=422 if context["form"].is_bound else 200)
+        return render(request, template, context)
+    return render(request, full_template, context)
 
 
 # --- projects --------------------------------------------------------------------------------
@@ -290,7 +291,7 @@ def _target_context(request, target, today, progress_form=None, split_form=None)
         "reports": list(selectors.progress_list(user=user, target=target)),
         "children": list(selectors.target_list(user=user, today=today).filter(parent=target)),
         "may_record": permissions.may_record_progress(user, target) and not target.children_total,
-        "may_split": permissions.may_split_target(user, target),
+        "may_split": permissions.may_split_target(user, target) and not target.division.is_village,
     }
     if context["may_record"]:
         context["progress_form"] = progress_form or forms.ProgressForm(initial={"month": today})

@@ -137,7 +137,7 @@ def test_progress_form_refusal_is_shown_under_the_field(client, tree, users):
     url = reverse("projects:progress-add", args=[mine.pk])
     response = client.post(url, {"month": f"{_year()}-02", "actual": "5"}, headers=HTMX)
     body = response.content.decode()
-    assert response.status_code == 422 and 'data-error-for="actual"' in body and "10.00" in body
+    assert response.status_code == 200 and 'data-error-for="actual"' in body and "10.00" in body
     assert ProgressReport.objects.count() == 1
     response = client.post(url, {"month": f"{_year()}-02", "actual": "12"}, headers=HTMX)
     assert response.status_code == 204 and response["HX-Redirect"] == reverse(
@@ -153,7 +153,7 @@ def test_progress_in_the_future_is_refused_on_the_page(client, tree, users):
     response = client.post(
         reverse("projects:progress-add", args=[mine.pk]), {"month": future, "actual": "50"}, headers=HTMX
     )
-    assert response.status_code == 422 and 'data-error-for="month"' in response.content.decode()
+    assert response.status_code == 200 and 'data-error-for="month"' in response.content.decode()
     assert ProgressReport.objects.count() == 1
 
 
@@ -165,7 +165,7 @@ def test_split_form_shows_the_difference(client, tree, users):
     data = {f"share_{tree.village.pk}": "30", f"share_{tree.village2.pk}": "50"}
     response = client.post(url, data, headers=HTMX)
     body = response.content.decode()
-    assert response.status_code == 422 and "80.00" in body and "20.00" in body
+    assert response.status_code == 200 and "80.00" in body and "20.00" in body
     assert top.children.count() == 0
     data[f"share_{tree.village2.pk}"] = "70"
     assert client.post(url, data, headers=HTMX).status_code == 204
@@ -181,7 +181,7 @@ def test_fund_movement_form_names_the_amounts(client, tree, users):
         headers=HTMX,
     )
     body = response.content.decode()
-    assert response.status_code == 422 and "6,500.00" in body and "6,000.00" in body
+    assert response.status_code == 200 and "6,500.00" in body and "6,000.00" in body
     assert FundMovement.objects.count() == 3
 
 
@@ -202,7 +202,7 @@ def test_create_and_edit_project_pages(client, tree, users):
     assert response.status_code == 204
     project = Project.objects.get(code="MS-9")
     response = client.post(reverse("projects:project-create"), data, headers=HTMX)
-    assert response.status_code == 422 and "MS-9" in response.content.decode()
+    assert response.status_code == 200 and "MS-9" in response.content.decode()
     response = client.post(
         reverse("projects:project-edit", args=[project.pk]), {**data, "name": "敬老院新建"}
     )

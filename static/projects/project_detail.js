@@ -10,7 +10,8 @@
     animation: false,
     tooltip: { trigger: "axis" },
     legend: { top: 0 },
-    grid: { left: 48, right: 16, top: 36, bottom: 28 },
+    // On a phone the legend takes two lines.
+    grid: { left: 48, right: 16, top: holder.clientWidth < 560 ? 64 : 36, bottom: 28 },
     xAxis: { type: "category", data: data.months },
     yAxis: { type: "value", min: 0 },
     series: [
