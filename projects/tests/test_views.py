@@ -105,8 +105,12 @@ def test_detail_funds_as_of_a_past_month(client, tree, users):
 
 def test_auditor_sees_no_forms_or_buttons(client, tree, users):
     project, top, children = _project(tree)
+    construction = ProjectFactory(division=tree.township, kind=Project.Kind.CONSTRUCTION, year=_year())
+    site = SiteFactory(project=construction, division=tree.village)
     client.force_login(users[AUDITOR])
     for url in [
+        reverse("projects:project-detail", args=[construction.pk]),
+        reverse("projects:site-detail", args=[site.pk]),
         reverse("projects:project-list"),
         reverse("projects:project-detail", args=[project.pk]),
         reverse("projects:target-detail", args=[top.pk]),
@@ -117,6 +121,7 @@ def test_auditor_sees_no_forms_or_buttons(client, tree, users):
             '<form method="get"', ""
         ).replace('<form id="project-filters"', ""), url
         assert "New project" not in body and "新建" not in body
+        assert "Register site" not in body and "登记建设点" not in body
 
 
 def test_cadre_gets_the_progress_form_only_for_their_village(client, tree, users):
