@@ -29,7 +29,12 @@ class BootstrapMixin:
 
 
 class DateInput(forms.DateInput):
+    """<input type="date"> wants its value as YYYY-MM-DD whatever the language."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class MonthInput(forms.DateInput):
