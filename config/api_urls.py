@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("org.api.urls")),
     path("", include("beneficiaries.api.urls")),
     path("", include("common.api_urls")),
+    path("", include("projects.api.urls")),
 ]
