@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("beneficiaries.api.urls")),
     path("", include("publicity.api.urls")),
     path("", include("common.api_urls")),
+    path("", include("projects.api.urls")),
 ]

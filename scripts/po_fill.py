@@ -1,24 +1,48 @@
 """Fill locale/zh_Hans from JSON files of {"English msgid": "中文"} (helpers leave them in
-locale/pending/); run after manage.py makemessages. Needs polib (pip install polib)."""
-import sys, json, polib
-po = polib.pofile(sys.argv[1])
-tr = {}
-for f in sys.argv[2:]:
-    tr.update(json.load(open(f, encoding="utf-8")))
-missing = []
-for e in po:
-    if e.msgid in tr:
-        v = tr[e.msgid]
-        if e.msgid_plural:
-            e.msgstr_plural = {0: v}
-        else:
-            e.msgstr = v
-        if "fuzzy" in e.flags:
-            e.flags.remove("fuzzy")
-    elif "fuzzy" in e.flags or not (e.msgstr or (e.msgstr_plural and e.msgstr_plural.get(0))):
-        missing.append(e.msgid)
-po.metadata.update({"Project-Id-Version": "township-portal", "Language": "zh_Hans", "Language-Team": "Chinese (Simplified)", "Last-Translator": "portal team", "PO-Revision-Date": "2026-11-25 18:00+0800"})
-if "fuzzy" in po.metadata_is_fuzzy or po.metadata_is_fuzzy:
+locale/pending/). Run after manage.py makemessages; it lists what is still untranslated or
+fuzzy. Needs polib (pip install polib): a translator's tool, not a dependency of the portal.
+
+    python scripts/po_fill.py locale/zh_Hans/LC_MESSAGES/django.po locale/pending/*.json
+"""
+
+import json
+import sys
+
+import polib
+
+
+def main(po_path: str, sources: list[str]) -> int:
+    po = polib.pofile(po_path)
+    translations = {}
+    for source in sources:
+        with open(source, encoding="utf-8") as handle:
+            translations.update(json.load(handle))
+    missing = []
+    for entry in po:
+        if entry.msgid in translations:
+            value = translations[entry.msgid]
+            if entry.msgid_plural:
+                entry.msgstr_plural = {0: value}
+            else:
+                entry.msgstr = value
+            if "fuzzy" in entry.flags:
+                entry.flags.remove("fuzzy")
+        elif "fuzzy" in entry.flags or not (
+            entry.msgstr or (entry.msgstr_plural and entry.msgstr_plural.get(0))
+        ):
+            missing.append(entry.msgid)
+    po.metadata.update(
+        {
+            "Project-Id-Version": "township-portal",
+            "Language": "zh_Hans",
+            "Language-Team": "Chinese (Simplified)",
+        }
+    )
     po.metadata_is_fuzzy = []
-po.save()
-print("missing:", json.dumps(missing, ensure_ascii=False, indent=0))
+    po.save()
+    print("missing:", json.dumps(missing, ensure_ascii=False, indent=0))
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2:]))
