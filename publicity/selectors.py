@@ -144,27 +144,15 @@ class QuotaRow:
 
 
 def project_counts(*, year: int, department_ids) -> dict[int, dict]:
-    """{department id: {"total": n, "construction": m}} for the year, from the projects app.
+    """{department id: {"total": n, "construction": m}}: the projects each unit leads in the year."""
+    from projects.models import Project
 
-    Until the projects app has its Project model this answers {} (no project-based quota)."""
-    try:
-        from projects.models import Project
-    except ImportError:
-        return {}
     rows = (
         Project.objects.filter(year=year, lead_department_id__in=list(department_ids))
         .values("lead_department_id")
         .annotate(total=Count("pk"), construction=Count("pk", filter=Q(kind="construction")))
     )
     return {r["lead_department_id"]: {"total": r["total"], "construction": r["construction"]} for r in rows}
-
-
-def _projects_available() -> bool:
-    try:
-        from projects.models import Project  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def quota_rows(*, departments, year: int, month: int) -> list[QuotaRow]:
@@ -188,7 +176,6 @@ def quota_rows(*, departments, year: int, month: int) -> list[QuotaRow]:
     for r in rows:
         counts[(r["department_id"], r["kind"], r["month"])] = r["n"]
     projects = project_counts(year=year, department_ids=ids)
-    with_projects = _projects_available()
     text_kinds = set(InfoSubmission.TEXT_KINDS)
 
     def done(dept_id, kinds, months):
@@ -198,10 +185,7 @@ def quota_rows(*, departments, year: int, month: int) -> list[QuotaRow]:
     for department in departments:
         p = projects.get(department.pk, {"total": 0, "construction": 0})
         row = QuotaRow(department, p["total"], p["construction"])
-        # A lead unit leads at least one project this year; before the projects app is there,
-        # every active unit but the livelihood office is treated as one.
-        is_lead = p["total"] > 0 if with_projects else not department.is_livelihood_office
-        if is_lead:
+        if p["total"] > 0:  # a lead unit (牵头部门) leads at least one project this year
             covered = sum(1 for m in range(1, month + 1) if done(department.pk, text_kinds, {m}) > 0)
             row.lines.append(
                 QuotaLine(
@@ -426,15 +410,43 @@ def public_submission_get(*, pk) -> InfoSubmission:
     )
 
 
-def public_projects(*, year: int) -> list | None:
-    """The year's projects with their completion rate for the column; None until the projects
-    app provides them."""
-    try:
-        from projects import selectors as project_selectors
-    except ImportError:
-        return None
-    fetch = getattr(project_selectors, "public_project_progress", None)
-    return None if fetch is None else fetch(year=year)
+class _PublicReader:
+    """The public column's reader for *aggregated* project progress (no personal data): the
+    year's projects are public information, so their totals are summed county-wide. Only
+    ``public_projects`` uses it; it never reaches a page, a form or any other selector."""
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = True
+    role = ""
+    division_id = None
+    pk = None
+
+
+def public_projects(*, year: int, limit: int = 100) -> list[dict]:
+    """The year's projects with their completion rate, for the progress bars of the public
+    column (one query: progress is annotated by projects.selectors.with_progress)."""
+    from projects.models import Project
+    from projects.selectors import with_progress
+
+    qs = with_progress(
+        Project.objects.filter(year=year).select_related("division"),
+        user=_PublicReader(),
+        today=timezone.localdate(),
+    ).order_by("division__code", "code")[:limit]
+    rows = []
+    for project in qs:
+        completion = project.completion_rate
+        rows.append(
+            {
+                "name": project.name,
+                "division": project.division.name,
+                "kind": project.get_kind_display(),
+                "rate": completion,
+                "percent": 0 if completion is None else min(100, int(completion * 100)),
+            }
+        )
+    return rows
 
 
 # --- Supervisors --------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from org.models import Role
-from publicity import selectors
 from publicity.models import Activity, InfoSubmission, Objection, PublicNotice, Supervisor
 from publicity.tests.factories import (
     ActivityFactory,
@@ -261,8 +260,8 @@ def test_notice_form_refuses_a_short_period(client, users, tree):
 
 # --- query counts -------------------------------------------------------------------------
 
-# One query for the year's projects once the projects app provides them.
-PROJECT_QUERIES = 1 if selectors._projects_available() else 0
+# One query for the year's projects (projects app).
+PROJECT_QUERIES = 1
 
 # Every list page: session, user, user's division (scope), count, page of rows (joined and
 # annotated), then the idle-timeout renewal of the session: savepoint, update, release.

@@ -399,3 +399,16 @@ def test_public_api_shows_current_notices_masked_without_objections(tree, staff)
     assert "341226195001011234" not in text and "张三丰" not in text and "13700000000" not in text
     assert "objections" not in data[0] and "posted_by" not in data[0]
     assert api.post("/api/v1/public/notices/", {}).status_code in (401, 403, 405)
+
+
+def test_public_column_shows_the_years_projects_with_progress(tree, client):
+    from decimal import Decimal
+
+    from projects.tests.factories import ProgressFactory, project_with_targets
+
+    _project, _top, children = project_with_targets(
+        tree, quantity="100", name="城乡低保", year=timezone.localdate().year
+    )
+    ProgressFactory(target=children[0], month=timezone.localdate().replace(day=1), actual=Decimal("30"))
+    body = client.get("/").content.decode()
+    assert "城乡低保" in body and "30.00%" in body and 'style="width: 30%"' in body

@@ -183,7 +183,6 @@ def no_projects(monkeypatch):
     """Project counts as the projects app would give them: {department id: {...}}."""
     counts = {}
     monkeypatch.setattr(selectors, "project_counts", lambda *, year, department_ids: counts)
-    monkeypatch.setattr(selectors, "_projects_available", lambda: True)
     return counts
 
 
@@ -305,6 +304,24 @@ def test_periodic_task_is_created_once(db):
     task = PeriodicTask.objects.get(name=QUOTA_PERIODIC_NAME)
     assert task.task == "publicity.tasks.quota_remind_task" and task.crontab.day_of_month == "25"
     assert PeriodicTask.objects.filter(name=QUOTA_PERIODIC_NAME).count() == 1
+
+
+def test_project_counts_come_from_the_projects_app(tree, staff, civil, office):
+    from projects.models import Project
+    from projects.tests.factories import ProjectFactory
+
+    ProjectFactory(division=tree.township, lead_department=civil, kind=Project.Kind.CONSTRUCTION)
+    ProjectFactory(division=tree.township, lead_department=civil, kind=Project.Kind.SUBSIDY)
+    ProjectFactory(division=tree.township, lead_department=civil, year=2025)
+    rows = {row.department.name: row for row in selectors.quota_status(user=staff, year=2026, month=3)}
+    assert (rows["民政所"].projects, rows["民政所"].construction_projects) == (2, 1)
+    assert {line.rule for line in rows["民政所"].lines} == {
+        Rule.MONTHLY_TEXT,
+        Rule.PHOTO_STORY,
+        Rule.BRIEFING,
+    }
+    assert rows["民政所"].lines[-1].year_due == 12  # two projects: 12 briefings
+    assert {line.rule for line in rows["民生办"].lines} == {Rule.MASSES_VOICE}
 
 
 def test_quota_page_and_export(tree, staff, civil, no_projects, client):
