@@ -11,6 +11,8 @@ from publicity.models import (
     QuotaReminder,
     Supervisor,
     SupervisorVisit,
+    Survey,
+    SurveyResponse,
 )
 
 TOWNSHIP = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
@@ -130,3 +132,29 @@ class SupervisorVisitAdmin(ScopedModelAdmin):
     search_fields = ["place", "opinion", "supervisor__name"]
     list_select_related = ["supervisor", "recorded_by"]
     date_hierarchy = "visited_on"
+
+
+@admin.register(Survey)
+class SurveyAdmin(ScopedModelAdmin):
+    write_roles = TOWNSHIP
+    list_display = ["title", "project", "division", "created_at"]
+    list_filter = [("division", ScopedRelatedFilter)]
+    search_fields = ["title", "project__name"]
+    list_select_related = ["project", "division"]
+    readonly_fields = ["created_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(SurveyResponse)
+class SurveyResponseAdmin(ScopedModelAdmin):
+    # Answers are entered on the survey page (scope and village checks live in the service).
+    read_only = True
+    list_display = ["survey", "division", "responded_on", "method", "is_aware", "satisfaction"]
+    list_filter = ["method", "is_aware", "satisfaction", ("division", ScopedRelatedFilter)]
+    search_fields = ["survey__title", "comment"]
+    list_select_related = ["survey", "division"]
+    date_hierarchy = "responded_on"

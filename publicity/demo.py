@@ -8,12 +8,22 @@ keeps every row once. Bulk inserts throughout (the county profile has 11 townshi
 import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from common.demo import chinese_name, demo_id_number
 from org.demo import COUNTY_CODE
 from org.models import Department, Division, User
-from publicity.models import Activity, InfoSubmission, Objection, PublicNotice, Supervisor, SupervisorVisit
+from publicity.models import (
+    Activity,
+    InfoSubmission,
+    Objection,
+    PublicNotice,
+    Supervisor,
+    SupervisorVisit,
+    Survey,
+    SurveyResponse,
+)
 from publicity.services import notice_snapshot, quota_reminders_create
 
 K = InfoSubmission.Kind
@@ -212,6 +222,7 @@ def seed(*, profile, rng, stdout=None) -> dict:
             )
         )
     SupervisorVisit.objects.bulk_create(visits, batch_size=1000)
+    surveys = _seed_surveys(rng=rng, author=author, townships=townships, villages=villages, today=today)
     reminders = quota_reminders_create(year=today.year, month=today.month)
     return {
         "submissions": len(submissions),
@@ -219,5 +230,56 @@ def seed(*, profile, rng, stdout=None) -> dict:
         "notices": len(created_notices),
         "objections": len(objections),
         "supervisors": len(supervisors),
+        "surveys": surveys,
         "reminders": reminders,
     }
+
+
+def _seed_surveys(*, rng, author, townships, villages, today) -> int:
+    """One survey of each of a township's first three projects of the year, with 8–20 answers
+    per village; skipped where the survey exists already."""
+    from projects.models import Project
+
+    surveys = []
+    existing = set(Survey.objects.filter(division__in=townships).values_list("project_id", "division_id"))
+    for township in townships:
+        projects = (
+            Project.objects.filter(year=today.year)
+            .filter(Q(division=township) | Q(targets__division=township))
+            .distinct()
+            .order_by("code")[:3]
+        )
+        for project in projects:
+            if (project.pk, township.pk) in existing:
+                continue
+            surveys.append(
+                Survey(
+                    project=project,
+                    division=township,
+                    title=f"{today.year}年{project.name}知晓率满意度调查",
+                    awareness_question=str(Survey.DEFAULT_AWARENESS),
+                    satisfaction_question=str(Survey.DEFAULT_SATISFACTION),
+                    created_by=author,
+                )
+            )
+    created = Survey.objects.bulk_create(surveys, batch_size=500)
+    responses = []
+    for survey in created:
+        for village in villages.get(survey.division_id, [])[:5]:
+            for _ in range(rng.randint(8, 20)):
+                responses.append(
+                    SurveyResponse(
+                        survey=survey,
+                        division=village,
+                        method=rng.choice(["phone", "visit"]),
+                        responded_on=today - datetime.timedelta(days=rng.randint(0, 60)),
+                        respondent_name=chinese_name(rng),
+                        is_aware=rng.random() < 0.9,
+                        satisfaction=rng.choices(
+                            ["satisfied", "basically", "dissatisfied"], weights=[7, 2, 1]
+                        )[0],
+                        recorded_by=author,
+                    )
+                )
+    SurveyResponse.objects.bulk_create(responses, batch_size=2000)
+    return len(created)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from org.models import Division
 from publicity import conf
-from publicity.models import Activity, InfoSubmission, Objection, PublicNotice
+from publicity.models import Activity, InfoSubmission, Objection, PublicNotice, SurveyResponse
 from publicity.validators import validate_photo
 
 
@@ -222,3 +222,44 @@ class SupervisorVisitForm(BootstrapMixin, forms.Form):
 
 def township_divisions(divisions):
     return divisions.filter(level__in=[Division.Level.TOWNSHIP, Division.Level.VILLAGE])
+
+
+class SurveyForm(BootstrapMixin, forms.Form):
+    project = forms.ModelChoiceField(label=_("Project"), queryset=None)
+    division = forms.ModelChoiceField(label=_("Division"), queryset=None)
+    title = forms.CharField(
+        label=_("Title"), max_length=120, required=False, help_text=_("Left empty: year and project.")
+    )
+    awareness_question = forms.CharField(label=_("Awareness question"), max_length=200, required=False)
+    satisfaction_question = forms.CharField(label=_("Satisfaction question"), max_length=200, required=False)
+
+    def __init__(self, *args, projects, divisions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = projects
+        self.fields["division"].queryset = divisions
+
+
+class SurveyResponseForm(BootstrapMixin, forms.Form):
+    division = forms.ModelChoiceField(label=_("Village"), queryset=None)
+    method = forms.ChoiceField(label=_("How"), choices=SurveyResponse.Method.choices)
+    responded_on = forms.DateField(label=_("Date"), widget=DateInput())
+    respondent_name = forms.CharField(label=_("Respondent (optional)"), max_length=40, required=False)
+    respondent_phone = forms.CharField(
+        label=_("Respondent's phone (optional)"), max_length=30, required=False
+    )
+    is_aware = forms.TypedChoiceField(
+        label=_("Knows the project"),
+        choices=[("1", _("Yes")), ("0", _("No"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    satisfaction = forms.ChoiceField(
+        label=_("Satisfaction"), choices=SurveyResponse.Satisfaction.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(label=_("Opinion"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, villages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["division"].queryset = villages
+        for name in ("is_aware", "satisfaction"):
+            self.fields[name].widget.attrs["class"] = "form-check-input"

@@ -450,3 +450,115 @@ class SupervisorVisit(models.Model):
 
     def __str__(self):
         return f"{self.supervisor} {self.visited_on}"
+
+
+class SurveyQuerySet(ScopedQuerySet):
+    def visible_to(self, user):
+        """A survey is visible in its division's scope and, so that village cadres can enter
+        the answers of their village, to users below its division (a township's survey is
+        seen by the cadres of its villages). Answers stay scoped to the village."""
+        from org.scoping import scope_prefix, scope_q
+
+        prefix = scope_prefix(user)
+        if prefix is None:
+            return self.none()
+        ancestors = [prefix[:length] for length in (6, 9) if len(prefix) > length]
+        return self.filter(scope_q(user, "division") | models.Q(division__code__in=ancestors))
+
+
+class Survey(models.Model):
+    """A public survey of one project: awareness (知晓率) and satisfaction (满意度)."""
+
+    DEFAULT_AWARENESS = _("Do you know about this livelihood project and its policy?")
+    DEFAULT_SATISFACTION = _("Are you satisfied with how the project is carried out?")
+
+    project = models.ForeignKey(
+        "projects.Project", verbose_name=_("project"), on_delete=models.PROTECT, related_name="surveys"
+    )
+    division = models.ForeignKey(
+        Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("title"), max_length=120)
+    awareness_question = models.CharField(_("awareness question"), max_length=200)
+    satisfaction_question = models.CharField(_("satisfaction question"), max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    SCOPE_PATH = "division"
+    objects = SurveyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "division"], name="survey_one_per_project_and_division"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    # Read the counts annotated by selectors.survey_list.
+    @property
+    def awareness_rate(self):
+        from common.money import rate
+
+        return rate(getattr(self, "aware_count", None), getattr(self, "response_count", None))
+
+    @property
+    def satisfaction_rate(self):
+        from common.money import rate
+
+        return rate(getattr(self, "satisfied_count", None), getattr(self, "response_count", None))
+
+
+class SurveyResponse(models.Model):
+    """One resident's answers, entered by staff or a cadre after a call or a visit (回访)."""
+
+    class Method(models.TextChoices):
+        PHONE = "phone", _("Phone call")
+        VISIT = "visit", _("Home visit")
+
+    class Satisfaction(models.TextChoices):
+        SATISFIED = "satisfied", _("Satisfied")
+        BASICALLY = "basically", _("Basically satisfied")
+        DISSATISFIED = "dissatisfied", _("Dissatisfied")
+
+    #: answers that count as satisfied in the satisfaction rate (满意 + 基本满意)
+    SATISFIED_ANSWERS = (Satisfaction.SATISFIED, Satisfaction.BASICALLY)
+
+    survey = models.ForeignKey(
+        Survey, verbose_name=_("survey"), on_delete=models.PROTECT, related_name="responses"
+    )
+    division = models.ForeignKey(
+        Division, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
+    )
+    method = models.CharField(_("how"), max_length=10, choices=Method.choices)
+    responded_on = models.DateField(_("date"))
+    respondent_name = models.CharField(_("respondent"), max_length=40, blank=True)
+    respondent_phone = models.CharField(_("respondent's phone"), max_length=30, blank=True)
+    is_aware = models.BooleanField(_("knows the project"))
+    satisfaction = models.CharField(_("satisfaction"), max_length=12, choices=Satisfaction.choices)
+    comment = models.TextField(_("opinion"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    SCOPE_PATH = "division"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("survey response")
+        verbose_name_plural = _("survey responses")
+        ordering = ["-responded_on", "-pk"]
+        indexes = [models.Index(fields=["survey", "division"])]
+
+    def __str__(self):
+        return f"{self.survey} {self.responded_on}"

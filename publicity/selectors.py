@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common.money import rate
 from org.models import Department
 from publicity.models import (
     Activity,
@@ -34,6 +35,8 @@ from publicity.models import (
     QuotaReminder,
     Supervisor,
     SupervisorVisit,
+    Survey,
+    SurveyResponse,
 )
 
 # --- Info submissions ---------------------------------------------------------------------
@@ -475,3 +478,81 @@ def supervisor_visit_list(*, user, supervisor_id=None):
     if supervisor_id:
         qs = qs.filter(supervisor_id=supervisor_id)
     return qs
+
+
+# --- Surveys (知晓率 / 满意度) --------------------------------------------------------------
+#
+# awareness rate    = responses that know the project / responses
+# satisfaction rate = (satisfied + basically satisfied) / responses
+# Both over the responses the user may see (a cadre: their village); a rate over no response
+# is None ("—"). The scorecards read ``survey_rates``.
+
+
+def _response_counts(prefix: str = "responses__", responses_filter: Q | None = None) -> dict:
+    base = responses_filter if responses_filter is not None else Q()
+    return {
+        "response_count": Count(f"{prefix}pk" if prefix else "pk", filter=base),
+        "aware_count": Count(
+            f"{prefix}pk" if prefix else "pk", filter=base & Q(**{f"{prefix}is_aware": True})
+        ),
+        "satisfied_count": Count(
+            f"{prefix}pk" if prefix else "pk",
+            filter=base & Q(**{f"{prefix}satisfaction__in": SurveyResponse.SATISFIED_ANSWERS}),
+        ),
+    }
+
+
+def _with_rates(row: dict) -> dict:
+    row["awareness_rate"] = rate(row["aware_count"], row["response_count"])
+    row["satisfaction_rate"] = rate(row["satisfied_count"], row["response_count"])
+    return row
+
+
+def survey_project_choices(*, user, year: int | None = None):
+    """Projects a user may survey: those the projects app shows them."""
+    from projects.models import Project
+
+    qs = Project.objects.visible_to(user).select_related("division")
+    if year:
+        qs = qs.filter(year=year)
+    return qs.order_by("-year", "code")
+
+
+def survey_list(*, user, year=None, project_id=None):
+    """Surveys the user sees, each with its counts over the responses the user sees (one query)."""
+    visible = SurveyResponse.objects.visible_to(user).values("pk")
+    qs = (
+        Survey.objects.visible_to(user)
+        .select_related("project", "division")
+        .annotate(**_response_counts(responses_filter=Q(responses__in=visible)))
+    )
+    if year:
+        qs = qs.filter(project__year=year)
+    if project_id:
+        qs = qs.filter(project_id=project_id)
+    return qs.order_by("-project__year", "project__code", "division__code")
+
+
+def survey_get(*, user, pk) -> Survey:
+    return get_object_or_404(Survey.objects.visible_to(user).select_related("project", "division"), pk=pk)
+
+
+def survey_response_list(*, user, survey_id=None):
+    qs = SurveyResponse.objects.visible_to(user).select_related("survey", "division", "recorded_by")
+    if survey_id:
+        qs = qs.filter(survey_id=survey_id)
+    return qs.order_by("-responded_on", "-pk")
+
+
+def survey_rates(*, user, year: int, by: str = "project", project_id=None) -> list[dict]:
+    """Awareness and satisfaction per project (``by="project"``) or per village
+    (``by="division"``) for the year, over the responses the user sees; one query."""
+    keys = {
+        "project": ["survey__project_id", "survey__project__name"],
+        "division": ["division_id", "division__name", "division__code"],
+    }[by]
+    qs = SurveyResponse.objects.visible_to(user).filter(survey__project__year=year)
+    if project_id:
+        qs = qs.filter(survey__project_id=project_id)
+    rows = qs.values(*keys).annotate(**_response_counts(prefix="")).order_by(*keys)
+    return [_with_rates(dict(row)) for row in rows]

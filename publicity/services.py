@@ -43,6 +43,8 @@ from publicity.models import (
     QuotaReminder,
     Supervisor,
     SupervisorVisit,
+    Survey,
+    SurveyResponse,
 )
 from publicity.states import NOTICE, OBJECTION, SUBMISSION, TOWNSHIP
 from publicity.validators import validate_photo
@@ -651,3 +653,92 @@ def supervisor_visit_record(
     visit._history_user = user
     visit.save()
     return visit
+
+
+# --- Surveys (知晓率 / 满意度) --------------------------------------------------------------
+
+
+@transaction.atomic
+def survey_create(
+    *,
+    user,
+    project,
+    division: Division,
+    title: str = "",
+    awareness_question: str = "",
+    satisfaction_question: str = "",
+) -> Survey:
+    """A survey of ``project`` in ``division`` (the township or the county running it). The
+    project must be one the user sees (their own, or a county project with targets in their
+    scope). One survey per project and division."""
+    from publicity.selectors import survey_project_choices
+
+    require_role(user, *TOWNSHIP)
+    _in_scope(user, division)
+    if project is None or not survey_project_choices(user=user).filter(pk=project.pk).exists():
+        raise ValidationError({"project": gettext("This project is not in your scope.")})
+    if Survey.objects.filter(project=project, division=division).exists():
+        raise ValidationError(
+            {
+                "project": gettext("%(division)s already has a survey of %(project)s.")
+                % {"division": division.name, "project": project.name}
+            }
+        )
+    survey = Survey(
+        project=project,
+        division=division,
+        title=(title or "").strip()
+        or gettext("%(year)s survey: %(project)s") % {"year": project.year, "project": project.name},
+        awareness_question=(awareness_question or "").strip() or str(Survey.DEFAULT_AWARENESS),
+        satisfaction_question=(satisfaction_question or "").strip() or str(Survey.DEFAULT_SATISFACTION),
+        created_by=user,
+    )
+    survey.full_clean()
+    survey._history_user = user
+    survey.save()
+    return survey
+
+
+@transaction.atomic
+def survey_response_record(
+    *,
+    user,
+    survey: Survey,
+    division: Division,
+    method: str,
+    is_aware: bool,
+    satisfaction: str,
+    responded_on=None,
+    respondent_name: str = "",
+    respondent_phone: str = "",
+    comment: str = "",
+) -> SurveyResponse:
+    """Record one resident's answers after a call or a visit. Staff for any village of their
+    township, a cadre for their own village; the village must lie under the survey's division."""
+    require_role(user, *FIELD_ROLES)
+    if not Survey.objects.visible_to(user).filter(pk=survey.pk).exists():
+        raise ValidationError({"survey": gettext("This survey is not in your scope.")})
+    _in_scope(user, division)
+    if division.level != Division.Level.VILLAGE or not division.code.startswith(survey.division.code):
+        raise ValidationError(
+            {"division": gettext("Choose a village of %(division)s.") % {"division": survey.division.name}}
+        )
+    responded_on = responded_on or timezone.localdate()
+    if responded_on > timezone.localdate():
+        raise ValidationError({"responded_on": gettext("The date cannot be in the future.")})
+    response = SurveyResponse(
+        survey=survey,
+        division=division,
+        method=method,
+        responded_on=responded_on,
+        respondent_name=(respondent_name or "").strip(),
+        respondent_phone=(respondent_phone or "").strip(),
+        is_aware=bool(is_aware),
+        satisfaction=satisfaction,
+        comment=(comment or "").strip(),
+        recorded_by=user,
+    )
+    response.full_clean()
+    response._history_user = user
+    response.save()
+    return response

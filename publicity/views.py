@@ -525,3 +525,82 @@ def supervisor_detail(request, pk):
         "publicity/supervisor_detail.html",
         {"supervisor": supervisor, "visit_form": form, "can_edit": has_role(request.user, *TOWNSHIP)},
     )
+
+
+# --- Surveys ------------------------------------------------------------------------------
+
+
+@login_required
+def survey_list(request):
+    year = _int(request.GET.get("year")) or timezone.localdate().year
+    surveys = selectors.survey_list(user=request.user, year=year)
+    return render(
+        request,
+        "publicity/survey_list.html",
+        {
+            "page": _page(request, surveys),
+            "year": year,
+            "years": range(timezone.localdate().year - 3, timezone.localdate().year + 1),
+            "project_rates": selectors.survey_rates(user=request.user, year=year, by="project"),
+            "can_create": has_role(request.user, *TOWNSHIP),
+        },
+    )
+
+
+@login_required
+def survey_create(request):
+    _require(request.user, *TOWNSHIP)
+    form = forms.SurveyForm(
+        request.POST or None,
+        projects=selectors.survey_project_choices(user=request.user, year=timezone.localdate().year),
+        divisions=org_selectors.division_list(user=request.user).exclude(level="village"),
+        initial={"division": request.user.division_id},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            survey = services.survey_create(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return redirect("publicity:survey-detail", pk=survey.pk)
+    return render(request, "publicity/form.html", {"form": form, "title": gettext("New survey")})
+
+
+@login_required
+def survey_detail(request, pk):
+    survey = selectors.survey_get(user=request.user, pk=pk)
+    villages = org_selectors.division_list(user=request.user, level="village").filter(
+        code__startswith=survey.division.code
+    )
+    form = forms.SurveyResponseForm(
+        request.POST or None,
+        villages=villages,
+        initial={
+            "responded_on": timezone.localdate(),
+            "division": request.user.division_id,
+            "method": "phone",
+        },
+    )
+    if request.method == "POST":
+        _require(request.user, *FIELD)
+        if form.is_valid():
+            try:
+                services.survey_response_record(user=request.user, survey=survey, **form.cleaned_data)
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, gettext("The answers are recorded."))
+                return redirect("publicity:survey-detail", pk=survey.pk)
+    return render(
+        request,
+        "publicity/survey_detail.html",
+        {
+            "survey": survey,
+            "rates": selectors.survey_rates(
+                user=request.user, year=survey.project.year, by="division", project_id=survey.project_id
+            ),
+            "responses": selectors.survey_response_list(user=request.user, survey_id=survey.pk)[:50],
+            "form": form,
+            "can_record": has_role(request.user, *FIELD),
+        },
+    )

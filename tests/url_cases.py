@@ -56,6 +56,32 @@ def _publicity(tree, users) -> dict[str, Case]:
     visit = supervisor.visits.create(visited_on=past, place="东庄村道路", recorded_by=staff)
     other_visit = other_supervisor.visits.create(visited_on=past, place="邻村道路", recorded_by=staff)
 
+    from projects.tests.factories import ProjectFactory
+    from publicity.models import Survey
+
+    surveys = []
+    for township in (tree.township, tree.other_township):
+        project = ProjectFactory(division=township, year=past.year)
+        survey = Survey.objects.create(
+            project=project,
+            division=township,
+            title="调查",
+            awareness_question="q",
+            satisfaction_question="q",
+            created_by=staff,
+        )
+        village = tree.village if township == tree.township else tree.other_village
+        response = survey.responses.create(
+            division=village,
+            method="phone",
+            responded_on=past,
+            is_aware=True,
+            satisfaction="satisfied",
+            recorded_by=staff,
+        )
+        surveys.append((survey, response))
+    (survey, response), (other_survey, other_response) = surveys
+
     def pk(a, b, roles=tuple(Role)):
         return Case({"pk": a.pk}, {"pk": b.pk}, roles)
 
@@ -73,6 +99,9 @@ def _publicity(tree, users) -> dict[str, Case]:
         "publicity-objection-detail": pk(objection, other_objection),
         "publicity-supervisor-detail": pk(supervisor, other_supervisor, township_roles),
         "publicity-supervisor-visit-detail": pk(visit, other_visit, township_roles),
+        "publicity:survey-detail": pk(survey, other_survey),
+        "publicity-survey-detail": pk(survey, other_survey),
+        "publicity-survey-response-detail": pk(response, other_response),
     }
 
 

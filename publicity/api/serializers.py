@@ -3,8 +3,18 @@ hand the data to the services (the only writers)."""
 
 from rest_framework import serializers
 
+from common.masking import mask_name, mask_phone
 from org.models import Department, Division
-from publicity.models import Activity, InfoSubmission, Objection, PublicNotice, Supervisor, SupervisorVisit
+from publicity.models import (
+    Activity,
+    InfoSubmission,
+    Objection,
+    PublicNotice,
+    Supervisor,
+    SupervisorVisit,
+    Survey,
+    SurveyResponse,
+)
 
 
 class SubmissionSerializer(serializers.ModelSerializer):
@@ -281,3 +291,101 @@ class QuotaRowSerializer(serializers.Serializer):
     projects = serializers.IntegerField()
     construction_projects = serializers.IntegerField()
     lines = QuotaLineSerializer(many=True)
+
+
+class SurveySerializer(serializers.ModelSerializer):
+    project_name = serializers.CharField(source="project.name", read_only=True)
+    response_count = serializers.IntegerField(read_only=True)
+    awareness_rate = serializers.DecimalField(max_digits=6, decimal_places=4, read_only=True, allow_null=True)
+    satisfaction_rate = serializers.DecimalField(
+        max_digits=6, decimal_places=4, read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Survey
+        fields = [
+            "id",
+            "project",
+            "project_name",
+            "division",
+            "title",
+            "awareness_question",
+            "satisfaction_question",
+            "response_count",
+            "awareness_rate",
+            "satisfaction_rate",
+        ]
+        read_only_fields = fields
+
+
+class SurveyInputSerializer(serializers.Serializer):
+    project = serializers.PrimaryKeyRelatedField(queryset=Survey.objects.none())
+    division = serializers.PrimaryKeyRelatedField(queryset=Division.objects.none())
+    title = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    awareness_question = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    satisfaction_question = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+
+    def __init__(self, *args, projects=None, divisions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if projects is not None:
+            self.fields["project"].queryset = projects
+            self.fields["division"].queryset = divisions
+
+
+class SurveyResponseSerializer(serializers.ModelSerializer):
+    """Answers as the office sees them: the respondent's name and phone masked."""
+
+    respondent_name = serializers.SerializerMethodField()
+    respondent_phone = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SurveyResponse
+        fields = [
+            "id",
+            "survey",
+            "division",
+            "method",
+            "responded_on",
+            "respondent_name",
+            "respondent_phone",
+            "is_aware",
+            "satisfaction",
+            "comment",
+        ]
+        read_only_fields = fields
+
+    def get_respondent_name(self, obj) -> str:
+        return mask_name(obj.respondent_name)
+
+    def get_respondent_phone(self, obj) -> str:
+        return mask_phone(obj.respondent_phone)
+
+
+class SurveyResponseInputSerializer(serializers.Serializer):
+    survey = serializers.PrimaryKeyRelatedField(queryset=Survey.objects.none())
+    division = serializers.PrimaryKeyRelatedField(queryset=Division.objects.none())
+    method = serializers.ChoiceField(choices=SurveyResponse.Method.choices)
+    responded_on = serializers.DateField(required=False, allow_null=True, default=None)
+    respondent_name = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    respondent_phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    is_aware = serializers.BooleanField()
+    satisfaction = serializers.ChoiceField(choices=SurveyResponse.Satisfaction.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def __init__(self, *args, surveys=None, divisions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if surveys is not None:
+            self.fields["survey"].queryset = surveys
+            self.fields["division"].queryset = divisions
+
+
+class SurveyRateSerializer(serializers.Serializer):
+    key = serializers.IntegerField()
+    name = serializers.CharField()
+    response_count = serializers.IntegerField()
+    aware_count = serializers.IntegerField()
+    satisfied_count = serializers.IntegerField()
+    awareness_rate = serializers.DecimalField(max_digits=6, decimal_places=4, allow_null=True)
+    satisfaction_rate = serializers.DecimalField(max_digits=6, decimal_places=4, allow_null=True)

@@ -12,5 +12,10 @@ router.register(
     "publicity/supervisor-visits", views.SupervisorVisitViewSet, basename="publicity-supervisor-visit"
 )
 router.register("publicity/quota", views.QuotaViewSet, basename="publicity-quota")
+router.register("publicity/surveys", views.SurveyViewSet, basename="publicity-survey")
+router.register(
+    "publicity/survey-responses", views.SurveyResponseViewSet, basename="publicity-survey-response"
+)
+router.register("publicity/survey-rates", views.SurveyRateViewSet, basename="publicity-survey-rate")
 router.register("public/notices", views.PublicNoticeViewSet, basename="public-notice")
 urlpatterns = router.urls

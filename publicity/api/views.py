@@ -28,10 +28,24 @@ from publicity.api.serializers import (
     SubmissionSerializer,
     SupervisorSerializer,
     SupervisorVisitSerializer,
+    SurveyInputSerializer,
+    SurveyRateSerializer,
+    SurveyResponseInputSerializer,
+    SurveyResponseSerializer,
+    SurveySerializer,
     WithdrawSerializer,
 )
 from publicity.forms import township_divisions
-from publicity.models import Activity, InfoSubmission, Objection, PublicNotice, Supervisor, SupervisorVisit
+from publicity.models import (
+    Activity,
+    InfoSubmission,
+    Objection,
+    PublicNotice,
+    Supervisor,
+    SupervisorVisit,
+    Survey,
+    SurveyResponse,
+)
 
 TOWNSHIP = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
 FIELD = (*TOWNSHIP, Role.VILLAGE_CADRE)
@@ -321,3 +335,87 @@ class PublicNoticeViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action == "retrieve":
             return selectors.public_notice_queryset()
         return selectors.public_notice_queryset().open_on(timezone.localdate())
+
+
+@extend_schema(tags=["publicity"])
+class SurveyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Awareness (知晓率) and satisfaction (满意度) surveys with their rates over the answers
+    the user sees."""
+
+    queryset = Survey.objects.none()
+    serializer_class = SurveySerializer
+    filterset_fields = ["project", "division"]
+    write_roles = TOWNSHIP
+
+    def get_queryset(self):
+        return selectors.survey_list(user=self.request.user)
+
+    @extend_schema(request=SurveyInputSerializer, responses=SurveySerializer)
+    def create(self, request, *args, **kwargs):
+        serializer = SurveyInputSerializer(
+            data=request.data,
+            projects=selectors.survey_project_choices(user=request.user),
+            divisions=org_selectors.division_list(user=request.user),
+        )
+        serializer.is_valid(raise_exception=True)
+        survey = services.survey_create(user=request.user, **serializer.validated_data)
+        return Response(
+            SurveySerializer(self.get_queryset().get(pk=survey.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+
+@extend_schema(tags=["publicity"])
+class SurveyResponseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Answers entered after calls or visits (village cadres: their village)."""
+
+    queryset = SurveyResponse.objects.none()
+    serializer_class = SurveyResponseSerializer
+    filterset_fields = ["survey", "division", "method", "satisfaction", "is_aware"]
+    write_roles = FIELD
+
+    def get_queryset(self):
+        return selectors.survey_response_list(user=self.request.user)
+
+    @extend_schema(request=SurveyResponseInputSerializer, responses=SurveyResponseSerializer)
+    def create(self, request, *args, **kwargs):
+        serializer = SurveyResponseInputSerializer(
+            data=request.data,
+            surveys=selectors.survey_list(user=request.user),
+            divisions=org_selectors.division_list(user=request.user, level="village"),
+        )
+        serializer.is_valid(raise_exception=True)
+        response = services.survey_response_record(user=request.user, **serializer.validated_data)
+        return Response(SurveyResponseSerializer(response).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["publicity"])
+class SurveyRateViewSet(viewsets.GenericViewSet):
+    """Awareness and satisfaction rates per project or per village for a year (for scorecards)."""
+
+    serializer_class = SurveyRateSerializer
+    pagination_class = None
+    filter_backends = []
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("year", OpenApiTypes.INT, required=False),
+            OpenApiParameter("by", OpenApiTypes.STR, enum=["project", "division"], required=False),
+        ],
+        responses=SurveyRateSerializer(many=True),
+    )
+    def list(self, request):
+        by = request.query_params.get("by") or "project"
+        try:
+            year = int(request.query_params.get("year") or timezone.localdate().year)
+        except ValueError:
+            return Response({"detail": "year is a number"}, status=status.HTTP_400_BAD_REQUEST)
+        if by not in ("project", "division"):
+            return Response({"detail": "by is project or division"}, status=status.HTTP_400_BAD_REQUEST)
+        rows = selectors.survey_rates(user=request.user, year=year, by=by)
+        key, name = (
+            ("survey__project_id", "survey__project__name")
+            if by == "project"
+            else ("division_id", "division__name")
+        )
+        data = [{**row, "key": row[key], "name": row[name]} for row in rows]
+        return Response(SurveyRateSerializer(data, many=True).data)
