@@ -1,5 +1,6 @@
 # Sourced by run.sh, test.sh and bench.sh: throwaway PostgreSQL and Redis on 127.0.0.1 ports of
-# our own. PostgreSQL refuses to run as root, so as root the cluster belongs to "postgres".
+# our own, below the ephemeral range (32768-60999) so that no client socket can be holding them.
+# PostgreSQL refuses to run as root, so as root the cluster belongs to "postgres".
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 

@@ -11,7 +11,7 @@ from org.models import Role
 @dataclass
 class Case:
     inside: dict
-    outside: dict
+    outside: dict | None
     # roles that may open the page at all; others get 403 or 404
     roles: tuple = field(default=tuple(Role))
 
@@ -42,11 +42,73 @@ def _jobs(tree, users):
     return jobs
 
 
+def _projects(tree):
+    """A project of the first township with a target in the first village (every role of the
+    tree sees it), and one of the other county's township."""
+    from projects.tests.factories import (
+        FundLineFactory,
+        FundMovementFactory,
+        ProgressFactory,
+        SiteFactory,
+        project_with_targets,
+    )
+
+    made = {}
+    for key, township, village in (
+        ("inside", tree.township, "village"),
+        ("outside", tree.other_township, "other_village"),
+    ):
+        project, _top, (leaf,) = project_with_targets(
+            tree, division=township, villages=(village,), kind="construction"
+        )
+        line = FundLineFactory(project=project)
+        made[key] = {
+            "project": project,
+            "target": leaf,
+            "progress": ProgressFactory(target=leaf),
+            "line": line,
+            "movement": FundMovementFactory(fund_line=line),
+            "site": SiteFactory(project=project, division=leaf.division),
+        }
+    return made
+
+
 def build_cases(tree, users) -> dict[str, Case]:
     inside_person, outside_person = _persons(tree)
     inside_job, outside_job = _jobs(tree, users)
     job_case = Case({"pk": inside_job.pk}, {"pk": outside_job.pk})
+    p = _projects(tree)
+
+    def pk(what, **options):
+        return Case({"pk": p["inside"][what].pk}, {"pk": p["outside"][what].pk}, **options)
+
+    managers = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
+    projects = {
+        "projects:excel-template": Case({"kind": "progress"}, None),
+        "projects:project-detail": pk("project"),
+        "projects:project-edit": pk("project", roles=managers),
+        "projects:target-add": pk("project", roles=managers),
+        "projects:fund-line-set": pk("project", roles=managers),
+        "projects:fund-movement-add": pk("project", roles=managers),
+        "projects:site-create": pk("project", roles=managers),
+        "projects:target-detail": pk("target"),
+        "projects:progress-add": pk("target"),
+        "projects:target-split": pk("target", roles=managers),
+        "projects:site-detail": pk("site"),
+        "projects:site-control-add": pk("site", roles=managers),
+        "projects:site-accept": pk("site", roles=(Role.TOWNSHIP_LEADER,)),
+        "projects:site-sign": pk("site"),
+        "project-detail": pk("project"),
+        "target-detail": pk("target"),
+        "target-split": pk("target", roles=managers),
+        "progress-detail": pk("progress"),
+        "fund-line-detail": pk("line"),
+        "fund-movement-detail": pk("movement"),
+        "site-detail": pk("site"),
+        "site-controls": pk("site", roles=managers),
+    }
     return {
+        **projects,
         "jobs:detail": job_case,
         "jobs:status": job_case,
         "jobs:download": job_case,

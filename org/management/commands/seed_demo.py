@@ -3,6 +3,7 @@ import random
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from org.demo import PROFILES
 
@@ -32,4 +33,8 @@ class Command(BaseCommand):
             except Exception as error:
                 raise CommandError(f"{app}: {error}") from error
             self.stdout.write(f"{app}: {result} ({time.perf_counter() - started:.1f} s)")
+        if connection.vendor == "postgresql":
+            # Bulk loads leave the planner without statistics until autovacuum comes by.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self.stdout.write(self.style.SUCCESS(f"Demo data ({profile}) is in place."))
