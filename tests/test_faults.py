@@ -17,9 +17,9 @@ from projects.tests.factories import project_with_targets
 
 
 def _use_broker(url: str) -> None:
+    # Drop the app's references only: kombu keeps one pool per connection URL in a registry,
+    # and closing the real one here would break every later test that sends a task.
     app.conf.broker_url = url
-    if app._pool is not None:
-        app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
 
