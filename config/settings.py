@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "org.middleware.DatabaseUnavailableMiddleware",
     # Last: it must see the response of the authentication backends.
     "axes.middleware.AxesMiddleware",
 ]

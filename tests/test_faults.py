@@ -4,6 +4,7 @@ broker is back (common.job_requeue). PostgreSQL restarts are covered by CONN_HEA
 the soak run."""
 
 import datetime
+import json
 
 import pytest
 from django.urls import reverse
@@ -65,3 +66,19 @@ def test_pages_answer_and_jobs_wait_while_redis_is_down_then_run(
     job.refresh_from_db()
     assert job.status == Job.Status.DONE and job.result_name.endswith(".xlsx")
     assert job_requeue_task(older_than_seconds=60) == 0  # nothing left waiting
+
+
+def test_database_outage_answers_503_with_a_message(rf):
+    from django.db import OperationalError
+
+    from org.middleware import DatabaseUnavailableMiddleware
+
+    middleware = DatabaseUnavailableMiddleware(lambda request: None)
+    api = middleware.process_exception(
+        rf.get("/api/v1/persons/"), OperationalError("server closed the connection")
+    )
+    assert api.status_code == 503 and api["Retry-After"] == "30"
+    assert "数据库" in json.loads(api.content)["detail"]
+    page = middleware.process_exception(rf.get("/home/"), OperationalError("connection refused"))
+    assert page.status_code == 503 and "数据库" in page.content.decode()
+    assert middleware.process_exception(rf.get("/home/"), ValueError("a bug")) is None  # bugs stay 500s
