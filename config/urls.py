@@ -15,6 +15,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="home", permanent=False), name="site-root"),
     path("home/", org_views.home, name="home"),
     path("healthz", org_views.healthz, name="healthz"),
+    path("robots.txt", org_views.robots_txt, name="robots-txt"),
     path("accounts/", include("org.urls_auth")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

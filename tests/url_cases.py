@@ -121,6 +121,6 @@ def build_cases(tree, users) -> dict[str, Case]:
 
 
 # Reachable without logging in (the public column adds its pages here).
-PUBLIC = {"site-root", "login", "healthz", "set_language", "javascript-catalog", "api-token"}
+PUBLIC = {"site-root", "login", "healthz", "robots-txt", "set_language", "javascript-catalog", "api-token"}
 # Not pages: POST-only endpoints, redirects after an action, and formats.
 SKIP = {"logout", "set_language", "api-token"}
