@@ -9,7 +9,9 @@ _sequence = itertools.count(1)
 
 
 def branch(*, division, name=None, **extra) -> Branch:
-    return Branch.objects.create(division=division, name=name or f"{division.name}党支部{next(_sequence)}", **extra)
+    return Branch.objects.create(
+        division=division, name=name or f"{division.name}党支部{next(_sequence)}", **extra
+    )
 
 
 def member(
@@ -22,5 +24,7 @@ def member(
     **extra,
 ) -> PartyMember:
     number = make_id_number(region="341226", birth_date=born, sequence=next(_sequence) % 500, sex="M")
-    p = person(village=village or (branch.division if branch.division.is_village else None), name=name, number=number)
+    p = person(
+        village=village or (branch.division if branch.division.is_village else None), name=name, number=number
+    )
     return PartyMember.objects.create(person=p, branch=branch, joined_on=joined_on, **extra)

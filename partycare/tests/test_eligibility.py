@@ -82,12 +82,19 @@ def test_old_member_allowance_exclusions(tree, users):
     today = D(2026, 11, 25)
     fixed = member(branch=b, born=D(1940, 1, 1), joined_on=D(1970, 1, 1), has_fixed_allowance=True)
     probation = member(branch=b, born=D(1940, 1, 1), joined_on=D(1970, 1, 1), status="probationary")
-    gone = member(branch=b, born=D(1940, 1, 1), joined_on=D(1970, 1, 1), status="transferred_out", status_on=today)
+    gone = member(
+        branch=b, born=D(1940, 1, 1), joined_on=D(1970, 1, 1), status="transferred_out", status_on=today
+    )
     applied = member(branch=b, born=D(1940, 1, 1), joined_on=D(1970, 1, 1))
     due = _allowance_due(today)
     assert {fixed, probation, gone}.isdisjoint(due) and applied in due
     app = services.aid_apply(
-        user=users[Role.TOWNSHIP_STAFF], member=applied, kind="old_member_allowance", year=2026, amount="200", today=today
+        user=users[Role.TOWNSHIP_STAFF],
+        member=applied,
+        kind="old_member_allowance",
+        year=2026,
+        amount="200",
+        today=today,
     )
     assert applied not in _allowance_due(today)
     AidApplication.objects.filter(pk=app.pk).update(status="rejected")
@@ -126,8 +133,12 @@ def test_four_must_visit_groups_and_old_members(tree, users):
     due = set(eligibility.holiday_visit_due(PartyMember.objects.all(), occasion=occasion, today=today))
     assert due == {worker, cadre, poor, boss, old} and plain not in due
     services.care_case_record(
-        user=users[Role.VILLAGE_CADRE], member=worker, kind="holiday_visit", occurred_on=D(2026, 6, 1),
-        visitors="李书记", today=today,
+        user=users[Role.VILLAGE_CADRE],
+        member=worker,
+        kind="holiday_visit",
+        occurred_on=D(2026, 6, 1),
+        visitors="李书记",
+        today=today,
     )
     due = set(eligibility.holiday_visit_due(PartyMember.objects.all(), occasion=occasion, today=today))
     assert worker not in due
@@ -141,11 +152,15 @@ def test_yearly_talk_and_trigger_talk(tree, users):
     today = D(2026, 3, 1)
     members = PartyMember.objects.all()
     assert m in set(eligibility.yearly_talk_due(members, today=today))
-    services.care_case_record(user=cadre, member=m, kind="talk", occurred_on=D(2026, 1, 5), visitors="支书", today=today)
+    services.care_case_record(
+        user=cadre, member=m, kind="talk", occurred_on=D(2026, 1, 5), visitors="支书", today=today
+    )
     assert m not in set(eligibility.yearly_talk_due(members, today=today))
     assert m in set(eligibility.yearly_talk_due(members, today=D(2027, 1, 1)))  # a new year
 
-    trigger = services.talk_trigger_record(user=cadre, member=m, kind="setback", occurred_on=D(2026, 2, 10), today=today)
+    trigger = services.talk_trigger_record(
+        user=cadre, member=m, kind="setback", occurred_on=D(2026, 2, 10), today=today
+    )
     services.due_items_refresh(today=today)
     item = DueItem.objects.get(item="trigger_talk")
     assert item.due_by == D(2026, 3, 12) and not item.is_overdue and "setback" in item.rule
@@ -153,7 +168,9 @@ def test_yearly_talk_and_trigger_talk(tree, users):
     assert DueItem.objects.get(item="trigger_talk").is_overdue
     # a talk before the event does not answer it; one on or after it does
     assert list(eligibility.trigger_talks_due(members, today=today)) == [trigger]
-    services.care_case_record(user=cadre, member=m, kind="talk", occurred_on=D(2026, 2, 20), visitors="支书", today=today)
+    services.care_case_record(
+        user=cadre, member=m, kind="talk", occurred_on=D(2026, 2, 20), visitors="支书", today=today
+    )
     assert list(eligibility.trigger_talks_due(members, today=today)) == []
     assert TalkTrigger.objects.count() == 1
 
@@ -165,13 +182,23 @@ def test_training_target_for_able_members(tree, users):
     today = D(2026, 11, 1)
     for month in (1, 2, 3):
         services.training_record(
-            user=users[Role.TOWNSHIP_STAFF], branch=b, held_on=D(2026, month, 5), topic="三会一课",
-            attendees=[able], today=today,
+            user=users[Role.TOWNSHIP_STAFF],
+            branch=b,
+            held_on=D(2026, month, 5),
+            topic="三会一课",
+            attendees=[able],
+            today=today,
         )
-    short = {m: m.trainings_this_year for m in eligibility.training_short(PartyMember.objects.all(), today=today)}
+    short = {
+        m: m.trainings_this_year for m in eligibility.training_short(PartyMember.objects.all(), today=today)
+    }
     assert short == {able: 3}
     services.training_record(
-        user=users[Role.TOWNSHIP_STAFF], branch=b, held_on=D(2026, 4, 5), topic="远程教育", attendees=[able, frail],
+        user=users[Role.TOWNSHIP_STAFF],
+        branch=b,
+        held_on=D(2026, 4, 5),
+        topic="远程教育",
+        attendees=[able, frail],
         today=today,
     )
     assert list(eligibility.training_short(PartyMember.objects.all(), today=today)) == []
