@@ -30,7 +30,9 @@ def scope_q(user, path: str) -> Q:
     if prefix is None:
         return NOTHING
     if prefix == "":
-        return Q()
+        # Not Q(): an empty Q vanishes when OR-ed with another condition ("Q() | Q(x)" is Q(x)),
+        # which would silently hide rows from the administrator.
+        return Q(pk__isnull=False)
     lookup = f"{path}__code__startswith" if path else "code__startswith"
     return Q(**{lookup: prefix})
 
