@@ -20,6 +20,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("org/", include("org.urls")),
     path("beneficiaries/", include("beneficiaries.urls")),
+    path("partycare/", include("partycare.urls")),
     path("jobs/", include("common.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
