@@ -12,6 +12,8 @@ from django.views.decorators.http import require_GET
 
 from common.excel import XLSX_CONTENT_TYPE
 from common.jobs import job_get, job_label, job_list, job_progress
+from org.models import AccessLog
+from org.services import access_log_record
 
 CONTENT_TYPES = {
     ".xlsx": XLSX_CONTENT_TYPE,
@@ -75,4 +77,13 @@ def job_download(request, pk):
         job.result.open("rb"), as_attachment=True, filename=name, content_type=content_type
     )
     response["Cache-Control"] = "private, no-store"
+    access_log_record(
+        user=request.user,
+        action=AccessLog.Action.DOWNLOAD,
+        what=name,
+        obj=job,
+        rows=job.total,
+        division=job.division,
+        request=request,
+    )
     return response

@@ -87,10 +87,36 @@ def _partycare(tree, users) -> dict[str, Case]:
     return cases
 
 
+def _jobs(tree, users):
+    from django.core.files.base import ContentFile
+
+    from common.models import Job
+
+    jobs = []
+    for division in (tree.village, tree.other_village):
+        job = Job(
+            kind="test.echo",
+            status=Job.Status.DONE,
+            division=division,
+            created_by=users["admin"],
+            result_name="结果.csv",
+        )
+        job.result.save("result.csv", ContentFile(b"a,b\n"), save=False)
+        job.save()
+        jobs.append(job)
+    return jobs
+
+
 def build_cases(tree, users) -> dict[str, Case]:
     inside_person, outside_person = _persons(tree)
+    inside_job, outside_job = _jobs(tree, users)
+    job_case = Case({"pk": inside_job.pk}, {"pk": outside_job.pk})
     return {
         **_partycare(tree, users),
+        "jobs:detail": job_case,
+        "jobs:status": job_case,
+        "jobs:download": job_case,
+        "job-detail": job_case,
         "org:division-detail": Case({"pk": tree.village.pk}, {"pk": tree.other_village.pk}),
         "division-detail": Case({"pk": tree.village.pk}, {"pk": tree.other_village.pk}),
         "beneficiaries:person-detail": Case({"pk": inside_person.pk}, {"pk": outside_person.pk}),
