@@ -38,7 +38,12 @@ def branch_list(*, user, division_id: int | None = None):
         qs = qs.filter(division_id=division_id)
     return qs.annotate(
         member_count=Count("members", filter=Q(members__status__in=PartyMember.ACTIVE_STATUSES))
-    )
+    ).order_by("division__code", "name")
+
+
+def branch_choices(*, user):
+    """Branches in scope, plain, for filter drop-downs."""
+    return Branch.objects.visible_to(user).only("pk", "name").order_by("name")
 
 
 def branch_get(*, user, pk: int) -> Branch:

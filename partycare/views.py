@@ -68,7 +68,7 @@ def member_list(request):
         "branch": branch,
         "flags": selectors.FLAG_CHOICES,
         "due_items": DueItem.Item.choices,
-        "branches": selectors.branch_list(user=request.user).only("pk", "name"),
+        "branches": selectors.branch_choices(user=request.user),
         "today": timezone.localdate(),
     }
     template = "partycare/_member_rows.html" if request.htmx else "partycare/member_list.html"
@@ -472,7 +472,7 @@ def pioneer(request):
             "page": page,
             "year": year,
             "branch": branch,
-            "branches": selectors.branch_list(user=request.user).only("pk", "name"),
+            "branches": selectors.branch_choices(user=request.user),
             "targets": selectors.branch_targets(user=request.user, year=year),
             "can_compute": has_role(request.user, *EDITORS)
             and request.user.division_id is not None

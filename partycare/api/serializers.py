@@ -5,12 +5,22 @@ from partycare.models import AidApplication, Branch, Campaign, CareCase, DueItem
 
 
 class BranchSerializer(serializers.ModelSerializer):
+    branch_kind = serializers.ChoiceField(source="kind", choices=Branch.Kind.choices, read_only=True)
     division_code = serializers.CharField(source="division.code", read_only=True)
     member_count = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Branch
-        fields = ["id", "name", "kind", "division", "division_code", "secretary", "is_active", "member_count"]
+        fields = [
+            "id",
+            "name",
+            "branch_kind",
+            "division",
+            "division_code",
+            "secretary",
+            "is_active",
+            "member_count",
+        ]
         read_only_fields = fields
 
 
@@ -62,6 +72,7 @@ class PartyMemberSerializer(serializers.ModelSerializer):
 
 class CareCaseSerializer(serializers.ModelSerializer):
     member_name = serializers.CharField(source="member.person.name", read_only=True)
+    care_kind = serializers.ChoiceField(source="kind", choices=CareCase.Kind.choices)
 
     class Meta:
         model = CareCase
@@ -69,7 +80,7 @@ class CareCaseSerializer(serializers.ModelSerializer):
             "id",
             "member",
             "member_name",
-            "kind",
+            "care_kind",
             "occurred_on",
             "visitors",
             "notes",
@@ -130,6 +141,7 @@ class CoverageSerializer(serializers.Serializer):
 
 class AidApplicationSerializer(serializers.ModelSerializer):
     member_name = serializers.CharField(source="member.person.name", read_only=True)
+    aid_kind = serializers.ChoiceField(source="kind", choices=AidApplication.Kind.choices, read_only=True)
 
     class Meta:
         model = AidApplication
@@ -137,7 +149,7 @@ class AidApplicationSerializer(serializers.ModelSerializer):
             "id",
             "member",
             "member_name",
-            "kind",
+            "aid_kind",
             "year",
             "cause",
             "situation",
@@ -156,7 +168,7 @@ class AidApplicationSerializer(serializers.ModelSerializer):
 
 class AidCreateSerializer(serializers.Serializer):
     member = serializers.PrimaryKeyRelatedField(queryset=PartyMember.objects.none())
-    kind = serializers.ChoiceField(choices=AidApplication.Kind.choices)
+    aid_kind = serializers.ChoiceField(choices=AidApplication.Kind.choices)
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     cause = serializers.ChoiceField(choices=AidApplication.Cause.choices, required=False, allow_blank=True)

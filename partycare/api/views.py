@@ -109,7 +109,8 @@ class AidApplicationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
     def create(self, request, *args, **kwargs):
         serializer = AidCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        application = services.aid_apply(user=request.user, **serializer.validated_data)
+        data = dict(serializer.validated_data)
+        application = services.aid_apply(user=request.user, kind=data.pop("aid_kind"), **data)
         return Response(AidApplicationSerializer(application).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=AidActionSerializer, responses=AidApplicationSerializer)

@@ -166,7 +166,7 @@ def test_aid_workflow_order_and_four_eyes(tree, users, b, second_staff):
     # approving your own step
     with pytest.raises(ValidationError) as excinfo:
         services.aid_branch_check(user=cadre, application=app)
-    assert "four-eyes" in excinfo.value.messages[0]
+    assert excinfo.value.error_list[0].code == "four_eyes"
     app = services.aid_branch_check(user=staff, application=app)
     with pytest.raises(ValidationError):  # staff checked the branch step: another posts the notice
         services.aid_notice_record(
