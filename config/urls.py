@@ -21,6 +21,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("org/", include("org.urls")),
     path("beneficiaries/", include("beneficiaries.urls")),
+    path("partycare/", include("partycare.urls")),
     path("jobs/", include("common.urls")),
     path("projects/", include("projects.urls")),
     path("admin/", admin.site.urls),
