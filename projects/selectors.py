@@ -80,6 +80,16 @@ def _latest_month(as_of: datetime.date):
     )
 
 
+def _latest_actual(as_of: datetime.date):
+    """The cumulative actual of the target in the outer query at the end of ``as_of``: one
+    lookup on the (target, month) unique index per target, whatever the number of months."""
+    return (
+        ProgressReport.objects.filter(target=OuterRef("pk"), month__lte=as_of.replace(day=1))
+        .order_by("-month")
+        .values("actual")[:1]
+    )
+
+
 def _latest_progress(*, user, as_of: datetime.date) -> QuerySet:
     """Each visible leaf target's latest report up to ``as_of``."""
     leaves = leaf_targets(user=user)
@@ -99,12 +109,14 @@ def with_progress(qs: QuerySet, *, user, today: datetime.date) -> QuerySet:
         .annotate(total=Sum("quantity"))
         .values("total")
     )
+    # Sum over the visible leaves of each one's latest actual. Written target-first (not
+    # progress-first) so the plan stays an index lookup per leaf even without table statistics.
     actuals = (
-        _latest_progress(user=user, as_of=today)
-        .filter(target__project=OuterRef("pk"))
+        leaf_targets(user=user)
+        .filter(project=OuterRef("pk"))
         .order_by()
-        .values("target__project")
-        .annotate(total=Sum("actual"))
+        .values("project")
+        .annotate(total=Sum(Subquery(_latest_actual(today), output_field=AMOUNT)))
         .values("total")
     )
     share = Case(

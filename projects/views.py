@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -19,10 +19,14 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from common.excel import check_xlsx_file, template_xlsx
+from common.jobs import job_enqueue
+from common.views import download_response
 from org import selectors as org_selectors
 from org.models import Division
 from org.roles import TOWNSHIP_ROLES, has_role
-from projects import forms, permissions, selectors, services
+from projects import excel, forms, permissions, selectors, services
+from projects.jobs import IMPORT_LABELS, IMPORT_ROLES
 from projects.models import Project
 
 LIST_PAGE_SIZE = 30
@@ -442,3 +446,62 @@ def site_sign_pdf(request, pk: int):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="site-{site.pk}-sign.pdf"'
     return response
+
+
+# --- Excel: templates, imports and exports (run as background jobs) -----------------------------
+
+
+@login_required
+def excel_page(request):
+    """The import/export page: a form per import, the templates, the two exports."""
+    today = timezone.localdate()
+    years = selectors.project_years(user=request.user) or [today.year]
+    imports = [
+        {"kind": kind, "label": IMPORT_LABELS[kind], "allowed": has_role(request.user, *IMPORT_ROLES[kind])}
+        for kind in excel.SPECS
+    ]
+    error = None
+    if request.method == "POST":
+        kind = request.POST.get("kind", "")
+        upload = request.FILES.get("file")
+        try:
+            if kind not in excel.SPECS:
+                raise ValidationError(gettext("Choose what the file holds."))
+            if upload is None:
+                raise ValidationError(gettext("Choose an .xlsx file to import."))
+            check_xlsx_file(upload)
+            job = job_enqueue(user=request.user, kind=f"projects.import_{kind}", upload=upload)
+        except (ValidationError, PermissionDenied) as refusal:
+            error = " ".join(getattr(refusal, "messages", [str(refusal)]))
+        else:
+            return redirect(job.get_absolute_url())
+    return render(
+        request,
+        "projects/excel.html",
+        {
+            "imports": imports,
+            "years": years,
+            "year": today.year if today.year in years else years[0],
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def excel_template(request, kind: str):
+    if kind not in excel.SPECS:
+        raise Http404
+    spec = excel.SPECS[kind]
+    return download_response(template_xlsx(spec), filename=f"{spec.name}导入模板.xlsx")
+
+
+@login_required
+@require_POST
+def excel_export(request):
+    kind = request.POST.get("kind")
+    year = _int(request.POST.get("year")) or timezone.localdate().year
+    if kind not in ("table", "progress"):
+        raise Http404
+    job = job_enqueue(user=request.user, kind=f"projects.export_{kind}", params={"year": year})
+    return redirect(job.get_absolute_url())

@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/services.sh
 
-PG_PORT=${BENCH_PG_PORT:-55433}
-REDIS_PORT=${BENCH_REDIS_PORT:-56380}
+PG_PORT=${BENCH_PG_PORT:-25433}
+REDIS_PORT=${BENCH_REDIS_PORT:-26380}
 DIR=var/bench
 mkdir -p "$DIR"
 cleanup() { pg_stop "$DIR/pg"; redis_stop "$DIR/redis" "$REDIS_PORT"; }

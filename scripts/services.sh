@@ -1,5 +1,6 @@
 # Sourced by run.sh, test.sh and bench.sh: throwaway PostgreSQL and Redis on 127.0.0.1 ports of
-# our own. PostgreSQL refuses to run as root, so as root the cluster belongs to "postgres".
+# our own, below the ephemeral range (32768-60999) so that no client socket can be holding them.
+# PostgreSQL refuses to run as root, so as root the cluster belongs to "postgres".
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
@@ -46,4 +47,14 @@ redis_stop() {
   local dir=$1 port=$2
   redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
   if [ -f "$dir/redis.pid" ]; then kill "$(cat "$dir/redis.pid")" 2>/dev/null || true; rm -f "$dir/redis.pid"; fi
+}
+
+# pg_restart DATA_DIR PORT: stop and start the cluster (the soak's fault).
+pg_restart() {
+  local data=$1 port=$2 bin
+  bin=$(pg_bin)
+  as_pg "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null
+  as_pg "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 30 \
+    -o "-p $port -k $(realpath "$data.sock") -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
+    start >/dev/null
 }

@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/services.sh
 
-PG_PORT=${TEST_PG_PORT:-55432}
-REDIS_PORT=${TEST_REDIS_PORT:-56379}
+PG_PORT=${TEST_PG_PORT:-25432}
+REDIS_PORT=${TEST_REDIS_PORT:-26379}
 DIR=var/test
 mkdir -p "$DIR"
 

@@ -76,7 +76,7 @@ def test_every_url_for_every_role(tree, users, role):
         if arguments:
             case = cases[name]
             url = reverse(name, kwargs=case.inside)
-            outside_url = reverse(name, kwargs=case.outside)
+            outside_url = reverse(name, kwargs=case.outside) if case.outside else None
         else:
             case, url, outside_url = None, reverse(name), None
         response = _get(client, url)
@@ -90,6 +90,8 @@ def test_every_url_for_every_role(tree, users, role):
             if status == 302 and name not in PUBLIC and "/accounts/login/" not in response["Location"]:
                 failures.append(f"{name} {url}: anonymous redirected to {response['Location']}")
             continue
+        if status == 405:
+            continue  # an action that only takes POST: its scope is tested with the app's writes
         allowed = case is None or role == "admin" or role in case.roles
         if case is not None and allowed and status != 200:
             failures.append(f"{name} {url}: expected 200 inside the scope, got {status}")

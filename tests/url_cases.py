@@ -11,7 +11,7 @@ from org.models import Role
 @dataclass
 class Case:
     inside: dict
-    outside: dict
+    outside: dict | None
     # roles that may open the page at all; others get 403 or 404
     roles: tuple = field(default=tuple(Role))
 
@@ -105,6 +105,71 @@ def _publicity(tree, users) -> dict[str, Case]:
     }
 
 
+def _partycare(tree, users) -> dict[str, Case]:
+    import datetime
+
+    from partycare.models import AidApplication, Campaign, CampaignTarget, CareCase, Pairing
+    from partycare.tests.factories import branch, member
+
+    objects = []
+    for village, township in ((tree.village, tree.township), (tree.other_village, tree.other_township)):
+        m = member(branch=branch(division=village), name="里党员" if village == tree.village else "外党员")
+        campaign = Campaign.objects.create(
+            division=township,
+            holiday="spring_festival",
+            year=2027,
+            holiday_date=datetime.date(2027, 2, 6),
+            created_by=users["admin"],
+        )
+        CampaignTarget.objects.create(campaign=campaign, member=m, rules="劳模")
+        case = CareCase.objects.create(
+            member=m,
+            kind="talk",
+            occurred_on=datetime.date(2026, 1, 5),
+            visitors="书记",
+            recorded_by=users["admin"],
+        )
+        aid = AidApplication.objects.create(
+            member=m, kind="one_off", year=2026, cause="illness", amount=200, prepared_by=users["admin"]
+        )
+        pairing = Pairing.objects.create(
+            division=village,
+            helper_kind="cadre",
+            helper_name="帮扶人",
+            member=m,
+            started_on=datetime.date(2026, 1, 1),
+            created_by=users["admin"],
+        )
+        objects.append(
+            {
+                "member": m,
+                "branch": m.branch,
+                "campaign": campaign,
+                "case": case,
+                "aid": aid,
+                "pairing": pairing,
+            }
+        )
+    inside, outside = objects
+    cases = {}
+    for name, key in [
+        ("partycare:member-detail", "member"),
+        ("partycare:campaign-detail", "campaign"),
+        ("partycare:aid-detail", "aid"),
+        ("partycare:aid-pdf", "aid"),
+        ("partycare:pairing-detail", "pairing"),
+        ("party-branch-detail", "branch"),
+        ("party-member-detail", "member"),
+        ("care-case-detail", "case"),
+        ("care-campaign-detail", "campaign"),
+        ("care-campaign-coverage", "campaign"),
+        ("aid-application-detail", "aid"),
+        ("pairing-detail", "pairing"),
+    ]:
+        cases[name] = Case({"pk": inside[key].pk}, {"pk": outside[key].pk})
+    return cases
+
+
 def _jobs(tree, users):
     from django.core.files.base import ContentFile
 
@@ -125,12 +190,75 @@ def _jobs(tree, users):
     return jobs
 
 
+def _projects(tree):
+    """A project of the first township with a target in the first village (every role of the
+    tree sees it), and one of the other county's township."""
+    from projects.tests.factories import (
+        FundLineFactory,
+        FundMovementFactory,
+        ProgressFactory,
+        SiteFactory,
+        project_with_targets,
+    )
+
+    made = {}
+    for key, township, village in (
+        ("inside", tree.township, "village"),
+        ("outside", tree.other_township, "other_village"),
+    ):
+        project, _top, (leaf,) = project_with_targets(
+            tree, division=township, villages=(village,), kind="construction"
+        )
+        line = FundLineFactory(project=project)
+        made[key] = {
+            "project": project,
+            "target": leaf,
+            "progress": ProgressFactory(target=leaf),
+            "line": line,
+            "movement": FundMovementFactory(fund_line=line),
+            "site": SiteFactory(project=project, division=leaf.division),
+        }
+    return made
+
+
 def build_cases(tree, users) -> dict[str, Case]:
     inside_person, outside_person = _persons(tree)
     inside_job, outside_job = _jobs(tree, users)
     job_case = Case({"pk": inside_job.pk}, {"pk": outside_job.pk})
+    p = _projects(tree)
+
+    def pk(what, **options):
+        return Case({"pk": p["inside"][what].pk}, {"pk": p["outside"][what].pk}, **options)
+
+    managers = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
+    projects = {
+        "projects:excel-template": Case({"kind": "progress"}, None),
+        "projects:project-detail": pk("project"),
+        "projects:project-edit": pk("project", roles=managers),
+        "projects:target-add": pk("project", roles=managers),
+        "projects:fund-line-set": pk("project", roles=managers),
+        "projects:fund-movement-add": pk("project", roles=managers),
+        "projects:site-create": pk("project", roles=managers),
+        "projects:target-detail": pk("target"),
+        "projects:progress-add": pk("target"),
+        "projects:target-split": pk("target", roles=managers),
+        "projects:site-detail": pk("site"),
+        "projects:site-control-add": pk("site", roles=managers),
+        "projects:site-accept": pk("site", roles=(Role.TOWNSHIP_LEADER,)),
+        "projects:site-sign": pk("site"),
+        "project-detail": pk("project"),
+        "target-detail": pk("target"),
+        "target-split": pk("target", roles=managers),
+        "progress-detail": pk("progress"),
+        "fund-line-detail": pk("line"),
+        "fund-movement-detail": pk("movement"),
+        "site-detail": pk("site"),
+        "site-controls": pk("site", roles=managers),
+    }
     return {
         **_publicity(tree, users),
+        **projects,
+        **_partycare(tree, users),
         "jobs:detail": job_case,
         "jobs:status": job_case,
         "jobs:download": job_case,
@@ -150,6 +278,7 @@ PUBLIC = {
     "set_language",
     "javascript-catalog",
     "api-token",
+    "robots-txt",
     "column:index",
     "public-notice-list",
 }
@@ -177,4 +306,8 @@ SKIP = {
     "column:objection-filed",
     "column:submission",
     "public-notice-detail",
+    # partycare: POST-only actions
+    "partycare:member-record",
+    "partycare:aid-action",
+    "aid-application-act",
 }

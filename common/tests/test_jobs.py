@@ -119,7 +119,7 @@ def test_row_errors_fail_the_job_and_nothing_is_written(tree, users, enqueued):
     assert job_run(job_id=job.pk) == "failed"
     job.refresh_from_db()
     assert job.status == "failed" and job.error_count == 2
-    assert "2 errors in the file; nothing was imported." in job.message or "2 个错误" in job.message
+    assert "2 errors in the file; nothing was imported." in job.message or "2 处错误" in job.message
     assert [(e["row"], e["column"], e["header"]) for e in job.errors] == [
         (3, "A", "部门名称"),
         (4, "A", "部门名称"),

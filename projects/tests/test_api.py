@@ -248,7 +248,7 @@ def test_nothing_is_deleted_through_the_api(tree, users):
     assert Project.objects.filter(pk=project.pk).exists()
 
 
-def test_schema_lists_the_endpoints_without_warnings(client, db, tmp_path):
+def test_schema_lists_the_endpoints_without_warnings(client, users, tmp_path):
     import json
 
     from django.core.management import call_command
@@ -269,4 +269,6 @@ def test_schema_lists_the_endpoints_without_warnings(client, db, tmp_path):
     ]:
         assert path in paths, path
     assert "delete" not in paths["/api/v1/projects/{id}/"]
+    assert client.get("/api/schema/").status_code == 403  # only for logged-in users
+    client.force_login(users["admin"])
     assert client.get("/api/schema/").status_code == 200
