@@ -175,7 +175,7 @@ class PublicObjectionForm(BootstrapMixin, forms.Form):
 
 class RecordObjectionForm(BootstrapMixin, forms.Form):
     channel = forms.ChoiceField(
-        label=_("Received"),
+        label=_("Received through"),
         choices=[c for c in Objection.Channel.choices if c[0] != Objection.Channel.ONLINE],
     )
     received_at = forms.DateTimeField(

@@ -380,7 +380,7 @@ def test_objections_are_rate_limited_per_address_and_nothing_valid_is_lost(tree,
     assert set(statuses[limit:]) == {429}
     assert Objection.objects.count() == limit  # every accepted one is kept, the rest refused
     refused = client.post(url, {"contact": "137", "text": "再来一条"}, REMOTE_ADDR="10.0.0.1")
-    assert "wait" in refused.content.decode() or "稍后" in refused.content.decode()
+    assert "wait" in refused.content.decode() or "一分钟后再试" in refused.content.decode()
     # Another address is not affected.
     assert (
         client.post(url, {"contact": "137", "text": "另一个地址"}, REMOTE_ADDR="10.0.0.2").status_code == 302
