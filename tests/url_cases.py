@@ -24,6 +24,7 @@ def _persons(tree):
 
 def _partycare(tree, users) -> dict[str, Case]:
     import datetime
+    import uuid
 
     from partycare.models import AidApplication, Campaign, CampaignTarget, CareCase, Pairing
     from partycare.tests.factories import branch, member
@@ -57,8 +58,25 @@ def _partycare(tree, users) -> dict[str, Case]:
             started_on=datetime.date(2026, 1, 1),
             created_by=users["admin"],
         )
+        from beneficiaries.models import Household
+        from partycare.models import Concern, HomeVisit
+
+        household = Household.objects.create(village=village, number=f"H{village.code}")
+        visit = HomeVisit.objects.create(
+            client_id=uuid.uuid4(),
+            household=household,
+            village=village,
+            visited_on=datetime.date(2026, 3, 1),
+            purpose="collect",
+            visitor=users["admin"],
+        )
+        concern = Concern.objects.create(
+            village=village, category="other", description="路灯", visit=visit, created_by=users["admin"]
+        )
         objects.append(
             {
+                "visit": visit,
+                "concern": concern,
                 "member": m,
                 "branch": m.branch,
                 "campaign": campaign,
@@ -82,6 +100,9 @@ def _partycare(tree, users) -> dict[str, Case]:
         ("care-campaign-coverage", "campaign"),
         ("aid-application-detail", "aid"),
         ("pairing-detail", "pairing"),
+        ("partycare:concern-detail", "concern"),
+        ("home-visit-detail", "visit"),
+        ("concern-detail", "concern"),
     ]:
         cases[name] = Case({"pk": inside[key].pk}, {"pk": outside[key].pk})
     return cases
@@ -187,7 +208,18 @@ def build_cases(tree, users) -> dict[str, Case]:
 
 
 # Reachable without logging in (the public column adds its pages here).
-PUBLIC = {"site-root", "login", "healthz", "robots-txt", "set_language", "javascript-catalog", "api-token"}
+PUBLIC = {
+    "site-root",
+    "login",
+    "healthz",
+    "robots-txt",
+    "set_language",
+    "javascript-catalog",
+    "api-token",
+    # The visit form's service worker and manifest: static, no data, fetched by the browser.
+    "partycare:service-worker",
+    "partycare:visit-manifest",
+}
 # Not pages: POST-only endpoints, redirects after an action, and formats.
 SKIP = {
     "logout",
@@ -196,4 +228,5 @@ SKIP = {
     "partycare:member-record",
     "partycare:aid-action",
     "aid-application-act",
+    "concern-act",
 }
