@@ -932,6 +932,15 @@ class HomeVisit(models.Model):
     visitor = models.ForeignKey(
         USER, verbose_name=_("visitor"), on_delete=models.PROTECT, related_name="home_visits"
     )
+    # The party member (联户党员) who made the visit, when it counts toward their pioneer index.
+    member = models.ForeignKey(
+        PartyMember,
+        verbose_name=_("party member"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="home_visits",
+    )
     created_at = models.DateTimeField(_("stored"), auto_now_add=True)
 
     SCOPE_PATH = "village"

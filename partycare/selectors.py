@@ -434,3 +434,57 @@ def concern_status_counts(*, user) -> dict:
 
 def concern_overdue_list(*, user, department_id: int | None = None):
     return concern_list(user=user, overdue=True, department_id=department_id).order_by("deadline", "pk")
+
+
+FIELD_DAYS_TARGET = 60
+HOUSEHOLDS_TARGET = 50
+
+
+def weekly_concern_list(*, user, week_start: datetime.date) -> list[dict]:
+    """问题清单: each village's concerns collected in the week starting ``week_start``, split
+    into individual and common problems; one query."""
+    end = week_start + datetime.timedelta(days=7)
+    concerns = (
+        Concern.objects.visible_to(user)
+        .filter(created_at__date__gte=week_start, created_at__date__lt=end)
+        .select_related("village__parent", "resident")
+        .order_by("village__code", "category", "pk")
+    )
+    villages = {}
+    for concern in concerns:
+        entry = villages.setdefault(
+            concern.village_id, {"village": concern.village, "individual": [], "common": []}
+        )
+        entry["common" if concern.is_common else "individual"].append(concern)
+    return list(villages.values())
+
+
+def leader_field_days(*, user, year: int) -> list[dict]:
+    """Each township leader's (and staff member's) days in villages and households visited in
+    the year, from their home-visit records, against the targets (≥ 60 days, ≥ 50 households)."""
+    from org.models import User
+
+    leaders = (
+        User.objects.visible_to(user)
+        .filter(role__in=[Role.TOWNSHIP_LEADER, Role.TOWNSHIP_STAFF], is_active=True)
+        .annotate(
+            days=Count(
+                "home_visits__visited_on", filter=Q(home_visits__visited_on__year=year), distinct=True
+            ),
+            households=Count(
+                "home_visits__household", filter=Q(home_visits__visited_on__year=year), distinct=True
+            ),
+        )
+        .select_related("division")
+        .order_by("role", "division__code", "username")
+    )
+    return [
+        {
+            "user": leader,
+            "days": leader.days,
+            "households": leader.households,
+            "days_met": leader.days >= FIELD_DAYS_TARGET,
+            "households_met": leader.households >= HOUSEHOLDS_TARGET,
+        }
+        for leader in leaders
+    ]

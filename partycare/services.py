@@ -841,6 +841,7 @@ def visit_record(
     photos=(),
     concerns=(),
     callback: dict | None = None,
+    member: PartyMember | None = None,
     today: datetime.date | None = None,
 ) -> tuple[HomeVisit, bool]:
     """Store a home visit typed (often offline) by a village cadre or township staff, with its
@@ -870,6 +871,8 @@ def visit_record(
             {"household": gettext("Household %(pk)s is not in your village.") % {"pk": household_pk}}
         )
     _not_future(visited_on, field="visited_on", today=today)
+    if member is not None:
+        member = _member_for_write(user, member)
     if purpose not in HomeVisit.Purpose.values:
         raise ValidationError(
             {"purpose": gettext("“%(value)s” is not a visit purpose.") % {"value": purpose}}
@@ -908,6 +911,7 @@ def visit_record(
                 purpose=purpose,
                 notes=notes.strip(),
                 visitor=user,
+                member=member,
                 **answers,
             )
             for photo in photos:

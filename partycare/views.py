@@ -656,3 +656,58 @@ def _date(value):
         return datetime.date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+def _week_start(value):
+    import datetime
+
+    day = _date(value) or timezone.localdate()
+    return day - datetime.timedelta(days=day.weekday())
+
+
+@login_required
+def concern_weekly(request):
+    """问题清单: the week's new concerns per village, individual and common; ?format=xlsx|pdf."""
+    import datetime
+
+    week_start = _week_start(request.GET.get("week"))
+    villages = selectors.weekly_concern_list(user=request.user, week_start=week_start)
+    context = {
+        "villages": villages,
+        "week_start": week_start,
+        "week_end": week_start + datetime.timedelta(days=6),
+        "previous": week_start - datetime.timedelta(days=7),
+        "next": week_start + datetime.timedelta(days=7),
+    }
+    fmt = request.GET.get("format")
+    name = _("Weekly list of concerns") + f" {week_start:%Y-%m-%d}"
+    if fmt == "xlsx":
+        content, rows = exports.weekly_concerns_xlsx(villages=villages)
+        access_log_record(
+            user=request.user, action=AccessLog.Action.DOWNLOAD, what=name, rows=rows, request=request
+        )
+        return download_response(content, filename=f"{name}.xlsx")
+    if fmt == "pdf":
+        content = pdf.render_pdf("partycare/pdf/weekly_concerns.html", context)
+        access_log_record(user=request.user, action=AccessLog.Action.DOWNLOAD, what=name, request=request)
+        return download_response(content, filename=f"{name}.pdf")
+    return render(request, "partycare/concern_weekly.html", context)
+
+
+@login_required
+def leader_field_days(request):
+    """Leaders' field days: ≥ 60 days in villages and ≥ 50 households a year, from the visits."""
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        year = timezone.localdate().year
+    return render(
+        request,
+        "partycare/leader_field_days.html",
+        {
+            "rows": selectors.leader_field_days(user=request.user, year=year),
+            "year": year,
+            "days_target": selectors.FIELD_DAYS_TARGET,
+            "households_target": selectors.HOUSEHOLDS_TARGET,
+        },
+    )

@@ -294,6 +294,7 @@ class HomeVisitCreateSerializer(serializers.Serializer):
     photos = serializers.ListField(child=serializers.FileField(), required=False, default=list)
     concerns = serializers.JSONField(required=False, default=list)
     callback = serializers.JSONField(required=False, default=None)
+    member = serializers.IntegerField(required=False, allow_null=True, default=None)
 
     def validate_concerns(self, value):
         if isinstance(value, str):

@@ -218,6 +218,7 @@ class HomeVisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             photos=data["photos"],
             concerns=concerns,
             callback=data["callback"],
+            member=data["member"],
         )
         visit = selectors.visit_get(user=request.user, pk=visit.pk)
         return Response(

@@ -363,3 +363,65 @@ def test_list_endpoints_make_a_flat_number_of_queries(tree, cadre):
             concerns=[{"category": "other", "description": "y"}],
         )
     assert counts() == small
+
+
+# --- weekly list, leaders' tally, pioneer sources -------------------------------------------
+
+
+def test_weekly_list_groups_and_exports(client, tree, cadre):
+    from openpyxl import load_workbook
+
+    services.concern_collect(user=cadre, village=tree.village, category="health", description="=看病远")
+    services.concern_collect(
+        user=cadre, village=tree.village, category="infrastructure", description="全村断水", is_common=True
+    )
+    client.force_login(cadre)
+    response = client.get("/partycare/concerns/weekly/")
+    (entry,) = response.context["villages"]
+    assert len(entry["common"]) == 1 and len(entry["individual"]) == 1
+    xlsx = client.get("/partycare/concerns/weekly/", {"format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    values = [cell.value for row in sheet.iter_rows() for cell in row]
+    assert "全村断水" in values and "=看病远" not in values  # formula text escaped
+    pdf = client.get("/partycare/concerns/weekly/", {"format": "pdf"})
+    assert pdf.content.startswith(b"%PDF")
+
+
+def test_leader_tally_counts_days_and_households(client, tree, users):
+    leader = users[Role.TOWNSHIP_LEADER]
+    h1, h2 = household(tree.village, "1"), household(tree.village2, "2")
+    visit(leader, h1, visited_on=D(2026, 3, 1))
+    visit(leader, h2, visited_on=D(2026, 3, 1))
+    visit(leader, h1, visited_on=D(2026, 4, 2))
+    client.force_login(users[Role.TOWNSHIP_STAFF])
+    rows = client.get("/partycare/visits/leaders/", {"year": 2026}).context["rows"]
+    mine = next(r for r in rows if r["user"] == leader)
+    assert (mine["days"], mine["households"], mine["days_met"]) == (2, 2, False)
+
+
+def test_pioneer_sources_count_visits_and_concerns_resolved_on_time(tree, cadre, staff, department):
+    from partycare import pioneer
+    from partycare.models import PartyMember
+    from partycare.tests.factories import branch, member
+
+    m = member(branch=branch(division=tree.village))
+    h = household(tree.village)
+    v, _ = visit(
+        cadre,
+        h,
+        member=m,
+        concerns=[{"category": "other", "description": "a"}, {"category": "other", "description": "b"}],
+    )
+    on_time, late = v.concerns.order_by("pk")
+    for c in (on_time, late):
+        services.concern_triage(user=cadre, concern=c, decision="escalate")
+        services.concern_dispatch(
+            user=staff, concern=c, departments=[department], deadline=TODAY, today=TODAY
+        )
+    services.concern_resolve(user=staff, concern=on_time, resolution="ok", today=TODAY)
+    services.concern_resolve(
+        user=staff, concern=late, resolution="ok", today=TODAY + datetime.timedelta(days=1)
+    )
+    members = PartyMember.objects.filter(pk=m.pk)
+    assert pioneer.SOURCES["visits"](members, TODAY.year) == {m.pk: 1}
+    assert pioneer.SOURCES["concerns"](members, TODAY.year) == {m.pk: 1}
