@@ -234,10 +234,17 @@ class PairingSerializer(serializers.ModelSerializer):
 # --- Home visits and concerns (issue 7) ------------------------------------------------------
 
 
+# Named concern_status / concern_category in the API (as branch_kind above): other apps' "status"
+# and "category" fields have other choices, and the schema names its enums by field name.
 class ConcernBriefSerializer(serializers.ModelSerializer):
+    concern_category = serializers.ChoiceField(
+        source="category", choices=Concern.Category.choices, read_only=True
+    )
+    concern_status = serializers.ChoiceField(source="status", choices=Concern.Status.choices, read_only=True)
+
     class Meta:
         model = Concern
-        fields = ["id", "category", "description", "status", "is_common"]
+        fields = ["id", "concern_category", "description", "concern_status", "is_common"]
         read_only_fields = fields
 
 
@@ -321,6 +328,10 @@ class WhistleCallSerializer(serializers.ModelSerializer):
 
 
 class ConcernSerializer(serializers.ModelSerializer):
+    concern_category = serializers.ChoiceField(
+        source="category", choices=Concern.Category.choices, read_only=True
+    )
+    concern_status = serializers.ChoiceField(source="status", choices=Concern.Status.choices, read_only=True)
     village_name = serializers.CharField(source="village.name", read_only=True)
     resident_name = serializers.CharField(source="resident.masked_name", read_only=True, default="")
 
@@ -330,13 +341,13 @@ class ConcernSerializer(serializers.ModelSerializer):
             "id",
             "village",
             "village_name",
-            "category",
+            "concern_category",
             "description",
             "resident",
             "resident_name",
             "visit",
             "is_common",
-            "status",
+            "concern_status",
             "decision",
             "explanation",
             "departments",

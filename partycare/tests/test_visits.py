@@ -425,3 +425,41 @@ def test_pioneer_sources_count_visits_and_concerns_resolved_on_time(tree, cadre,
     members = PartyMember.objects.filter(pk=m.pk)
     assert pioneer.SOURCES["visits"](members, TODAY.year) == {m.pk: 1}
     assert pioneer.SOURCES["concerns"](members, TODAY.year) == {m.pk: 1}
+
+
+def test_pages_make_a_flat_number_of_queries(client, tree, users, cadre, staff, department):
+    client.force_login(staff)
+    pages = [
+        "/partycare/visits/",
+        "/partycare/concerns/",
+        "/partycare/concerns/weekly/",
+        "/partycare/visits/leaders/",
+        "/home/",
+    ]
+
+    def counts():
+        result = []
+        for url in pages:
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(url).status_code == 200, url
+            result.append(len(ctx))
+        return result
+
+    def add(n, start):
+        for i in range(n):
+            v, _ = visit(
+                staff,
+                household(tree.village, number=f"{start}{i}"),
+                concerns=[{"category": "other", "description": "z"}],
+            )
+            c = v.concerns.get()
+            services.concern_triage(user=cadre, concern=c, decision="escalate")
+            services.concern_dispatch(
+                user=staff, concern=c, departments=[department], deadline=TODAY, today=TODAY
+            )
+        services.concerns_flag_overdue(today=TODAY + datetime.timedelta(days=1))
+
+    add(2, "a")
+    small = counts()
+    add(6, "b")
+    assert counts() == small
