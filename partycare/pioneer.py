@@ -2,19 +2,20 @@
 
 Each item of the township's year counts units per member from a source and turns them into
 points (units × points per unit, capped at the item's maximum). Sources are a registry so
-that later records (home visits and concerns of issue 7) add a function here and nothing else:
-
-    SOURCES["concerns"] = lambda members, year: {member_id: units}
+that later records add a function here and nothing else (home visits count toward "visits",
+concerns resolved on time toward "concerns").
 """
 
 from collections import defaultdict
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 
 from partycare.models import (
     Commitment,
+    Concern,
+    HomeVisit,
     PairingContact,
     PartyMember,
     PioneerEntry,
@@ -35,18 +36,41 @@ def _trainings(members, year) -> dict:
 
 
 def _visits(members, year) -> dict:
-    """Visits made as a helper under a pairing (home visits join here with issue 7)."""
+    """Visits made: contacts as a helper under a pairing, plus home visits (民情日记) the member
+    made (two queries)."""
     rows = (
         PairingContact.objects.filter(pairing__helper_member__in=members, occurred_on__year=year)
         .values("pairing__helper_member_id")
         .annotate(n=Count("pk"))
     )
-    return {row["pairing__helper_member_id"]: row["n"] for row in rows}
+    result = defaultdict(int)
+    for row in rows:
+        result[row["pairing__helper_member_id"]] += row["n"]
+    for row in (
+        HomeVisit.objects.filter(member__in=members, visited_on__year=year)
+        .values("member_id")
+        .annotate(n=Count("pk"))
+    ):
+        result[row["member_id"]] += row["n"]
+    return dict(result)
 
 
 def _concerns(members, year) -> dict:
-    """Concerns resolved: the concerns pipeline (issue 7) is not built yet, so none."""
-    return {}
+    """Concerns resolved on time: raised on the member's visits, resolved in the year, on or
+    before the deadline (or solved in the village, which has no deadline), and not reopened."""
+    on_time = Q(deadline__isnull=True) | Q(resolved_on__lte=F("deadline"))
+    rows = (
+        Concern.objects.filter(
+            on_time,
+            visit__member__in=members,
+            resolved_on__year=year,
+            status__in=(Concern.Status.RESOLVED, Concern.Status.CLOSED),
+        )
+        .exclude(decision=Concern.Decision.EXPLAIN)
+        .values("visit__member_id")
+        .annotate(n=Count("pk"))
+    )
+    return {row["visit__member_id"]: row["n"] for row in rows}
 
 
 def _commitments(members, year) -> dict:

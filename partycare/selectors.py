@@ -18,11 +18,15 @@ from partycare.models import (
     CampaignTarget,
     CareCase,
     Commitment,
+    Concern,
+    ConcernEvent,
     DueItem,
+    HomeVisit,
     Pairing,
     PartyMember,
     PioneerScore,
     TalkTrigger,
+    WhistleCall,
 )
 from partycare.states import INBOX
 
@@ -332,3 +336,155 @@ def branch_targets(*, user, year: int) -> list[dict]:
             }
         )
     return result
+
+
+# --- Home visits and concerns (issue 7) ------------------------------------------------------
+
+
+def visit_list(*, user, visitor=None, year: int | None = None, village_id: int | None = None):
+    qs = HomeVisit.objects.visible_to(user).select_related("household__head", "village", "visitor")
+    if visitor is not None:
+        qs = qs.filter(visitor=visitor)
+    if year:
+        qs = qs.filter(visited_on__year=year)
+    if village_id:
+        qs = qs.filter(village_id=village_id)
+    return qs.annotate(
+        concern_count=Count("concerns", distinct=True), photo_count=Count("photos", distinct=True)
+    ).order_by("-visited_on", "-pk")
+
+
+def visit_get(*, user, pk: int) -> HomeVisit:
+    return get_object_or_404(
+        HomeVisit.objects.visible_to(user)
+        .select_related("household__head", "village", "visitor")
+        .prefetch_related("photos", "concerns"),
+        pk=pk,
+    )
+
+
+def visit_household_choices(*, user):
+    """The households a cadre may visit, for the phone's offline search: id, number, head's
+    name and its pinyin key (full and initials)."""
+    from beneficiaries.models import Household
+
+    return (
+        Household.objects.visible_to(user)
+        .order_by("village__code", "number")
+        .values("pk", "number", "address", "village__name", "head__name", "head__name_search")
+    )
+
+
+def households_not_visited(*, user, year: int):
+    from beneficiaries.models import Household
+
+    visited = HomeVisit.objects.filter(household=OuterRef("pk"), visited_on__year=year)
+    return (
+        Household.objects.visible_to(user)
+        .select_related("village", "head")
+        .filter(~Exists(visited))
+        .order_by("village__code", "number")
+    )
+
+
+def concern_list(
+    *,
+    user,
+    status: str | None = None,
+    statuses=None,
+    overdue: bool | None = None,
+    department_id: int | None = None,
+):
+    qs = Concern.objects.visible_to(user).select_related("village__parent", "resident", "created_by")
+    if status:
+        qs = qs.filter(status=status)
+    if statuses is not None:
+        qs = qs.filter(status__in=statuses)
+    if overdue is not None:
+        qs = qs.filter(is_overdue=overdue)
+    if department_id:
+        qs = qs.filter(departments=department_id)
+    return qs.prefetch_related("departments")
+
+
+def concern_get(*, user, pk: int) -> Concern:
+    return get_object_or_404(
+        Concern.objects.visible_to(user)
+        .select_related("village__parent", "resident", "visit", "created_by")
+        .prefetch_related(
+            "departments",
+            Prefetch("events", queryset=ConcernEvent.objects.select_related("by")),
+            Prefetch(
+                "whistle_calls", queryset=WhistleCall.objects.select_related("department", "reported_by")
+            ),
+        ),
+        pk=pk,
+    )
+
+
+def concern_status_counts(*, user) -> dict:
+    """Concerns in scope per state, and how many are overdue: one query."""
+    rows = (
+        Concern.objects.visible_to(user)
+        .values("status")
+        .annotate(n=Count("pk"), late=Count("pk", filter=Q(is_overdue=True)))
+    )
+    return {row["status"]: (row["n"], row["late"]) for row in rows}
+
+
+def concern_overdue_list(*, user, department_id: int | None = None):
+    return concern_list(user=user, overdue=True, department_id=department_id).order_by("deadline", "pk")
+
+
+FIELD_DAYS_TARGET = 60
+HOUSEHOLDS_TARGET = 50
+
+
+def weekly_concern_list(*, user, week_start: datetime.date) -> list[dict]:
+    """问题清单: each village's concerns collected in the week starting ``week_start``, split
+    into individual and common problems; one query."""
+    end = week_start + datetime.timedelta(days=7)
+    concerns = (
+        Concern.objects.visible_to(user)
+        .filter(created_at__date__gte=week_start, created_at__date__lt=end)
+        .select_related("village__parent", "resident")
+        .order_by("village__code", "category", "pk")
+    )
+    villages = {}
+    for concern in concerns:
+        entry = villages.setdefault(
+            concern.village_id, {"village": concern.village, "individual": [], "common": []}
+        )
+        entry["common" if concern.is_common else "individual"].append(concern)
+    return list(villages.values())
+
+
+def leader_field_days(*, user, year: int) -> list[dict]:
+    """Each township leader's (and staff member's) days in villages and households visited in
+    the year, from their home-visit records, against the targets (≥ 60 days, ≥ 50 households)."""
+    from org.models import User
+
+    leaders = (
+        User.objects.visible_to(user)
+        .filter(role__in=[Role.TOWNSHIP_LEADER, Role.TOWNSHIP_STAFF], is_active=True)
+        .annotate(
+            days=Count(
+                "home_visits__visited_on", filter=Q(home_visits__visited_on__year=year), distinct=True
+            ),
+            households=Count(
+                "home_visits__household", filter=Q(home_visits__visited_on__year=year), distinct=True
+            ),
+        )
+        .select_related("division")
+        .order_by("role", "division__code", "username")
+    )
+    return [
+        {
+            "user": leader,
+            "days": leader.days,
+            "households": leader.households,
+            "days_met": leader.days >= FIELD_DAYS_TARGET,
+            "households_met": leader.households >= HOUSEHOLDS_TARGET,
+        }
+        for leader in leaders
+    ]

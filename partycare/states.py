@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from common.states import StateMachine, Transition
 from org.models import Role
 from org.services import ensure_four_eyes
-from partycare.models import AidApplication, Campaign, PartyMember
+from partycare.models import AidApplication, Campaign, Concern, PartyMember
 
 STAFF = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
 S = AidApplication.Status
@@ -116,4 +116,59 @@ INBOX = {
     Role.TOWNSHIP_LEADER: (S.IN_NOTICE,),
     Role.COUNTY_REVIEWER: (S.TOWNSHIP_CHECKED,),
     Role.COUNTY_AUDITOR: (),
+}
+
+
+# The concern pipeline (党群连心: 收集 → 梳理 → 研判分拣 → 确认派发 → 吹哨响应 → 办结 → 反馈).
+C = Concern.Status
+RECORDERS = (Role.VILLAGE_CADRE, *STAFF)
+
+
+def _cadre_only_in_village(concern, user):
+    """A village cadre resolves what the village solves itself; dispatched work is the township's."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils.translation import gettext
+
+    if user.role == Role.VILLAGE_CADRE and concern.status != C.IN_VILLAGE:
+        raise PermissionDenied(gettext("Only the township records the resolution of a dispatched concern."))
+
+
+CONCERN = StateMachine(
+    field="status",
+    transitions=[
+        Transition(
+            "triage_village", (C.COLLECTED,), C.IN_VILLAGE, RECORDERS, label=_("Solve in the village")
+        ),
+        Transition(
+            "triage_escalate", (C.COLLECTED, C.IN_VILLAGE), C.ESCALATED, RECORDERS, label=_("Escalate")
+        ),
+        Transition(
+            "triage_explain",
+            (C.COLLECTED, C.IN_VILLAGE, C.ESCALATED),
+            C.CLOSED,
+            RECORDERS,
+            label=_("Explain and close"),
+        ),
+        Transition("dispatch", (C.ESCALATED, C.DISPATCHED), C.DISPATCHED, STAFF, label=_("Dispatch")),
+        Transition(
+            "whistle", (C.ESCALATED, C.DISPATCHED, C.WHISTLED), C.WHISTLED, STAFF, label=_("Blow the whistle")
+        ),
+        Transition(
+            "resolve",
+            (C.IN_VILLAGE, C.DISPATCHED, C.WHISTLED),
+            C.RESOLVED,
+            RECORDERS,
+            label=_("Record the resolution"),
+            check=_cadre_only_in_village,
+        ),
+        Transition("close", (C.RESOLVED,), C.CLOSED, RECORDERS, label=_("Feedback: satisfied")),
+        Transition("reopen", (C.RESOLVED, C.CLOSED), C.COLLECTED, RECORDERS, label=_("Reopen")),
+    ],
+)
+
+# Who acts next on a concern, for the inboxes.
+CONCERN_INBOX = {
+    Role.VILLAGE_CADRE: (C.COLLECTED, C.IN_VILLAGE, C.RESOLVED),
+    Role.TOWNSHIP_STAFF: (C.ESCALATED, C.DISPATCHED, C.WHISTLED, C.RESOLVED),
+    Role.TOWNSHIP_LEADER: (C.ESCALATED, C.DISPATCHED, C.WHISTLED),
 }

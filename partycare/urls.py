@@ -18,4 +18,12 @@ urlpatterns = [
     path("pairings/", views.pairing_list, name="pairing-list"),
     path("pairings/<int:pk>/", views.pairing_detail, name="pairing-detail"),
     path("pioneer/", views.pioneer, name="pioneer"),
+    path("sw.js", views.service_worker, name="service-worker"),
+    path("visits/manifest.webmanifest", views.visit_manifest, name="visit-manifest"),
+    path("visits/new/", views.visit_form, name="visit-form"),
+    path("visits/", views.my_visits, name="my-visits"),
+    path("visits/leaders/", views.leader_field_days, name="leader-field-days"),
+    path("concerns/weekly/", views.concern_weekly, name="concern-weekly"),
+    path("concerns/", views.concern_inbox, name="concern-inbox"),
+    path("concerns/<int:pk>/", views.concern_detail, name="concern-detail"),
 ]

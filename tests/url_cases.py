@@ -107,6 +107,7 @@ def _publicity(tree, users) -> dict[str, Case]:
 
 def _partycare(tree, users) -> dict[str, Case]:
     import datetime
+    import uuid
 
     from partycare.models import AidApplication, Campaign, CampaignTarget, CareCase, Pairing
     from partycare.tests.factories import branch, member
@@ -140,8 +141,25 @@ def _partycare(tree, users) -> dict[str, Case]:
             started_on=datetime.date(2026, 1, 1),
             created_by=users["admin"],
         )
+        from beneficiaries.models import Household
+        from partycare.models import Concern, HomeVisit
+
+        household = Household.objects.create(village=village, number=f"H{village.code}")
+        visit = HomeVisit.objects.create(
+            client_id=uuid.uuid4(),
+            household=household,
+            village=village,
+            visited_on=datetime.date(2026, 3, 1),
+            purpose="collect",
+            visitor=users["admin"],
+        )
+        concern = Concern.objects.create(
+            village=village, category="other", description="路灯", visit=visit, created_by=users["admin"]
+        )
         objects.append(
             {
+                "visit": visit,
+                "concern": concern,
                 "member": m,
                 "branch": m.branch,
                 "campaign": campaign,
@@ -165,6 +183,9 @@ def _partycare(tree, users) -> dict[str, Case]:
         ("care-campaign-coverage", "campaign"),
         ("aid-application-detail", "aid"),
         ("pairing-detail", "pairing"),
+        ("partycare:concern-detail", "concern"),
+        ("home-visit-detail", "visit"),
+        ("concern-detail", "concern"),
     ]:
         cases[name] = Case({"pk": inside[key].pk}, {"pk": outside[key].pk})
     return cases
@@ -281,6 +302,9 @@ PUBLIC = {
     "robots-txt",
     "column:index",
     "public-notice-list",
+    # The visit form's service worker and manifest: static, no data, fetched by the browser.
+    "partycare:service-worker",
+    "partycare:visit-manifest",
 }
 # Not pages: POST-only endpoints, redirects after an action, and formats.
 SKIP = {
@@ -310,4 +334,5 @@ SKIP = {
     "partycare:member-record",
     "partycare:aid-action",
     "aid-application-act",
+    "concern-act",
 }

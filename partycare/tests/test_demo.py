@@ -3,14 +3,18 @@ from django.core.management import call_command
 from beneficiaries.models import Person
 from partycare import eligibility
 from partycare.demo import TODAY
-from partycare.models import Branch, CampaignTarget, DueItem, PartyMember
+from partycare.models import Branch, CampaignTarget, Concern, DueItem, HomeVisit, PartyMember
 
 
 def test_demo_seed_is_idempotent_and_realistic(db):
     call_command("seed_demo", profile="small", verbosity=0)
     first = (Branch.objects.count(), PartyMember.objects.count(), CampaignTarget.objects.count())
+    visits = (HomeVisit.objects.count(), Concern.objects.count())
     call_command("seed_demo", profile="small", verbosity=0)
     assert (Branch.objects.count(), PartyMember.objects.count(), CampaignTarget.objects.count()) == first
+    assert (HomeVisit.objects.count(), Concern.objects.count()) == visits
+    assert 200 <= visits[0] <= 400 and visits[1] > 20
+    assert set(Concern.objects.values_list("status", flat=True)) == set(Concern.Status.values)
     assert first[0] == 21 and 200 <= first[1] <= 400
     # members are registry persons: one person each, none joined before 18 or after today
     assert PartyMember.objects.values("person").distinct().count() == first[1]

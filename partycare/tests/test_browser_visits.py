@@ -1,0 +1,100 @@
+"""The visit form offline, in Debian's Chromium at 375 px: cut the network, fill in a visit,
+reload (the draft survives), save (it waits on the phone), reload (the queue survives), restore
+the network and find the visit stored once, even when the phone sends it again."""
+
+import io
+import json
+
+import pytest
+from PIL import Image
+
+from beneficiaries.models import Household
+from beneficiaries.tests.factories import person
+from partycare.models import Concern, HomeVisit
+from tests.browser import PHONE, chromium, login, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "green").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_visit_typed_offline_is_kept_and_stored_once(live_server, tree, users, settings):
+    household = Household.objects.create(village=tree.village, number="0007", address="东庄村3组")
+    household.head = person(village=tree.village, name="张三丰", household=household)
+    household.save(update_fields=["head"])
+    with chromium() as browser:
+        context = browser.new_context(viewport=PHONE, locale="zh-CN")
+        page = context.new_page()
+        errors = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        login(page, live_server.url, "cadre", settings.DEMO_PASSWORD)
+        form = f"{live_server.url}/partycare/visits/new/"
+        page.goto(form)
+        page.wait_for_function(
+            "() => navigator.serviceWorker && navigator.serviceWorker.ready.then(() => true)"
+        )
+        page.reload()
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+        page.wait_for_function("() => localStorage.getItem('visit-households:cadre') !== null")
+
+        context.set_offline(True)
+        page.fill("#household-search", "zsf")
+        page.click(".household-option")
+        page.select_option("#purpose", "collect")
+        page.fill("#notes", "老人腿脚不便，想办残疾证")
+        page.click("#add-concern")
+        page.select_option(".concern-category", "livelihood")
+        page.fill(".concern-description", "残疾证办理")
+        page.set_input_files(
+            "#photos", files=[{"name": "door.png", "mimeType": "image/png", "buffer": png()}]
+        )
+        page.wait_for_function("() => document.getElementById('photo-count').textContent.includes('1')")
+
+        page.reload()  # offline: the service worker answers with the cached form
+        assert page.input_value("#notes") == "老人腿脚不便，想办残疾证"
+        assert page.input_value(".concern-description") == "残疾证办理"
+        assert "张三丰" in page.text_content("#household-chosen")
+        page.click("#save-visit")
+        page.wait_for_function("() => document.getElementById('queue-count').textContent === '1'")
+        page.reload()
+        page.wait_for_function("() => document.getElementById('queue-count').textContent === '1'")
+        assert page.input_value("#notes") == ""
+        screenshot(page, "partycare-visit-offline-phone")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        assert not HomeVisit.objects.exists()
+
+        context.set_offline(False)
+        page.wait_for_function(
+            "() => document.getElementById('queue-count').textContent === '0'", timeout=20000
+        )
+        visit = HomeVisit.objects.get()
+        assert visit.notes == "老人腿脚不便，想办残疾证" and visit.photos.count() == 1
+        assert Concern.objects.get().description == "残疾证办理"
+
+        # The phone sends the same visit twice more (a lost answer, a second tab): stored once.
+        statuses = page.evaluate(
+            """async (body) => {
+                const token = document.cookie.split('; ').find(c => c.startsWith('csrftoken=')).split('=')[1];
+                const codes = [];
+                for (let i = 0; i < 2; i++) {
+                    const r = await fetch('/api/v1/home-visits/', {method: 'POST', body: JSON.stringify(body),
+                        headers: {'Content-Type': 'application/json', 'X-CSRFToken': token}});
+                    codes.push(r.status);
+                }
+                return codes;
+            }""",
+            {
+                "client_id": str(visit.client_id),
+                "household": household.pk,
+                "visited_on": str(visit.visited_on),
+                "purpose": "collect",
+            },
+        )
+        assert statuses == [200, 200]
+        assert HomeVisit.objects.count() == 1 and Concern.objects.count() == 1
+        assert [e for e in errors if "Content Security Policy" in e] == [], json.dumps(errors)
+        context.close()
