@@ -10,3 +10,5 @@ class BeneficiariesConfig(AppConfig):
         from org.navigation import NavItem, register_nav
 
         register_nav(NavItem(_("Persons"), "beneficiaries:person-list", "people"))
+        register_nav(NavItem(_("Payment batches"), "beneficiaries:batch-list", "credit-card"))
+        register_nav(NavItem(_("Anomalies"), "beneficiaries:anomaly-list", "exclamation-triangle"))
