@@ -14,14 +14,15 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.utils import bulk_create_with_history
 
 from beneficiaries import selectors
+from beneficiaries.bulk import analyze, insert_with_history
 from beneficiaries.models import Enrolment, Household, Payment, PaymentBatch, Person
-from common.crypto import blind_index
+from common.crypto import blind_index, encrypt
 from common.excel import (
     Column,
     ExcelRefused,
@@ -44,6 +45,7 @@ from org.selectors import division_choices
 
 MAX_IMPORT_ROWS = 50_000
 BULK_SIZE = 2000
+ANALYZE_AFTER = 5000  # rows: above this an import refreshes the planner's statistics
 
 # The words townships write in their rosters (the model's labels are accepted too).
 RELATION_CHOICES = [
@@ -302,13 +304,13 @@ def import_roster(*, parsed, user, progress=None, today: datetime.date | None = 
             households[(household.village_id, household.number)] = household
     missing = [Household(village_id=v, number=n) for v, n in sorted(wanted) if (v, n) not in households]
     if missing:
-        bulk_create_with_history(missing, Household, batch_size=BULK_SIZE, default_user=user)
+        insert_with_history(missing, Household, user=user)
         for household in Household.objects.filter(
             village_id__in={h.village_id for h in missing}, number__in={h.number for h in missing}
         ):
             households[(household.village_id, household.number)] = household
 
-    new_people, person_of, seen = [], {}, set()
+    new_people, person_of, seen, search_keys = [], {}, set(), {}
     for row, info, name, village, _project, card, *_rest in good:
         index = index_of[info.number]
         if index in existing:
@@ -320,29 +322,33 @@ def import_roster(*, parsed, user, progress=None, today: datetime.date | None = 
         household = households.get((village.pk, (row.get("household") or "").strip()))
         new_people.append(
             Person(
-                id_number=info.number,
+                # the index was computed once above; the ciphertexts are set directly
+                id_number_cipher=encrypt(info.number),
+                id_number_index=index,
                 name=name,
-                name_search=search_key(name),
+                name_search=search_keys.get(name) or search_keys.setdefault(name, search_key(name)),
                 sex=info.sex,
                 birth_date=info.birth_date,
-                village=village,
-                household=household,
+                village_id=village.pk,
+                household_id=household.pk if household else None,
                 relation=row.get("relation") or "",
                 phone=(row.get("phone") or "").strip(),
-                bank_card=card,
+                bank_card_cipher=encrypt(card) if card else "",
+                bank_card_index=blind_index(card, purpose="card") if card else None,
                 bank_name=(row.get("bank_name") or "").strip(),
             )
         )
     progress(total * 6 // 10, total)
     if new_people:
-        bulk_create_with_history(new_people, Person, batch_size=BULK_SIZE, default_user=user)
+        insert_with_history(new_people, Person, user=user)
         created = {}
         for chunk in _chunks([p.id_number_index for p in new_people]):
             created.update(
                 Person.objects.filter(id_number_index__in=chunk).values_list("id_number_index", "pk")
             )
+        number_of = {index: number for number, index in index_of.items()}
         for person in new_people:
-            person_of[person.id_number] = created[person.id_number_index]
+            person_of[number_of[person.id_number_index]] = created[person.id_number_index]
     progress(total * 8 // 10, total)
 
     enrolments = [
@@ -357,19 +363,23 @@ def import_roster(*, parsed, user, progress=None, today: datetime.date | None = 
         )
         for row, info, _name, village, project, _card, persons, applied_on in good
     ]
-    bulk_create_with_history(enrolments, Enrolment, batch_size=BULK_SIZE, default_user=user)
+    insert_with_history(enrolments, Enrolment, user=user)
 
-    updated = {}
-    for row, info, _name, village, *_rest in good:
-        if row.get("relation") != Person.Relation.HEAD or not row.get("household"):
-            continue
-        household = households[(village.pk, row["household"].strip())]
-        if household.head_id is None and household.pk not in updated:
-            household.head_id = person_of[info.number]
-            updated[household.pk] = household
-    updated = list(updated.values())
-    if updated:
-        Household.objects.bulk_update(updated, ["head"], batch_size=BULK_SIZE)
+    # Heads of households that have none yet: one set-based UPDATE per 20,000 households.
+    with_head = {
+        households[(village.pk, row["household"].strip())].pk
+        for row, _info, _name, village, *_rest in good
+        if row.get("relation") == Person.Relation.HEAD and row.get("household")
+    }
+    first_head = (
+        Person.objects.filter(household_id=OuterRef("pk"), relation=Person.Relation.HEAD)
+        .order_by("pk")
+        .values("pk")[:1]
+    )
+    for chunk in _chunks(sorted(with_head)):
+        Household.objects.filter(pk__in=chunk, head__isnull=True).update(head=Subquery(first_head))
+    if total >= ANALYZE_AFTER:
+        analyze(Person, Household, Enrolment)
     progress(total, total)
     return total
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from beneficiaries.bulk import analyze, insert_with_history
 from beneficiaries.models import (
     AnomalyFinding,
     Callback,
@@ -710,10 +711,13 @@ def batch_generate(
         )
     )
     by_tier = {s.tier: s for s in standards}
-    paid = Payment.objects.filter(period_start=period_start).exclude(status=Payment.Status.FAILED)
+    # NOT EXISTS (an anti-join), not NOT IN: safe with NULLs and fast even on fresh statistics
+    paid = Payment.objects.filter(enrolment_id=models.OuterRef("pk"), period_start=period_start).exclude(
+        status=Payment.Status.FAILED
+    )
     rows = list(
         _eligible_enrolments(project=project, division=division, start=period_start, end=end)
-        .exclude(pk__in=paid.values("enrolment_id"))
+        .exclude(models.Exists(paid))
         .values_list(
             "pk",
             "tier",
@@ -799,7 +803,9 @@ def batch_generate(
                 reissue_of=old,
             )
         )
-    Payment.objects.bulk_create(payments, batch_size=5000)
+    insert_with_history(payments, Payment, user=user)  # COPY on PostgreSQL, with audit rows
+    if len(payments) >= 5000:
+        analyze(Payment)
     _batch_totals(batch)
     return batch
 
