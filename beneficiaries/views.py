@@ -62,9 +62,7 @@ def person_detail(request, pk: int):
             "person": person,
             "whole": whole,
             "members": members,
-            "enrolments": person.enrolments.filter(
-                pk__in=selectors.enrolment_list(user=request.user).values("pk")
-            ).select_related("project", "village"),
+            "enrolments": selectors.enrolment_list(user=request.user).filter(person_id=person.pk),
             "payments": selectors.person_payments(user=request.user, person_id=person.pk)[:36],
             "callbacks": selectors.callback_list(user=request.user, person_id=person.pk)[:20],
             "projects": selectors.enrolment_projects(user=request.user),
