@@ -241,5 +241,24 @@ def notice_round_list(*, user, project_id: int | None = None):
     return qs
 
 
+def notice_round_get(*, user, pk: int) -> NoticeRound:
+    return get_object_or_404(notice_round_list(user=user), pk=pk)
+
+
+def enrolments_waiting_for_round(*, user, project_id: int, division, field: str) -> list:
+    """Enrolments of a project inside ``division`` reviewed by the village, not approved yet,
+    with no notice of this round: the list the round is posted for."""
+    return list(
+        Enrolment.objects.visible_to(user)
+        .filter(
+            project_id=project_id,
+            village__code__startswith=division.code,
+            status__in=[Enrolment.Status.VILLAGE_REVIEWED, Enrolment.Status.NOTICE],
+            **{f"{field}__isnull": True},
+        )
+        .only("pk")
+    )
+
+
 def person_payments(*, user, person_id: int):
     return payment_list(user=user).filter(enrolment__person_id=person_id).order_by("-period_start", "-pk")

@@ -78,7 +78,7 @@ def _beneficiaries(tree, users):
     village, and the same in the other county."""
     import datetime
 
-    from beneficiaries.models import AnomalyFinding, Callback, Payment, PaymentBatch
+    from beneficiaries.models import AnomalyFinding, Callback, NoticeRound, Payment, PaymentBatch
     from beneficiaries.tests.factories import active_enrolment, standard
     from projects.tests.factories import ProjectFactory
 
@@ -112,6 +112,14 @@ def _beneficiaries(tree, users):
             "finding": finding,
             "person": enrolment.person,
             "standard": standard(project=project),
+            "notice": NoticeRound.objects.create(
+                project=project,
+                division=village,
+                round="village",
+                reference=f"{name}榜",
+                posted_on=datetime.date(2026, 1, 1),
+                ends_on=datetime.date(2026, 1, 8),
+            ),
         }
     return made
 
@@ -143,6 +151,7 @@ def build_cases(tree, users) -> dict[str, Case]:
         "beneficiaries:batch-bank-file": bpk("batch", roles=above_village),
         "beneficiaries:batch-reconcile": bpk("batch", roles=above_village),
         "beneficiaries:anomaly-detail": bpk("finding"),
+        "beneficiaries:notice-objection": bpk("notice"),
         "enrolment-detail": bpk("enrolment"),
         "subsidy-standard-detail": bpk("standard"),
         "payment-batch-detail": bpk("batch", roles=above_village),

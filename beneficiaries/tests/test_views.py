@@ -313,3 +313,32 @@ def test_api_lists_are_flat(tree, users, world, endpoint, django_assert_num_quer
     _grow(tree, world, 12)
     with django_assert_num_queries(2):
         api.get(f"/api/v1/{endpoint}/")
+
+
+def test_notice_round_page_links_the_waiting_enrolments(client, tree, users, world):
+    e1, e2 = world["enrolments"][:2]
+    Enrolment.objects.filter(pk__in=[e1.pk, e2.pk]).update(status="village_reviewed")
+    data = {
+        "project": world["project"].pk,
+        "division": tree.village.pk,
+        "round": "village",
+        "reference": "东庄村2026第一榜",
+        "posted_on": "2026-03-01",
+        "ends_on": "2026-03-08",
+    }
+    client.force_login(users[Role.COUNTY_AUDITOR])
+    client.post(reverse("beneficiaries:notice-list"), data)
+    assert not Enrolment.objects.filter(village_notice__isnull=False).exists()
+    client.force_login(users[Role.TOWNSHIP_STAFF])
+    client.post(reverse("beneficiaries:notice-list"), {**data, "ends_on": "2026-03-05"})  # under 7 days
+    assert not Enrolment.objects.filter(village_notice__isnull=False).exists()
+    client.post(reverse("beneficiaries:notice-list"), data)
+    linked = set(Enrolment.objects.filter(village_notice__isnull=False).values_list("pk", flat=True))
+    assert linked == {e1.pk}  # only the village's own enrolment
+    notice = Enrolment.objects.get(pk=e1.pk).village_notice
+    client.post(
+        reverse("beneficiaries:notice-objection", args=[notice.pk]), {"state": "open", "note": "群众反映"}
+    )
+    notice.refresh_from_db()
+    assert notice.has_open_objection and "群众反映" in notice.objection_note
+    assert client.get(reverse("beneficiaries:notice-list")).status_code == 200
