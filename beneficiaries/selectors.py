@@ -262,3 +262,23 @@ def enrolments_waiting_for_round(*, user, project_id: int, division, field: str)
 
 def person_payments(*, user, person_id: int):
     return payment_list(user=user).filter(enrolment__person_id=person_id).order_by("-period_start", "-pk")
+
+
+def home_panel_context(user) -> dict:
+    """The home panel: open anomalies and batches waiting for a step. Two queries."""
+    open_findings = AnomalyFinding.objects.visible_to(user).filter(status=AnomalyFinding.Status.OPEN).count()
+    waiting = dict(
+        PaymentBatch.objects.visible_to(user)
+        .filter(
+            status__in=[PaymentBatch.Status.DRAFT, PaymentBatch.Status.CHECKED, PaymentBatch.Status.EXPORTED]
+        )
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {
+        "open_findings": open_findings,
+        "drafts": waiting.get(PaymentBatch.Status.DRAFT, 0),
+        "checked": waiting.get(PaymentBatch.Status.CHECKED, 0),
+        "exported": waiting.get(PaymentBatch.Status.EXPORTED, 0),
+    }

@@ -342,3 +342,12 @@ def test_notice_round_page_links_the_waiting_enrolments(client, tree, users, wor
     notice.refresh_from_db()
     assert notice.has_open_objection and "群众反映" in notice.objection_note
     assert client.get(reverse("beneficiaries:notice-list")).status_code == 200
+
+
+def test_home_panel_counts_and_is_flat(client, tree, users, world):
+    client.force_login(users[Role.TOWNSHIP_LEADER])
+    small = _count(lambda: client.get(reverse("home")))
+    body = client.get(reverse("home")).content.decode()
+    assert 'data-count="open-anomalies">2<' in body  # the two villages of the township
+    _grow(tree, world, 10)
+    assert _count(lambda: client.get(reverse("home"))) == small
