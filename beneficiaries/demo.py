@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import models, transaction
 
 from beneficiaries.models import Household, Person
+from common.crypto import blind_index
 from common.demo import chinese_name, demo_id_number
 from common.idcard import parse_id_number
 from common.pinyin import search_key
@@ -95,7 +96,8 @@ def seed(*, profile, rng, stdout=None) -> dict:
         household.head_id = head_of[household.pk]
     Household.objects.bulk_update(to_update, ["head"], batch_size=2000)
     result = {"households": len(households), "persons": len(persons)}
-    result.update(seed_subsidies(villages=villages, rng=rng, today=today))
+    own = {blind_index(number, purpose="id") for number in seen}
+    result.update(seed_subsidies(villages=villages, rng=rng, today=today, own=own))
     return result
 
 
@@ -150,7 +152,9 @@ def _money(value) -> Decimal:
     return Decimal(value).quantize(Decimal("0.01"))
 
 
-def seed_subsidies(*, villages, rng, today) -> dict:
+def seed_subsidies(*, villages, rng, today, own: set) -> dict:
+    """``own``: the ID indexes of the persons this demo registered; later apps' demos (party
+    members) add persons to the same villages, and they must not change what is drawn here."""
     from beneficiaries.models import (
         AnomalyFinding,
         Callback,
@@ -209,7 +213,7 @@ def seed_subsidies(*, villages, rng, today) -> dict:
     # Every registered person is drawn for (the same draws on every run, so reruns add
     # nothing); the dead are skipped after the draw.
     persons = list(
-        Person.objects.filter(village__in=villages)
+        Person.objects.filter(village__in=villages, id_number_index__in=own)
         .order_by("village__code", "pk")
         .values_list("pk", "village_id", "household_id", "relation", "status")
     )

@@ -67,11 +67,13 @@ def test_home_query_count_is_flat(client, tree, users, django_assert_num_queries
     client.force_login(staff)
     # session, user, user's division (scope), 3 aggregates (divisions, users, departments),
     # the projects panel (lagging projects with their count as a window: 1 query),
+    # the party-care due panel (one grouped count),
+    # publicity's quota-reminder panel (reminders joined to their unit),
     # then the idle-timeout renewal of the session: savepoint, update, release.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(12):
         client.get(reverse("home"))
-    call_command("seed_demo", profile="county", verbosity=0)
-    with django_assert_num_queries(10):
+    call_command("seed_demo", profile="county", only="org,projects,publicity", verbosity=0)
+    with django_assert_num_queries(12):
         client.get(reverse("home"))
 
 
@@ -81,7 +83,7 @@ def test_division_list_query_count_is_flat(client, tree, users, django_assert_nu
     # session renewal (savepoint, update, release)
     with django_assert_num_queries(8):
         client.get(reverse("org:division-list"))
-    call_command("seed_demo", profile="county", verbosity=0)
+    call_command("seed_demo", profile="county", only="org", verbosity=0)
     with django_assert_num_queries(8):
         client.get(reverse("org:division-list"))
 
@@ -173,8 +175,8 @@ def test_seed_demo_is_idempotent_and_sized(db):
     assert Division.objects.filter(level="township").count() == 1
     assert Division.objects.filter(level="village").count() == 10
     assert User.objects.filter(username__startswith="demo-").count() == 6
-    call_command("seed_demo", profile="county", verbosity=0)
-    call_command("seed_demo", profile="county", verbosity=0)
+    call_command("seed_demo", profile="county", only="org", verbosity=0)
+    call_command("seed_demo", profile="county", only="org", verbosity=0)
     assert Division.objects.filter(level="county").count() == 1
     assert Division.objects.filter(level="township").count() == 11
     assert Division.objects.filter(level="village").count() == 139
@@ -196,7 +198,7 @@ def test_seed_demo_is_idempotent_and_sized(db):
 
 
 def test_demo_users_see_exactly_their_scope(client, db):
-    call_command("seed_demo", profile="county", verbosity=0)
+    call_command("seed_demo", profile="county", only="org", verbosity=0)
     expected_villages = {
         "demo-staff": 13,
         "demo-leader": 13,
@@ -276,3 +278,14 @@ def test_openapi_schema_validates_without_warnings(tmp_path):
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_error_pages_are_the_portals_own(client, users):
+    client.force_login(users[Role.VILLAGE_CADRE])
+    body = client.get("/org/divisions/999999/").content.decode()
+    assert "404" in body and "乡镇民生工程管理平台" in body and "不在您的管辖范围" in body
+    response = client.get("/projects/excel/template/nope.xlsx")
+    assert response.status_code == 404
+    assert (ROOT / "templates/500.html").read_text(encoding="utf-8").count(
+        "{%"
+    ) == 0  # renders without context

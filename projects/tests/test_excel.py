@@ -295,3 +295,27 @@ def test_auditor_can_export_but_not_import(client, tree, users):
     assert response.status_code == 400 and Job.objects.count() == 0
     response = client.post(reverse("projects:excel-export"), {"kind": "table", "year": 2026})
     assert response.status_code == 302 and Job.objects.get().kind == "projects.export_table"
+
+
+def test_excel_page_refuses_a_50_mb_file_without_starting_a_job(client, tree, users):
+    client.force_login(users[Role.TOWNSHIP_STAFF])
+    big = SimpleUploadedFile("进度.xlsx", b"PK\x03\x04" + b"\0" * (50 * 1024 * 1024))
+    response = client.post(reverse("projects:excel"), {"kind": "progress", "file": big})
+    assert response.status_code == 400
+    assert "MB" in response.content.decode()
+    assert Job.objects.count() == 0
+
+
+def test_moved_columns_fail_the_import_with_the_expected_header(tree, users):
+    staff = users[Role.TOWNSHIP_STAFF]
+    project, _top, _children = project_with_targets(tree)
+    moved = HEADERS["progress"][:]
+    moved[5], moved[6] = moved[6], moved[5]  # 累计完成 before 月份
+    job = run(
+        staff,
+        "projects.import_progress",
+        rows=[moved, [2026, project.code, "", tree.village.code, "", 5, "2026-01", "", ""]],
+    )
+    assert job.status == Job.Status.FAILED
+    assert "月份" in job.message and "累计完成" in job.message
+    assert ProgressReport.objects.count() == 0
