@@ -1,7 +1,19 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from beneficiaries.models import Household, Person
+from beneficiaries.models import (
+    AnomalyFinding,
+    Callback,
+    Enrolment,
+    ExclusivePair,
+    Household,
+    NoticeRound,
+    Payment,
+    PaymentBatch,
+    Person,
+    SubsidyStandard,
+    UserPerson,
+)
 from common.idcard import normalize_id_number
 from org.admin_base import ScopedModelAdmin, ScopedRelatedFilter
 from org.models import Role
@@ -71,3 +83,81 @@ class HouseholdAdmin(ScopedModelAdmin):
     search_fields = ["number", "address", "head__name"]
     list_select_related = ["village", "head"]
     raw_id_fields = ["head"]
+
+
+# Enrolments, batches and payments change only through their services (state machines,
+# four-eyes, the bank's result): the admin shows them and their audit history, read-only.
+class ReadOnlyScopedAdmin(ScopedModelAdmin):
+    read_only = True
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(ReadOnlyScopedAdmin):
+    list_display = ["person", "project", "village", "tier", "status", "active_from", "exit_on"]
+    list_filter = ["status", ("village", ScopedRelatedFilter)]
+    search_fields = ["person__name", "person__name_search"]
+    list_select_related = ["person", "project", "village"]
+
+
+@admin.register(PaymentBatch)
+class PaymentBatchAdmin(ReadOnlyScopedAdmin):
+    list_display = [
+        "project",
+        "division",
+        "period_start",
+        "number",
+        "status",
+        "payment_count",
+        "total_amount",
+    ]
+    list_filter = ["status"]
+    list_select_related = ["project", "division"]
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyScopedAdmin):
+    list_display = ["enrolment", "period_start", "amount", "status", "failure_reason"]
+    list_filter = ["status"]
+    list_select_related = ["enrolment__person", "enrolment__project"]
+    exclude = ["bank_card_cipher", "bank_card_index"]
+
+
+@admin.register(NoticeRound)
+class NoticeRoundAdmin(ReadOnlyScopedAdmin):
+    list_display = ["reference", "round", "project", "division", "posted_on", "ends_on", "has_open_objection"]
+    list_select_related = ["project", "division"]
+
+
+@admin.register(SubsidyStandard)
+class SubsidyStandardAdmin(ReadOnlyScopedAdmin):
+    list_display = ["project", "tier", "amount", "unit", "period", "effective_from", "effective_to"]
+    list_select_related = ["project"]
+
+
+@admin.register(Callback)
+class CallbackAdmin(ReadOnlyScopedAdmin):
+    list_display = ["enrolment", "method", "called_on", "reached", "satisfied"]
+    list_select_related = ["enrolment__person", "enrolment__project"]
+
+
+@admin.register(AnomalyFinding)
+class AnomalyFindingAdmin(ReadOnlyScopedAdmin):
+    list_display = ["rule", "village", "person", "status", "last_seen"]
+    list_filter = ["status", "rule"]
+    list_select_related = ["village", "person"]
+
+
+# Configuration data the office keeps here: exclusive project pairs and users' own entries.
+@admin.register(ExclusivePair)
+class ExclusivePairAdmin(ScopedModelAdmin):
+    write_roles = EDITORS
+    list_display = ["first", "second", "note"]
+    list_select_related = ["first", "second"]
+
+
+@admin.register(UserPerson)
+class UserPersonAdmin(ScopedModelAdmin):
+    write_roles = EDITORS
+    list_display = ["user", "person"]
+    list_select_related = ["user", "person"]
+    raw_id_fields = ["person"]

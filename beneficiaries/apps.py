@@ -10,3 +10,19 @@ class BeneficiariesConfig(AppConfig):
         from org.navigation import NavItem, register_nav
 
         register_nav(NavItem(_("Persons"), "beneficiaries:person-list", "people"))
+        register_nav(NavItem(_("Payment batches"), "beneficiaries:batch-list", "credit-card"))
+        register_nav(NavItem(_("Anomalies"), "beneficiaries:anomaly-list", "exclamation-triangle"))
+
+        from beneficiaries.selectors import home_panel_context
+        from org.models import Role
+        from org.panels import HomePanel, register_home_panel
+
+        register_home_panel(
+            HomePanel(
+                key="beneficiaries",
+                template="beneficiaries/_home_panel.html",
+                context=home_panel_context,
+                roles=(Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.COUNTY_REVIEWER, Role.COUNTY_AUDITOR),
+                order=20,
+            )
+        )

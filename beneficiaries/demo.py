@@ -3,10 +3,12 @@ fictional ID numbers (region 99xxxx), pinyin search keys and encrypted bank card
 Idempotent: IDs are deterministic, and rows already present are kept."""
 
 import datetime
+from decimal import Decimal
 
-from django.db import transaction
+from django.db import models, transaction
 
 from beneficiaries.models import Household, Person
+from common.crypto import blind_index
 from common.demo import chinese_name, demo_id_number
 from common.idcard import parse_id_number
 from common.pinyin import search_key
@@ -93,4 +95,363 @@ def seed(*, profile, rng, stdout=None) -> dict:
     for household in to_update:
         household.head_id = head_of[household.pk]
     Household.objects.bulk_update(to_update, ["head"], batch_size=2000)
-    return {"households": len(households), "persons": len(persons)}
+    result = {"households": len(households), "persons": len(persons)}
+    own = {blind_index(number, purpose="id") for number in seen}
+    result.update(seed_subsidies(villages=villages, rng=rng, today=today, own=own))
+    return result
+
+
+# --- enrolments, standards, six months of payments, callbacks, planted anomalies -------------
+#
+# Proportions after the county's year-end summary (seeds/004): 低保 34,312 households, 五保
+# 8,307 persons, disability allowances for 11,573 persons (9,350 at 726 元 a year, 2,223 at
+# 360 元). In the demo that is about 12 : 3 : 4 per hundred registered persons; 五保 pays
+# 1,400 元 a year (dispersed) or 1,500 元 (in a home); 低保 per person and month by class.
+LOW_INCOME = "农村居民最低生活保障"
+FIVE_GUARANTEES = "农村五保供养"
+DISABILITY = "贫困残疾人生活特别救助"
+SHARES = {LOW_INCOME: 0.12, FIVE_GUARANTEES: 0.03, DISABILITY: 0.04}
+STANDARDS = {
+    LOW_INCOME: [
+        ("一类", "person", "month", "240.00"),
+        ("二类", "person", "month", "180.00"),
+        ("三类", "person", "month", "120.00"),
+    ],
+    FIVE_GUARANTEES: [("分散供养", "person", "year", "1400.00"), ("集中供养", "person", "year", "1500.00")],
+    DISABILITY: [("二级以上重度", "person", "year", "726.00"), ("三级", "person", "year", "360.00")],
+}
+TIER_WEIGHTS = {
+    LOW_INCOME: [0.3, 0.45, 0.25],
+    FIVE_GUARANTEES: [0.85, 0.15],
+    DISABILITY: [9350 / 11573, 2223 / 11573],
+}
+PAID_MONTHS = [datetime.date(2026, m, 1) for m in range(5, 11)]  # May–October 2026
+FAILURE_RATE = 0.004
+
+
+def _subsidy_projects(villages, year):
+    """The subsidy projects of projects/demo.py by name. The small profile's township has no
+    五保 project, and none is added here: projects' own demo test counts its six projects
+    (adding 五保 to projects/demo.py's small list is the place, see the report)."""
+    from projects.models import Project
+
+    found = {}
+    codes = {v.parent.code for v in villages} | {v.parent.parent.code for v in villages}
+    for name in SHARES:
+        project = (
+            Project.objects.filter(year=year, name=name, division__code__in=codes)
+            .order_by("division__code")
+            .first()
+        )
+        if project is not None:
+            found[name] = project
+    return found
+
+
+def _money(value) -> Decimal:
+    return Decimal(value).quantize(Decimal("0.01"))
+
+
+def seed_subsidies(*, villages, rng, today, own: set) -> dict:
+    """``own``: the ID indexes of the persons this demo registered; later apps' demos (party
+    members) add persons to the same villages, and they must not change what is drawn here."""
+    from beneficiaries.models import (
+        AnomalyFinding,
+        Callback,
+        Enrolment,
+        ExclusivePair,
+        NoticeRound,
+        Payment,
+        PaymentBatch,
+        SubsidyStandard,
+        UserPerson,
+    )
+    from beneficiaries.services import anomaly_check_run, standard_amount_for
+    from org.models import Role, User
+
+    year = today.year
+    projects = _subsidy_projects(villages, year)
+    if not projects:
+        return {}
+    # Standards, from January 1st.
+    standards = {}
+    for name, project in projects.items():
+        for tier, unit, period, amount in STANDARDS[name]:
+            standard, _created = SubsidyStandard.objects.get_or_create(
+                project=project,
+                tier=tier,
+                effective_from=datetime.date(year, 1, 1),
+                defaults={"unit": unit, "period": period, "amount": Decimal(amount)},
+            )
+            standards[(project.pk, tier)] = standard
+    low, five = projects.get(LOW_INCOME), projects.get(FIVE_GUARANTEES)
+    if low and five:
+        ExclusivePair.objects.get_or_create(
+            first=five, second=low, defaults={"note": "特困供养与低保不得重复享受"}
+        )
+
+    # The three notice rounds, once per project and village (village list) or township.
+    rounds = {}
+    for project in projects.values():
+        for village in villages:
+            for kind, division, posted in (
+                ("village", village, datetime.date(year, 1, 10)),
+                ("township", village.parent, datetime.date(year, 1, 25)),
+                ("final", village.parent, datetime.date(year, 2, 10)),
+            ):
+                key = (project.pk, kind, division.pk)
+                if key not in rounds:
+                    rounds[key], _created = NoticeRound.objects.get_or_create(
+                        project=project,
+                        division=division,
+                        round=kind,
+                        reference=f"{division.name}{project.name}第{'一二三'[['village', 'township', 'final'].index(kind)]}榜",
+                        defaults={"posted_on": posted, "ends_on": posted + datetime.timedelta(days=7)},
+                    )
+
+    # Enrolments: deterministic choice of persons per project.
+    # Every registered person is drawn for (the same draws on every run, so reruns add
+    # nothing); the dead are skipped after the draw.
+    persons = list(
+        Person.objects.filter(village__in=villages, id_number_index__in=own)
+        .order_by("village__code", "pk")
+        .values_list("pk", "village_id", "household_id", "relation", "status")
+    )
+    village_of = {v.pk: v for v in villages}
+    new = []
+    for name, project in projects.items():
+        tiers = [t for t, *_r in STANDARDS[name]]
+        chosen = [p for p in persons if rng.random() < SHARES[name]]
+        if name == LOW_INCOME:  # a household benefit: the head applies for the household
+            chosen = [p for p in persons if p[3] == Person.Relation.HEAD and rng.random() < SHARES[name] * 3]
+        for index, (pk, village_id, household_id, _relation, status) in enumerate(chosen):
+            tier = rng.choices(tiers, TIER_WEIGHTS[name])[0]
+            covered = rng.choice([1, 2, 2, 3]) if name == LOW_INCOME else 1
+            if status != Person.Status.LIVING:
+                continue
+            village = village_of[village_id]
+            status, exit_on, exit_reason = Enrolment.Status.ACTIVE, None, ""
+            if index % 97 == 5:
+                status = Enrolment.Status.APPLIED
+            elif index % 89 == 7:
+                status, exit_on, exit_reason = (
+                    Enrolment.Status.EXITED,
+                    datetime.date(year, 8, 31),
+                    "not_eligible",
+                )
+            paying = status in (Enrolment.Status.ACTIVE, Enrolment.Status.EXITED)
+            new.append(
+                Enrolment(
+                    project=project,
+                    person_id=pk,
+                    household_id=household_id if name == LOW_INCOME else None,
+                    village=village,
+                    tier=tier,
+                    persons_covered=covered,
+                    status=status,
+                    applied_on=datetime.date(year, 1, 5),
+                    village_notice=rounds[(project.pk, "village", village.pk)] if paying else None,
+                    township_notice=rounds[(project.pk, "township", village.parent_id)] if paying else None,
+                    final_notice=rounds[(project.pk, "final", village.parent_id)] if paying else None,
+                    approved_on=datetime.date(year, 2, 20) if paying else None,
+                    active_from=datetime.date(year, 3, 1) if paying else None,
+                    exit_on=exit_on,
+                    exit_reason=exit_reason,
+                )
+            )
+    Enrolment.objects.bulk_create(new, ignore_conflicts=True, batch_size=2000)
+    enrolments = list(
+        Enrolment.objects.filter(project__in=projects.values(), village__in=villages).select_related(
+            "person", "village"
+        )
+    )
+
+    # Planted anomalies (idempotent: fixed picks, updates not inserts).
+    active = [e for e in enrolments if e.status == Enrolment.Status.ACTIVE]
+    by_project = {}
+    for e in active:
+        by_project.setdefault(e.project_id, []).append(e)
+    planted = 0
+    if low and five and by_project.get(low.pk) and len(by_project.get(five.pk, [])) > 1:
+        person_id = by_project[low.pk][0].person_id
+        Enrolment.objects.get_or_create(
+            project=five,
+            person_id=person_id,
+            defaults={
+                "village": by_project[low.pk][0].village,
+                "tier": "分散供养",
+                "status": Enrolment.Status.APPLIED,
+                "applied_on": datetime.date(year, 6, 1),
+            },
+        )
+        planted += 1
+    disability = projects.get(DISABILITY)
+    if disability and by_project.get(disability.pk) and len(villages) > 1:
+        # the same ID enrolled in another village: a 低保 person added to disability elsewhere
+        e = by_project[low.pk][1] if low and len(by_project.get(low.pk, [])) > 1 else None
+        if e is not None:
+            other = next(v for v in villages if v.pk != e.village_id)
+            Enrolment.objects.get_or_create(
+                project=disability,
+                person_id=e.person_id,
+                defaults={
+                    "village": other,
+                    "tier": "三级",
+                    "status": Enrolment.Status.NOTICE,
+                    "applied_on": datetime.date(year, 7, 1),
+                },
+            )
+            planted += 1
+    sharers = [e.person for e in active if e.person.household_id][:40]
+    pair = next(((a, b) for a in sharers for b in sharers if a.household_id != b.household_id), None)
+    if pair:
+        Person.objects.filter(pk=pair[1].pk).update(
+            bank_card_cipher=pair[0].bank_card_cipher, bank_card_index=pair[0].bank_card_index
+        )
+        planted += 1
+    cadre = User.objects.filter(role=Role.VILLAGE_CADRE, division__in=villages).order_by("username").first()
+    if cadre is not None:
+        relative = next(
+            (e for e in active if e.village_id == cadre.division_id and e.person.household_id), None
+        )
+        if relative is not None:
+            own = (
+                Person.objects.filter(household_id=relative.person.household_id)
+                .exclude(pk=relative.person_id)
+                .first()
+            )
+            if own is not None:
+                UserPerson.objects.get_or_create(user=cadre, defaults={"person": own})
+                planted += 1
+    deceased = active[3] if len(active) > 3 else None
+
+    # Six months of batches per project and township, all reconciled; a few failures, each
+    # re-issued in the next month's batch.
+    enrolments = list(
+        Enrolment.objects.filter(project__in=projects.values(), village__in=villages)
+        .filter(status__in=[Enrolment.Status.ACTIVE, Enrolment.Status.EXITED])
+        .select_related("person", "village")
+    )
+    townships = sorted({v.parent for v in villages}, key=lambda t: t.code)
+    batch_rows = [
+        PaymentBatch(
+            project=project,
+            division=township,
+            period_start=month,
+            period="month",
+            number=1,
+            status=PaymentBatch.Status.RECONCILED,
+        )
+        for project in projects.values()
+        for township in townships
+        for month in PAID_MONTHS
+    ]
+    PaymentBatch.objects.bulk_create(batch_rows, ignore_conflicts=True, batch_size=2000)
+    batches = {
+        (b.project_id, b.division_id, b.period_start): b
+        for b in PaymentBatch.objects.filter(project__in=projects.values(), division__in=townships, number=1)
+    }
+    done_batches = set(
+        Payment.objects.filter(batch__in=batches.values()).values_list("batch_id", flat=True).distinct()
+    )
+    payments, failed_before = [], {}
+    for month in PAID_MONTHS:
+        for e in enrolments:
+            if e.exit_on and e.exit_on <= month:
+                continue
+            batch = batches[(e.project_id, e.village.parent_id, month)]
+            standard = standards[(e.project_id, e.tier)]
+            amount = standard_amount_for(standard, period="month", persons=e.persons_covered)
+            failed = rng.random() < FAILURE_RATE
+            key = (e.pk, month)
+            payments.append(
+                (
+                    batch,
+                    Payment(
+                        batch=batch,
+                        enrolment=e,
+                        period_start=month,
+                        amount=amount,
+                        standard=standard,
+                        bank_card_cipher=e.person.bank_card_cipher,
+                        bank_card_index=e.person.bank_card_index,
+                        bank_name=e.person.bank_name,
+                        status=Payment.Status.FAILED if failed else Payment.Status.PAID,
+                        failure_reason="账户已冻结" if failed else "",
+                    ),
+                )
+            )
+            if failed:
+                failed_before[key] = (e, amount, standard)
+        # last month's failures re-issued in this month's batch
+        previous = [k for k in failed_before if k[1] < month]
+        for key in previous:
+            e, amount, standard = failed_before.pop(key)
+            batch = batches[(e.project_id, e.village.parent_id, month)]
+            payments.append(
+                (
+                    batch,
+                    Payment(
+                        batch=batch,
+                        enrolment=e,
+                        period_start=key[1],
+                        amount=amount,
+                        standard=standard,
+                        bank_card_cipher=e.person.bank_card_cipher,
+                        bank_card_index=e.person.bank_card_index,
+                        bank_name=e.person.bank_name,
+                        status=Payment.Status.PAID,
+                    ),
+                )
+            )
+    Payment.objects.bulk_create([p for batch, p in payments if batch.pk not in done_batches], batch_size=5000)
+    if not done_batches:
+        # planted: one amount above the standard, and one death the batches did not notice
+        first = (
+            Payment.objects.filter(batch__in=batches.values(), status=Payment.Status.PAID)
+            .order_by("pk")
+            .first()
+        )
+        if first is not None:
+            Payment.objects.filter(pk=first.pk).update(
+                amount=first.amount + 100, adjust_reason="补发上年差额（待核）"
+            )
+    if deceased is not None and deceased.person.is_living:
+        Person.objects.filter(pk=deceased.person_id).update(
+            status=Person.Status.DECEASED, status_on=datetime.date(year, 8, 15)
+        )
+    for batch in batches.values():
+        totals = batch.payments.aggregate(n=models.Count("pk"), total=models.Sum("amount"))
+        batch.payment_count, batch.total_amount = totals["n"] or 0, totals["total"] or Decimal("0.00")
+    PaymentBatch.objects.bulk_update(
+        list(batches.values()), ["payment_count", "total_amount"], batch_size=1000
+    )
+
+    # Callbacks for about a third of the active enrolments.
+    callbacks = []
+    already_called = Callback.objects.filter(enrolment__in=active).exists()
+    for e in [] if already_called else active:
+        if rng.random() > 0.33:
+            continue
+        reached = rng.random() < 0.9
+        callbacks.append(
+            Callback(
+                enrolment=e,
+                method=rng.choice([Callback.Method.PHONE, Callback.Method.VISIT]),
+                called_on=datetime.date(year, rng.randint(6, 10), rng.randint(1, 28)),
+                reached=reached,
+                knew_policy=(rng.random() < 0.93) if reached else None,
+                received_money=(rng.random() < 0.98) if reached else None,
+                satisfied=(rng.random() < 0.95) if reached else None,
+                notes="",
+            )
+        )
+    Callback.objects.bulk_create(callbacks, batch_size=2000)
+    anomaly_check_run(user=None)
+    return {
+        "enrolments": Enrolment.objects.filter(project__in=projects.values()).count(),
+        "payments": Payment.objects.filter(batch__in=batches.values()).count(),
+        "callbacks": len(callbacks),
+        "planted anomalies": planted,
+        "anomalies": AnomalyFinding.objects.count(),
+    }

@@ -163,3 +163,541 @@ class Person(models.Model):
     @property
     def is_living(self) -> bool:
         return self.status == self.Status.LIVING
+
+
+# --- enrolments, standards, payments, callbacks, anomaly checks ------------------------------
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class NoticeRound(models.Model):
+    """One posting of the three-round notice (三榜公示) of a project's enrolments in a division:
+    the village list, the township review list, the final list.
+
+    The publicity app's PublicNotice was not on main when this was built, so a round records
+    what staff posted (reference, dates) and whether an objection is still unanswered. The
+    enrolments link to their rounds explicitly, so a later switch to PublicNotice replaces
+    this model's rows, not the rule.
+    """
+
+    class Round(models.TextChoices):
+        VILLAGE = "village", _("village list (first round)")
+        TOWNSHIP = "township", _("township review list (second round)")
+        FINAL = "final", _("final list (third round)")
+
+    project = models.ForeignKey(
+        "projects.Project", verbose_name=_("project"), on_delete=models.PROTECT, related_name="+"
+    )
+    division = models.ForeignKey(
+        Division, verbose_name=_("posted in"), on_delete=models.PROTECT, related_name="+"
+    )
+    round = models.CharField(_("round"), max_length=10, choices=Round.choices)
+    reference = models.CharField(_("reference"), max_length=100)
+    posted_on = models.DateField(_("posted on"))
+    ends_on = models.DateField(_("ends on"))
+    has_open_objection = models.BooleanField(_("objection not yet answered"), default=False)
+    objection_note = models.CharField(_("objections and answers"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        "org.User", verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    SCOPE_PATH = "division"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notice round")
+        verbose_name_plural = _("notice rounds")
+        ordering = ["-posted_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("posted_on")),
+                name="notice_round_ends_after_posting",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_round_display()} {self.reference}"
+
+
+class EnrolmentQuerySet(ScopedQuerySet):
+    def current(self):
+        """Enrolments not exited (the ones checks and coverage count)."""
+        return self.exclude(status=Enrolment.Status.EXITED)
+
+
+class Enrolment(models.Model):
+    """A person (or a household, through its applicant) in a project-year (纳入).
+
+    ``village`` is where the enrolment was made (the person's village at that time); the
+    "same ID in two villages" check compares it across a person's enrolments.
+    """
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("applied")
+        VILLAGE_REVIEWED = "village_reviewed", _("village reviewed")
+        NOTICE = "notice", _("on public notice")
+        APPROVED = "approved", _("approved")
+        ACTIVE = "active", _("active")
+        EXITED = "exited", _("exited")
+
+    class ExitReason(models.TextChoices):
+        DECEASED = "deceased", _("deceased")
+        MOVED = "moved", _("moved away")
+        NOT_ELIGIBLE = "not_eligible", _("no longer eligible")
+        OTHER = "other", _("other")
+
+    project = models.ForeignKey(
+        "projects.Project", verbose_name=_("project"), on_delete=models.PROTECT, related_name="enrolments"
+    )
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="enrolments"
+    )
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+        help_text=_("Set when the household is the beneficiary (the person is its applicant)."),
+    )
+    village = models.ForeignKey(
+        Division, verbose_name=_("village"), on_delete=models.PROTECT, related_name="enrolments"
+    )
+    tier = models.CharField(
+        _("standard tier"),
+        max_length=40,
+        blank=True,
+        help_text=_("Which subsidy standard of the project applies, e.g. 一类 or 二级以上重度."),
+    )
+    persons_covered = models.PositiveSmallIntegerField(
+        _("persons covered"), default=1, help_text=_("For a per-person standard paid to a household.")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.APPLIED)
+    applied_on = models.DateField(_("applied on"))
+    village_notice = models.ForeignKey(
+        NoticeRound,
+        verbose_name=_("village list"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    township_notice = models.ForeignKey(
+        NoticeRound,
+        verbose_name=_("township review list"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    final_notice = models.ForeignKey(
+        NoticeRound,
+        verbose_name=_("final list"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_by = models.ForeignKey(
+        "org.User",
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approved_on = models.DateField(_("approved on"), null=True, blank=True)
+    active_from = models.DateField(_("paid from"), null=True, blank=True)
+    exit_reason = models.CharField(_("exit reason"), max_length=20, choices=ExitReason.choices, blank=True)
+    exit_on = models.DateField(_("exited on"), null=True, blank=True)
+    exit_note = models.CharField(_("exit note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        "org.User",
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    SCOPE_PATH = "village"
+    objects = EnrolmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        ordering = ["village__code", "person__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "person"],
+                name="enrolment_once_per_project_year",
+                violation_error_message=_("This person is already enrolled in this project this year."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="exited")
+                | (models.Q(exit_on__isnull=False) & ~models.Q(exit_reason="")),
+                name="enrolment_exit_has_reason_and_date",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(persons_covered__gte=1), name="enrolment_covers_someone"
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "village", "status"])]
+
+    def __str__(self):
+        return f"{self.person} · {self.project}"
+
+
+class SubsidyStandard(models.Model):
+    """How much a project pays (补助标准): per person or household, per month, quarter or year,
+    from a date (to a date). A project may have several tiers (残疾人: 726 and 360 元/年)."""
+
+    class Unit(models.TextChoices):
+        PERSON = "person", _("per person")
+        HOUSEHOLD = "household", _("per household")
+
+    class Period(models.TextChoices):
+        MONTH = "month", _("per month")
+        QUARTER = "quarter", _("per quarter")
+        YEAR = "year", _("per year")
+
+    MONTHS = {Period.MONTH: 1, Period.QUARTER: 3, Period.YEAR: 12}
+
+    project = models.ForeignKey(
+        "projects.Project", verbose_name=_("project"), on_delete=models.PROTECT, related_name="standards"
+    )
+    tier = models.CharField(_("tier"), max_length=40, blank=True)
+    unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices, default=Unit.PERSON)
+    period = models.CharField(_("period"), max_length=10, choices=Period.choices, default=Period.YEAR)
+    amount = models.DecimalField(_("amount (yuan)"), **MONEY)
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective to"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        "org.User", verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    SCOPE_PATH = "project__division"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("subsidy standard")
+        verbose_name_plural = _("subsidy standards")
+        ordering = ["project", "tier", "-effective_from"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="standard_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(effective_to__isnull=True)
+                | models.Q(effective_to__gte=models.F("effective_from")),
+                name="standard_dates_in_order",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.project.name} {self.tier} {self.amount} {self.get_unit_display()}{self.get_period_display()}"
+
+
+class ExclusivePair(models.Model):
+    """Two projects nobody may receive together (特困供养 and 低保): configuration data checked
+    by the anomaly run."""
+
+    first = models.ForeignKey(
+        "projects.Project", verbose_name=_("project"), on_delete=models.CASCADE, related_name="+"
+    )
+    second = models.ForeignKey(
+        "projects.Project", verbose_name=_("excludes project"), on_delete=models.CASCADE, related_name="+"
+    )
+    note = models.CharField(_("rule"), max_length=200, blank=True)
+
+    SCOPE_PATH = "first__division"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("mutually exclusive projects")
+        verbose_name_plural = _("mutually exclusive projects")
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="exclusive_pair_once"),
+            models.CheckConstraint(condition=~models.Q(first=models.F("second")), name="exclusive_pair_two"),
+        ]
+
+    def __str__(self):
+        return f"{self.first.name} ⟂ {self.second.name}"
+
+
+class PaymentBatch(models.Model):
+    """打卡发放: the payments of a project in one township for one period."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        CHECKED = "checked", _("checked")
+        APPROVED = "approved", _("approved")
+        EXPORTED = "exported", _("sent to the bank")
+        RECONCILED = "reconciled", _("reconciled")
+
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("project"),
+        on_delete=models.PROTECT,
+        related_name="payment_batches",
+    )
+    division = models.ForeignKey(
+        Division, verbose_name=_("township"), on_delete=models.PROTECT, related_name="payment_batches"
+    )
+    period_start = models.DateField(
+        _("period"), help_text=_("The first day of the month, quarter or year paid.")
+    )
+    period = models.CharField(
+        _("period length"), max_length=10, choices=SubsidyStandard.Period.choices, default="month"
+    )
+    number = models.PositiveSmallIntegerField(_("batch number"), default=1)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    payment_count = models.PositiveIntegerField(_("payments"), default=0)
+    total_amount = models.DecimalField(_("total (yuan)"), **MONEY, default=0)
+    prepared_by = models.ForeignKey(
+        "org.User", verbose_name=_("prepared by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    checked_by = models.ForeignKey(
+        "org.User",
+        verbose_name=_("checked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approved_by = models.ForeignKey(
+        "org.User",
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    exported_at = models.DateTimeField(_("sent to the bank at"), null=True, blank=True)
+    reconciled_at = models.DateTimeField(_("reconciled at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    SCOPE_PATH = "division"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("payment batch")
+        verbose_name_plural = _("payment batches")
+        ordering = ["-period_start", "-number", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "division", "period_start", "number"], name="payment_batch_number_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.project.name} {self.period_label} #{self.number}"
+
+    @property
+    def period_label(self) -> str:
+        return period_label(self.period_start, self.period)
+
+
+def period_label(start, period: str) -> str:
+    if period == "year":
+        return f"{start.year}"
+    if period == "quarter":
+        return f"{start.year}Q{(start.month - 1) // 3 + 1}"
+    return f"{start:%Y-%m}"
+
+
+class Payment(models.Model):
+    """One payment to one enrolment for one period. Never twice: a partial unique index over
+    (enrolment, period) ignores only failed payments, which a later batch may re-issue."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        PAID = "paid", _("paid")
+        FAILED = "failed", _("failed")
+
+    batch = models.ForeignKey(
+        PaymentBatch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="payments"
+    )
+    enrolment = models.ForeignKey(
+        Enrolment, verbose_name=_("enrolment"), on_delete=models.PROTECT, related_name="payments"
+    )
+    period_start = models.DateField(_("period"))
+    amount = models.DecimalField(_("amount (yuan)"), **MONEY)
+    standard = models.ForeignKey(
+        SubsidyStandard, verbose_name=_("standard"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The card paid to, as it was when the batch was made (copied ciphertext, never clear).
+    bank_card_cipher = models.TextField(_("bank card (encrypted)"), blank=True, editable=False)
+    bank_card_index = models.CharField(
+        _("bank card index"), max_length=64, null=True, blank=True, editable=False
+    )
+    bank_card = EncryptedValue("card", normalise=normalize_card)
+    bank_name = models.CharField(_("bank"), max_length=60, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    failure_reason = models.CharField(_("failure reason"), max_length=200, blank=True)
+    bank_reference = models.CharField(_("bank reference"), max_length=60, blank=True)
+    reissue_of = models.ForeignKey(
+        "self", verbose_name=_("re-issues"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    adjust_reason = models.CharField(_("reason for the amount"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    SCOPE_PATH = "enrolment__village"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["batch", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "period_start"],
+                condition=~models.Q(status="failed"),
+                name="payment_once_per_enrolment_and_period",
+                violation_error_message=_("This enrolment is already paid (or being paid) for this period."),
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=~models.Q(status="failed") | ~models.Q(failure_reason=""),
+                name="payment_failure_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.enrolment_id} {self.period_start:%Y-%m} {self.amount}"
+
+    @property
+    def reference(self) -> str:
+        """The line's reference in the bank file (流水号): stable and unique."""
+        return f"P{self.pk:010d}"
+
+
+class Callback(models.Model):
+    """回访: a phone call or visit to a beneficiary."""
+
+    class Method(models.TextChoices):
+        PHONE = "phone", _("phone")
+        VISIT = "visit", _("visit")
+
+    enrolment = models.ForeignKey(
+        Enrolment, verbose_name=_("enrolment"), on_delete=models.PROTECT, related_name="callbacks"
+    )
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices)
+    called_on = models.DateField(_("date"))
+    reached = models.BooleanField(_("reached"))
+    knew_policy = models.BooleanField(_("knew the policy"), null=True, blank=True)
+    received_money = models.BooleanField(_("received the money"), null=True, blank=True)
+    satisfied = models.BooleanField(_("satisfied"), null=True, blank=True)
+    notes = models.CharField(_("notes"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        "org.User", verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    SCOPE_PATH = "enrolment__village"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("callback")
+        verbose_name_plural = _("callbacks")
+        ordering = ["-called_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(reached=True)
+                | models.Q(knew_policy__isnull=True, received_money__isnull=True, satisfied__isnull=True),
+                name="callback_answers_only_when_reached",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.enrolment_id} {self.called_on}"
+
+
+class UserPerson(models.Model):
+    """An org user's own entry in the registry, so the cadre-relatives check can find their
+    household (org/models.py stays untouched)."""
+
+    user = models.OneToOneField(
+        "org.User", verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+
+    SCOPE_PATH = "person__village"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("user's own registry entry")
+        verbose_name_plural = _("users' own registry entries")
+
+    def __str__(self):
+        return f"{self.user} = {self.person}"
+
+
+class AnomalyFinding(models.Model):
+    """One result of the anomaly checks (虚报冒领). ``key`` is stable per finding, so a rerun
+    finds the row again instead of adding another; ``related`` holds the person ids involved."""
+
+    class Rule(models.TextChoices):
+        TWO_VILLAGES = "two_villages", _("same ID enrolled in two villages")
+        PAID_AFTER_EXIT = "paid_after_exit", _("deceased, moved out or exited but in a batch")
+        ABOVE_STANDARD = "above_standard", _("amount above the standard")
+        SHARED_CARD = "shared_card", _("one bank card for people of different households")
+        EXCLUSIVE = "exclusive", _("enrolled in mutually exclusive projects")
+        CADRE_RELATIVE = "cadre_relative", _("a cadre's own household among the beneficiaries")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        EXPLAINED = "explained", _("explained")
+        CONFIRMED = "confirmed", _("confirmed")
+
+    rule = models.CharField(_("rule"), max_length=20, choices=Rule.choices)
+    key = models.CharField(_("key"), max_length=120, unique=True)
+    village = models.ForeignKey(
+        Division, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    enrolment = models.ForeignKey(
+        Enrolment,
+        verbose_name=_("enrolment"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    payment = models.ForeignKey(
+        Payment, verbose_name=_("payment"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    related = models.JSONField(_("persons involved"), default=list, blank=True)
+    detail = models.CharField(_("detail"), max_length=300)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    handled_by = models.ForeignKey(
+        "org.User",
+        verbose_name=_("handled by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    first_seen = models.DateTimeField(_("first found"), auto_now_add=True)
+    last_seen = models.DateTimeField(_("last found"))
+    history = HistoricalRecords()
+
+    SCOPE_PATH = "village"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("anomaly")
+        verbose_name_plural = _("anomalies")
+        ordering = ["status", "-last_seen", "pk"]
+        indexes = [models.Index(fields=["status", "rule"])]
+
+    def __str__(self):
+        return f"{self.get_rule_display()}: {self.detail}"

@@ -2,10 +2,22 @@
 
 import re
 
+from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
 
-from beneficiaries.models import Household, Person
+from beneficiaries.models import (
+    AnomalyFinding,
+    Callback,
+    Enrolment,
+    Household,
+    NoticeRound,
+    Payment,
+    PaymentBatch,
+    Person,
+    SubsidyStandard,
+)
 from common.idcard import normalize_id_number
+from common.money import rate
 from org.models import Role
 
 ID_LIKE = re.compile(r"^\d{6,17}[\dXx]?$")
@@ -53,3 +65,220 @@ def household_list(*, user, village_id: int | None = None):
 
 def household_get(*, user, pk: int) -> Household:
     return get_object_or_404(Household.objects.visible_to(user).select_related("village", "head"), pk=pk)
+
+
+# --- enrolments, standards, batches, payments, callbacks, anomalies --------------------------
+
+
+def enrolment_list(
+    *,
+    user,
+    project_id: int | None = None,
+    village_id: int | None = None,
+    status: str | None = None,
+    search: str | None = None,
+    tier: str | None = None,
+):
+    """Enrolments in scope, with project, person and village joined (one query per page)."""
+    qs = Enrolment.objects.visible_to(user).select_related("project", "person", "village")
+    if project_id:
+        qs = qs.filter(project_id=project_id)
+    if village_id:
+        qs = qs.filter(village_id=village_id)
+    if status:
+        qs = qs.filter(status=status)
+    if tier:
+        qs = qs.filter(tier=tier)
+    search = (search or "").strip()
+    if search:
+        qs = qs.filter(person__in=person_list(user=user, search=search).values("pk"))
+    return qs.order_by("village__code", "person__name", "pk")
+
+
+def enrolment_get(*, user, pk: int) -> Enrolment:
+    return get_object_or_404(
+        Enrolment.objects.visible_to(user).select_related(
+            "project",
+            "person__household",
+            "village__parent",
+            "village_notice",
+            "township_notice",
+            "final_notice",
+            "approved_by",
+            "created_by",
+        ),
+        pk=pk,
+    )
+
+
+def enrolment_projects(*, user):
+    """The projects a user may enrol people in and see rosters of: those visible to them, and
+    those run by their township or county (a village cadre enrols in the township's projects)."""
+    from org.scoping import scope_prefix
+    from projects.models import Project
+
+    prefix = scope_prefix(user)
+    if prefix is None:
+        return Project.objects.none()
+    qs = Project.objects.all()
+    if prefix:
+        ancestors = [prefix[:n] for n in (6, 9, 12) if n <= len(prefix)]
+        visible = Project.objects.visible_to(user).values("pk")
+        qs = qs.filter(Q(pk__in=visible) | Q(division__code__in=ancestors))
+    return qs.order_by("-year", "code")
+
+
+def standard_list(*, user, project_id: int | None = None):
+    qs = SubsidyStandard.objects.filter(
+        project__in=enrolment_projects(user=user).values("pk")
+    ).select_related("project")
+    if project_id:
+        qs = qs.filter(project_id=project_id)
+    return qs.order_by("project__year", "project__code", "tier", "-effective_from")
+
+
+def standard_get(*, user, pk: int) -> SubsidyStandard:
+    return get_object_or_404(standard_list(user=user), pk=pk)
+
+
+def batch_list(*, user, project_id: int | None = None, status: str | None = None):
+    qs = PaymentBatch.objects.visible_to(user).select_related(
+        "project", "division", "prepared_by", "approved_by"
+    )
+    if project_id:
+        qs = qs.filter(project_id=project_id)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def batch_get(*, user, pk: int) -> PaymentBatch:
+    return get_object_or_404(
+        PaymentBatch.objects.visible_to(user).select_related(
+            "project", "division", "prepared_by", "checked_by", "approved_by"
+        ),
+        pk=pk,
+    )
+
+
+def payment_list(*, user, batch_id: int | None = None, status: str | None = None):
+    qs = Payment.objects.visible_to(user).select_related(
+        "batch__project", "enrolment__person", "enrolment__village"
+    )
+    if batch_id:
+        qs = qs.filter(batch_id=batch_id)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("enrolment__village__code", "pk")
+
+
+def callback_list(*, user, enrolment_id: int | None = None, person_id: int | None = None):
+    qs = Callback.objects.visible_to(user).select_related(
+        "enrolment__project", "enrolment__person", "recorded_by"
+    )
+    if enrolment_id:
+        qs = qs.filter(enrolment_id=enrolment_id)
+    if person_id:
+        qs = qs.filter(enrolment__person_id=person_id)
+    return qs
+
+
+def callback_coverage(*, user, project_id: int | None = None) -> list[dict]:
+    """Per project and village: active enrolments, those reached by a callback, the rate.
+    Two queries whatever the size (one grouped count, one for the names)."""
+    reached = Callback.objects.filter(enrolment_id=OuterRef("pk"), reached=True)
+    qs = Enrolment.objects.visible_to(user).filter(status=Enrolment.Status.ACTIVE)
+    if project_id:
+        qs = qs.filter(project_id=project_id)
+    grouped = (
+        qs.annotate(was_reached=Exists(reached))
+        .values(
+            "project_id", "project__name", "project__year", "village_id", "village__name", "village__code"
+        )
+        .annotate(enrolled=Count("pk"), called=Count("pk", filter=Q(was_reached=True)))
+        .order_by("-project__year", "project__name", "village__code")
+    )
+    return [{**row, "rate": rate(row["called"], row["enrolled"])} for row in grouped]
+
+
+def callback_pending(*, user, project_id: int | None = None, village_id: int | None = None):
+    """Active enrolments nobody has reached by callback yet."""
+    reached = Callback.objects.filter(enrolment_id=OuterRef("pk"), reached=True)
+    return enrolment_list(
+        user=user, project_id=project_id, village_id=village_id, status=Enrolment.Status.ACTIVE
+    ).exclude(Exists(reached))
+
+
+def anomaly_list(*, user, status: str | None = None, rule: str | None = None, village_id: int | None = None):
+    qs = AnomalyFinding.objects.visible_to(user).select_related("village", "person", "handled_by")
+    if status:
+        qs = qs.filter(status=status)
+    if rule:
+        qs = qs.filter(rule=rule)
+    if village_id:
+        qs = qs.filter(village_id=village_id)
+    return qs.order_by("status", "-last_seen", "pk")
+
+
+def anomaly_get(*, user, pk: int) -> AnomalyFinding:
+    return get_object_or_404(
+        AnomalyFinding.objects.visible_to(user).select_related(
+            "village", "person", "enrolment__project", "payment__batch", "handled_by"
+        ),
+        pk=pk,
+    )
+
+
+def anomaly_persons(*, user, finding: AnomalyFinding):
+    """The persons a finding names, those the user may see."""
+    return Person.objects.visible_to(user).filter(pk__in=finding.related or []).select_related("village")
+
+
+def notice_round_list(*, user, project_id: int | None = None):
+    qs = NoticeRound.objects.visible_to(user).select_related("project", "division")
+    if project_id:
+        qs = qs.filter(project_id=project_id)
+    return qs
+
+
+def notice_round_get(*, user, pk: int) -> NoticeRound:
+    return get_object_or_404(notice_round_list(user=user), pk=pk)
+
+
+def enrolments_waiting_for_round(*, user, project_id: int, division, field: str) -> list:
+    """Enrolments of a project inside ``division`` reviewed by the village, not approved yet,
+    with no notice of this round: the list the round is posted for."""
+    return list(
+        Enrolment.objects.visible_to(user)
+        .filter(
+            project_id=project_id,
+            village__code__startswith=division.code,
+            status__in=[Enrolment.Status.VILLAGE_REVIEWED, Enrolment.Status.NOTICE],
+            **{f"{field}__isnull": True},
+        )
+        .only("pk")
+    )
+
+
+def person_payments(*, user, person_id: int):
+    return payment_list(user=user).filter(enrolment__person_id=person_id).order_by("-period_start", "-pk")
+
+
+def home_panel_context(user) -> dict:
+    """The home panel: open anomalies and batches waiting for a step. Two queries."""
+    open_findings = AnomalyFinding.objects.visible_to(user).filter(status=AnomalyFinding.Status.OPEN).count()
+    waiting = dict(
+        PaymentBatch.objects.visible_to(user)
+        .filter(
+            status__in=[PaymentBatch.Status.DRAFT, PaymentBatch.Status.CHECKED, PaymentBatch.Status.EXPORTED]
+        )
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {
+        "open_findings": open_findings,
+        "drafts": waiting.get(PaymentBatch.Status.DRAFT, 0),
+        "checked": waiting.get(PaymentBatch.Status.CHECKED, 0),
+        "exported": waiting.get(PaymentBatch.Status.EXPORTED, 0),
+    }

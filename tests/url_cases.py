@@ -242,6 +242,57 @@ def _projects(tree):
     return made
 
 
+def _beneficiaries(tree, users):
+    """An enrolment, a reconciled batch with a payment, a callback and a finding in the first
+    village, and the same in the other county."""
+    import datetime
+
+    from beneficiaries.models import AnomalyFinding, Callback, NoticeRound, Payment, PaymentBatch
+    from beneficiaries.tests.factories import active_enrolment, standard
+    from projects.tests.factories import ProjectFactory
+
+    made = {}
+    for key, township, village, name in (
+        ("inside", tree.township, tree.village, "里受益人"),
+        ("outside", tree.other_township, tree.other_village, "外村民"),
+    ):
+        project = ProjectFactory(division=township, name=f"{name}项目")
+        enrolment = active_enrolment(project=project, village=village, name=name)
+        batch = PaymentBatch.objects.create(
+            project=project, division=township, period_start=datetime.date(2026, 3, 1), status="reconciled"
+        )
+        Payment.objects.create(
+            batch=batch, enrolment=enrolment, period_start=batch.period_start, amount="60.50", status="paid"
+        )
+        Callback.objects.create(
+            enrolment=enrolment, method="phone", called_on=datetime.date(2026, 4, 1), reached=False
+        )
+        finding = AnomalyFinding.objects.create(
+            rule="two_villages",
+            key=f"case:{key}",
+            village=village,
+            person=enrolment.person,
+            detail=f"{name} 疑点",
+            last_seen=batch.created_at,
+        )
+        made[key] = {
+            "enrolment": enrolment,
+            "batch": batch,
+            "finding": finding,
+            "person": enrolment.person,
+            "standard": standard(project=project),
+            "notice": NoticeRound.objects.create(
+                project=project,
+                division=village,
+                round="village",
+                reference=f"{name}榜",
+                posted_on=datetime.date(2026, 1, 1),
+                ends_on=datetime.date(2026, 1, 8),
+            ),
+        }
+    return made
+
+
 def build_cases(tree, users) -> dict[str, Case]:
     inside_person, outside_person = _persons(tree)
     inside_job, outside_job = _jobs(tree, users)
@@ -251,7 +302,37 @@ def build_cases(tree, users) -> dict[str, Case]:
     def pk(what, **options):
         return Case({"pk": p["inside"][what].pk}, {"pk": p["outside"][what].pk}, **options)
 
+    b = _beneficiaries(tree, users)
+
+    def bpk(what, **options):
+        return Case({"pk": b["inside"][what].pk}, {"pk": b["outside"][what].pk}, **options)
+
     managers = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
+    # a batch belongs to a township: a village cadre sees their villagers' payments, not batches
+    above_village = tuple(r for r in Role if r != Role.VILLAGE_CADRE)
+    beneficiaries = {
+        "beneficiaries:person-enrol": bpk("person"),
+        "beneficiaries:enrolment-detail": bpk("enrolment"),
+        "beneficiaries:enrolment-action": bpk("enrolment"),
+        "beneficiaries:callback-add": bpk("enrolment"),
+        "beneficiaries:batch-detail": bpk("batch", roles=above_village),
+        "beneficiaries:batch-action": bpk("batch", roles=above_village),
+        "beneficiaries:batch-bank-file": bpk("batch", roles=above_village),
+        "beneficiaries:batch-reconcile": bpk("batch", roles=above_village),
+        "beneficiaries:anomaly-detail": bpk("finding"),
+        "beneficiaries:notice-objection": bpk("notice"),
+        "enrolment-detail": bpk("enrolment"),
+        "subsidy-standard-detail": bpk("standard"),
+        "payment-batch-detail": bpk("batch", roles=above_village),
+        "payment-detail": Case(
+            {"pk": b["inside"]["batch"].payments.get().pk}, {"pk": b["outside"]["batch"].payments.get().pk}
+        ),
+        "callback-detail": Case(
+            {"pk": b["inside"]["enrolment"].callbacks.get().pk},
+            {"pk": b["outside"]["enrolment"].callbacks.get().pk},
+        ),
+        "anomaly-detail": bpk("finding"),
+    }
     projects = {
         "projects:excel-template": Case({"kind": "progress"}, None),
         "projects:project-detail": pk("project"),
@@ -279,6 +360,7 @@ def build_cases(tree, users) -> dict[str, Case]:
     return {
         **_publicity(tree, users),
         **projects,
+        **beneficiaries,
         **_partycare(tree, users),
         "jobs:detail": job_case,
         "jobs:status": job_case,

@@ -1,7 +1,16 @@
 from rest_framework import serializers
 
 from beneficiaries import selectors
-from beneficiaries.models import Household, Person
+from beneficiaries.models import (
+    AnomalyFinding,
+    Callback,
+    Enrolment,
+    Household,
+    Payment,
+    PaymentBatch,
+    Person,
+    SubsidyStandard,
+)
 from org.models import Division
 from org.selectors import division_choices
 
@@ -62,3 +71,125 @@ class PersonCreateSerializer(serializers.Serializer):
             return
         self.fields["village"].queryset = division_choices(user=request.user, level=Division.Level.VILLAGE)
         self.fields["household"].queryset = selectors.household_list(user=request.user)
+
+
+class EnrolmentSerializer(serializers.ModelSerializer):
+    person_name = serializers.CharField(source="person.name", read_only=True)
+    project_name = serializers.CharField(source="project.name", read_only=True)
+    village_code = serializers.CharField(source="village.code", read_only=True)
+
+    class Meta:
+        model = Enrolment
+        fields = [
+            "id",
+            "project",
+            "project_name",
+            "person",
+            "person_name",
+            "household",
+            "village",
+            "village_code",
+            "tier",
+            "persons_covered",
+            "status",
+            "applied_on",
+            "village_notice",
+            "township_notice",
+            "final_notice",
+            "approved_on",
+            "active_from",
+            "exit_reason",
+            "exit_on",
+            "exit_note",
+        ]
+        read_only_fields = fields
+
+
+class StandardSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SubsidyStandard
+        fields = ["id", "project", "tier", "unit", "period", "amount", "effective_from", "effective_to"]
+        read_only_fields = fields
+
+
+class BatchSerializer(serializers.ModelSerializer):
+    period_label = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = PaymentBatch
+        fields = [
+            "id",
+            "project",
+            "division",
+            "period_start",
+            "period",
+            "period_label",
+            "number",
+            "status",
+            "payment_count",
+            "total_amount",
+            "prepared_by",
+            "checked_by",
+            "approved_by",
+            "exported_at",
+            "reconciled_at",
+        ]
+        read_only_fields = fields
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    reference = serializers.CharField(read_only=True)
+    person_name = serializers.CharField(source="enrolment.person.name", read_only=True)
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "reference",
+            "batch",
+            "enrolment",
+            "person_name",
+            "period_start",
+            "amount",
+            "status",
+            "failure_reason",
+            "reissue_of",
+        ]
+        read_only_fields = fields
+
+
+class CallbackSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Callback
+        fields = [
+            "id",
+            "enrolment",
+            "method",
+            "called_on",
+            "reached",
+            "knew_policy",
+            "received_money",
+            "satisfied",
+            "notes",
+        ]
+        read_only_fields = ["id"]
+
+
+class AnomalySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AnomalyFinding
+        fields = [
+            "id",
+            "rule",
+            "village",
+            "person",
+            "enrolment",
+            "payment",
+            "related",
+            "detail",
+            "status",
+            "note",
+            "first_seen",
+            "last_seen",
+        ]
+        read_only_fields = fields

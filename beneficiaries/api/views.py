@@ -4,8 +4,25 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
 from beneficiaries import selectors, services
-from beneficiaries.api.serializers import PersonCreateSerializer, PersonSerializer
-from beneficiaries.models import Person
+from beneficiaries.api.serializers import (
+    AnomalySerializer,
+    BatchSerializer,
+    CallbackSerializer,
+    EnrolmentSerializer,
+    PaymentSerializer,
+    PersonCreateSerializer,
+    PersonSerializer,
+    StandardSerializer,
+)
+from beneficiaries.models import (
+    AnomalyFinding,
+    Callback,
+    Enrolment,
+    Payment,
+    PaymentBatch,
+    Person,
+    SubsidyStandard,
+)
 from org.models import AccessLog, Role
 from org.services import access_log_record
 
@@ -65,3 +82,78 @@ class PersonViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             PersonSerializer(person, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
         )
+
+
+class EnrolmentFilter(filters.FilterSet):
+    class Meta:
+        model = Enrolment
+        fields = ["project", "village", "status", "tier", "person"]
+
+
+@extend_schema(tags=["beneficiaries"])
+class EnrolmentViewSet(viewsets.ReadOnlyModelViewSet):
+    """Enrolments in scope (rosters)."""
+
+    queryset = Enrolment.objects.none()
+    serializer_class = EnrolmentSerializer
+    filterset_class = EnrolmentFilter
+
+    def get_queryset(self):
+        return selectors.enrolment_list(user=self.request.user)
+
+
+@extend_schema(tags=["beneficiaries"])
+class StandardViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = SubsidyStandard.objects.none()
+    serializer_class = StandardSerializer
+    filterset_fields = ["project", "tier", "period"]
+
+    def get_queryset(self):
+        return selectors.standard_list(user=self.request.user)
+
+
+@extend_schema(tags=["beneficiaries"])
+class BatchViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = PaymentBatch.objects.none()
+    serializer_class = BatchSerializer
+    filterset_fields = ["project", "division", "status", "period_start"]
+
+    def get_queryset(self):
+        return selectors.batch_list(user=self.request.user)
+
+
+@extend_schema(tags=["beneficiaries"])
+class PaymentViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Payment.objects.none()
+    serializer_class = PaymentSerializer
+    filterset_fields = ["batch", "enrolment", "status", "period_start"]
+
+    def get_queryset(self):
+        return selectors.payment_list(user=self.request.user)
+
+
+@extend_schema(tags=["beneficiaries"])
+class CallbackViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Callback.objects.none()
+    serializer_class = CallbackSerializer
+    filterset_fields = ["enrolment", "method", "reached"]
+
+    def get_queryset(self):
+        return selectors.callback_list(user=self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        serializer = CallbackSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.fields["enrolment"].queryset = selectors.enrolment_list(user=request.user)
+        serializer.is_valid(raise_exception=True)
+        callback = services.callback_record(user=request.user, **serializer.validated_data)
+        return Response(CallbackSerializer(callback).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["beneficiaries"])
+class AnomalyViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = AnomalyFinding.objects.none()
+    serializer_class = AnomalySerializer
+    filterset_fields = ["rule", "status", "village"]
+
+    def get_queryset(self):
+        return selectors.anomaly_list(user=self.request.user)

@@ -28,3 +28,31 @@ def person(*, village, name="张三", number=None, household=None, **extra) -> P
         household=household,
         **extra,
     )
+
+
+def active_enrolment(
+    *, project, village, name="王五", tier="", card="6228480012345678901", active_from=None, **extra
+):
+    """A person with a bank card, enrolled and active (built directly, not through the steps)."""
+    from beneficiaries.models import Enrolment
+
+    somebody = person(village=village, name=name, bank_card=card, bank_name="农行", **extra)
+    return Enrolment.objects.create(
+        project=project,
+        person=somebody,
+        village=village,
+        tier=tier,
+        status=Enrolment.Status.ACTIVE,
+        applied_on=datetime.date(2026, 1, 5),
+        active_from=active_from or datetime.date(2026, 1, 1),
+    )
+
+
+def standard(
+    *, project, amount="726.00", period="year", unit="person", tier="", start=datetime.date(2026, 1, 1)
+):
+    from beneficiaries.models import SubsidyStandard
+
+    return SubsidyStandard.objects.create(
+        project=project, tier=tier, amount=amount, period=period, unit=unit, effective_from=start
+    )

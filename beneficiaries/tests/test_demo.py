@@ -1,0 +1,28 @@
+import pytest
+from django.core.management import call_command
+
+from beneficiaries.models import AnomalyFinding, Callback, Enrolment, Payment, PaymentBatch, SubsidyStandard
+
+pytestmark = pytest.mark.django_db
+
+MODELS = (Enrolment, SubsidyStandard, PaymentBatch, Payment, Callback, AnomalyFinding)
+
+
+def test_small_profile_subsidies_are_idempotent_and_plant_every_rule(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo", profile="small", verbosity=0)
+    counts = [M.objects.count() for M in MODELS]
+    call_command("seed_demo", profile="small", verbosity=0)
+    assert [M.objects.count() for M in MODELS] == counts
+    assert PaymentBatch.objects.filter(status="reconciled").count() == 2 * 6
+    assert Payment.objects.filter(status="failed").exists()
+    # the small profile has no 五保 project, so no exclusive pair to plant
+    assert set(AnomalyFinding.objects.values_list("rule", flat=True)) == {
+        "two_villages",
+        "paid_after_exit",
+        "above_standard",
+        "shared_card",
+        "cadre_relative",
+    }
+    standards = set(SubsidyStandard.objects.values_list("amount", flat=True))
+    assert {726, 360, 240} <= {int(a) for a in standards}

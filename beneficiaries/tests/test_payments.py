@@ -1,0 +1,331 @@
+"""Enrolments, the three rounds, standards, payment batches (four-eyes, the approval race, no
+double payment in the service and in the database), reconciliation, callbacks."""
+
+import datetime
+import threading
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+
+from beneficiaries import services
+from beneficiaries.models import Enrolment, Payment, PaymentBatch
+from beneficiaries.tests.factories import active_enrolment, person, standard
+from org.models import Role
+from org.tests.factories import UserFactory
+from projects.tests.factories import ProjectFactory
+
+TODAY = datetime.date(2026, 11, 25)
+MARCH = datetime.date(2026, 3, 1)
+
+
+@pytest.fixture
+def project(tree):
+    return ProjectFactory(division=tree.township, name="贫困残疾人生活特别救助", code="DIS")
+
+
+@pytest.fixture
+def staff(users):
+    return users[Role.TOWNSHIP_STAFF]
+
+
+@pytest.fixture
+def leader(users):
+    return users[Role.TOWNSHIP_LEADER]
+
+
+def _round(user, project, division, kind, enrolments, *, posted=datetime.date(2026, 10, 1), days=7):
+    return services.notice_round_record(
+        user=user,
+        project=project,
+        division=division,
+        round=kind,
+        reference=f"{kind}-1",
+        posted_on=posted,
+        ends_on=posted + datetime.timedelta(days=days),
+        enrolments=enrolments,
+    )
+
+
+# --- enrolment ---------------------------------------------------------------------------------
+
+
+def test_enrolled_twice_in_one_project_year_is_refused(tree, users, project):
+    cadre = users[Role.VILLAGE_CADRE]
+    p = person(village=tree.village)
+    services.enrolment_create(user=cadre, project=project, person=p, today=TODAY)
+    with pytest.raises(ValidationError) as excinfo:
+        services.enrolment_create(user=cadre, project=project, person=p, today=TODAY)
+    assert excinfo.value.error_dict["person"][0].code == "enrolled_twice"
+    assert Enrolment.objects.count() == 1
+    # and the database says no as well
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Enrolment.objects.create(project=project, person=p, village=tree.village, applied_on=TODAY)
+
+
+def test_deceased_person_cannot_be_enrolled(tree, users, project):
+    p = person(village=tree.village, status="deceased", status_on=datetime.date(2026, 5, 1))
+    with pytest.raises(ValidationError, match="deceased"):
+        services.enrolment_create(user=users[Role.TOWNSHIP_STAFF], project=project, person=p, today=TODAY)
+
+
+def test_status_history_through_three_rounds_to_exit(tree, users, project, staff, leader):
+    cadre = users[Role.VILLAGE_CADRE]
+    e = services.enrolment_create(
+        user=cadre, project=project, person=person(village=tree.village), today=TODAY
+    )
+    e = services.enrolment_review(user=cadre, enrolment=e)
+    with pytest.raises(ValidationError, match="village list"):
+        services.enrolment_put_on_notice(user=staff, enrolment=e)
+    _round(staff, project, tree.village, "village", [e])
+    e = services.enrolment_put_on_notice(user=staff, enrolment=e)
+    with pytest.raises(ValidationError, match="township review list"):
+        services.enrolment_approve(user=leader, enrolment=e, today=TODAY)
+    _round(staff, project, tree.township, "township", [e])
+    final = _round(staff, project, tree.township, "final", [e], posted=datetime.date(2026, 11, 20))
+    with pytest.raises(ValidationError, match="still open"):  # ends 11-27
+        services.enrolment_approve(user=leader, enrolment=e, today=TODAY)
+    later = datetime.date(2026, 11, 28)
+    services.notice_round_set_objection(user=staff, notice=final, is_open=True, note="邻居反映其有车")
+    with pytest.raises(ValidationError, match="objection"):
+        services.enrolment_approve(user=leader, enrolment=e, today=later)
+    services.notice_round_set_objection(
+        user=staff, notice=final, is_open=False, note="核实车辆已报废，答复异议人"
+    )
+    e = services.enrolment_approve(user=leader, enrolment=e, today=later)
+    assert e.status == "approved" and e.approved_by == leader
+    e = services.enrolment_activate(user=staff, enrolment=e, active_from=datetime.date(2026, 12, 1))
+    e = services.enrolment_exit(user=staff, enrolment=e, reason="deceased", on=TODAY, today=TODAY)
+    statuses = []
+    for record in Enrolment.history.filter(id=e.pk).order_by("history_date"):
+        if not statuses or statuses[-1] != record.status:  # linking a notice round saves too
+            statuses.append(record.status)
+    assert statuses == ["applied", "village_reviewed", "notice", "approved", "active", "exited"]
+
+
+def test_notice_round_needs_seven_days(tree, users, project, staff):
+    e = services.enrolment_create(
+        user=staff, project=project, person=person(village=tree.village), today=TODAY
+    )
+    with pytest.raises(ValidationError, match="7 days"):
+        _round(staff, project, tree.village, "village", [e], days=5)
+
+
+def test_leader_who_entered_the_enrolment_cannot_approve_it(tree, project, staff, leader):
+    e = services.enrolment_create(
+        user=leader, project=project, person=person(village=tree.village), today=TODAY
+    )
+    for kind, division in (("village", tree.village), ("township", tree.township), ("final", tree.township)):
+        _round(staff, project, division, kind, [e])
+    Enrolment.objects.filter(pk=e.pk).update(status="notice")
+    with pytest.raises(ValidationError) as excinfo:
+        services.enrolment_approve(user=leader, enrolment=e, today=TODAY)
+    assert excinfo.value.code == "four_eyes"
+
+
+# --- standards -----------------------------------------------------------------------------------
+
+
+def test_standard_refuses_three_decimals_and_closes_the_earlier_one(tree, project, staff):
+    with pytest.raises(ValidationError, match="2 decimal"):
+        services.standard_set(user=staff, project=project, amount="60.505", effective_from=MARCH)
+    old = services.standard_set(
+        user=staff, project=project, amount="726", effective_from=datetime.date(2026, 1, 1)
+    )
+    services.standard_set(user=staff, project=project, amount="840", effective_from=datetime.date(2026, 7, 1))
+    old.refresh_from_db()
+    assert old.effective_to == datetime.date(2026, 6, 30)
+
+
+def test_auditor_and_cadre_cannot_set_standards(tree, users, project):
+    for role in (Role.COUNTY_AUDITOR, Role.VILLAGE_CADRE):
+        with pytest.raises(PermissionDenied):
+            services.standard_set(user=users[role], project=project, amount="1", effective_from=MARCH)
+
+
+# --- batches -------------------------------------------------------------------------------------
+
+
+def _batch(tree, project, staff, *, n=3, period=MARCH):
+    standard(project=project, amount="726.00")
+    for i in range(n):
+        active_enrolment(project=project, village=tree.village, name=f"甲{i}", card=f"62284800123456{i:05d}")
+    return services.batch_generate(user=staff, project=project, division=tree.township, period_start=period)
+
+
+def test_batch_pays_each_enrolment_once_at_the_standard(tree, project, staff):
+    batch = _batch(tree, project, staff)
+    assert batch.payment_count == 3 and batch.total_amount == Decimal("181.50")  # 726 / 12 × 3
+    with pytest.raises(ValidationError, match="Nothing to pay"):
+        services.batch_generate(user=staff, project=project, division=tree.township, period_start=MARCH)
+
+
+def test_database_refuses_a_second_live_payment_for_the_period(tree, project, staff):
+    batch = _batch(tree, project, staff, n=1)
+    payment = batch.payments.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Payment.objects.create(
+            batch=batch, enrolment=payment.enrolment, period_start=MARCH, amount=Decimal("60.50")
+        )
+    # a failed one does not count: it may be re-issued
+    Payment.objects.filter(pk=payment.pk).update(status="failed", failure_reason="卡已注销")
+    Payment.objects.create(
+        batch=batch, enrolment=payment.enrolment, period_start=MARCH, amount=Decimal("60.50")
+    )
+
+
+def test_payment_for_an_exited_person_is_refused(tree, project, staff):
+    batch = _batch(tree, project, staff, n=1)
+    late = active_enrolment(project=project, village=tree.village, name="乙")
+    services.enrolment_exit(
+        user=staff, enrolment=late, reason="moved", on=datetime.date(2026, 2, 10), today=TODAY
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        services.payment_add(user=staff, batch=batch, enrolment=late)
+    assert "exited on 2026-02-10" in str(excinfo.value)
+    assert batch.payments.count() == 1
+
+
+def test_exit_stops_payments_from_that_date(tree, project, staff):
+    standard(project=project, amount="726.00")
+    e = active_enrolment(project=project, village=tree.village)
+    services.enrolment_exit(
+        user=staff, enrolment=e, reason="deceased", on=datetime.date(2026, 3, 15), today=TODAY
+    )
+    march = services.batch_generate(user=staff, project=project, division=tree.township, period_start=MARCH)
+    assert march.payment_count == 1  # the period started before the exit
+    with pytest.raises(ValidationError, match="Nothing to pay"):
+        services.batch_generate(
+            user=staff, project=project, division=tree.township, period_start=datetime.date(2026, 4, 1)
+        )
+
+
+def test_batch_state_machine_with_four_eyes(tree, project, staff, leader, users):
+    batch = _batch(tree, project, staff)
+    with pytest.raises(ValidationError):  # not checked yet
+        services.batch_approve(user=leader, batch=batch)
+    services.batch_check(user=staff, batch=batch)
+    with pytest.raises(PermissionDenied):
+        services.batch_approve(user=users[Role.COUNTY_AUDITOR], batch=batch)
+    # a leader who prepared a batch may not approve it
+    own = _batch(tree, ProjectFactory(division=tree.township), leader)
+    services.batch_check(user=leader, batch=own)
+    with pytest.raises(ValidationError) as excinfo:
+        services.batch_approve(user=leader, batch=own)
+    assert excinfo.value.code == "four_eyes"
+    batch = services.batch_approve(user=leader, batch=batch)
+    assert batch.status == "approved" and batch.approved_by == leader
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_approvals_at_once_exactly_one_succeeds(tree, project, staff):
+    batch = _batch(tree, project, staff)
+    services.batch_check(user=staff, batch=batch)
+    leaders = [
+        UserFactory(username=f"leader{i}", role=Role.TOWNSHIP_LEADER, division=tree.township)
+        for i in range(2)
+    ]
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def act(user):
+        try:
+            barrier.wait()
+            services.batch_approve(user=user, batch=batch)
+            outcomes.append(user.pk)
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=act, args=(leader,)) for leader in leaders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes, key=str).count("refused") == 1
+    winner = next(o for o in outcomes if o != "refused")
+    assert PaymentBatch.objects.get(pk=batch.pk).approved_by_id == winner
+
+
+def _to_bank(tree, project, staff, leader, n=3):
+    batch = _batch(tree, project, staff, n=n)
+    services.batch_check(user=staff, batch=batch)
+    services.batch_approve(user=leader, batch=batch)
+    return services.batch_mark_exported(user=staff, batch=batch)
+
+
+def test_reconcile_refuses_unknown_payments_and_changes_nothing(tree, project, staff, leader):
+    batch = _to_bank(tree, project, staff, leader)
+    lines = [
+        {"row": i + 2, "reference": p.reference, "amount": p.amount, "result": "paid"}
+        for i, p in enumerate(batch.payments.all())
+    ]
+    lines.append({"row": 9, "reference": "P9999999999", "amount": Decimal("60.50"), "result": "paid"})
+    with pytest.raises(ValidationError) as excinfo:
+        services.batch_reconcile(user=staff, batch=batch, results=lines)
+    assert excinfo.value.row_errors[0].row == 9 and "not in batch" in excinfo.value.row_errors[0].message
+    assert set(batch.payments.values_list("status", flat=True)) == {"pending"}
+    assert PaymentBatch.objects.get(pk=batch.pk).status == "exported"
+
+
+def test_failed_payment_is_reissued_later_never_paid_twice(tree, project, staff, leader):
+    batch = _to_bank(tree, project, staff, leader)
+    payments = list(batch.payments.order_by("pk"))
+    lines = [
+        {
+            "row": i + 2,
+            "reference": p.reference,
+            "amount": p.amount,
+            "result": "paid" if i else "failed",
+            "reason": "" if i else "账户冻结",
+        }
+        for i, p in enumerate(payments)
+    ]
+    services.batch_reconcile(user=staff, batch=batch, results=lines)
+    april = services.batch_generate(
+        user=staff, project=project, division=tree.township, period_start=datetime.date(2026, 4, 1)
+    )
+    reissued = april.payments.filter(reissue_of__isnull=False).get()
+    assert reissued.reissue_of == payments[0] and reissued.period_start == MARCH
+    assert april.payment_count == 4  # 3 for April + the March re-issue
+    # the next batch does not re-issue it again: a live payment now covers March
+    may = services.batch_generate(
+        user=staff, project=project, division=tree.township, period_start=datetime.date(2026, 5, 1)
+    )
+    assert not may.payments.filter(period_start=MARCH).exists()
+
+
+# --- callbacks -------------------------------------------------------------------------------------
+
+
+def test_callback_answers_only_when_reached(tree, users, project):
+    e = active_enrolment(project=project, village=tree.village)
+    cadre = users[Role.VILLAGE_CADRE]
+    with pytest.raises(ValidationError):
+        services.callback_record(
+            user=cadre,
+            enrolment=e,
+            method="phone",
+            called_on=TODAY,
+            reached=False,
+            satisfied=True,
+            today=TODAY,
+        )
+    services.callback_record(
+        user=cadre,
+        enrolment=e,
+        method="visit",
+        called_on=TODAY,
+        reached=True,
+        knew_policy=True,
+        received_money=True,
+        satisfied=True,
+        today=TODAY,
+    )
+    from beneficiaries import selectors
+
+    row = selectors.callback_coverage(user=cadre)[0]
+    assert (row["enrolled"], row["called"], row["rate"]) == (1, 1, Decimal("1.0000"))
+    assert not selectors.callback_pending(user=cadre).exists()
