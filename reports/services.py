@@ -359,7 +359,7 @@ def scheme_check(*, scheme: ScorecardScheme) -> list[ScorecardItem]:
     if total != HUNDRED:
         raise ValidationError(
             gettext("The weights of “%(scheme)s” add up to %(total)s, not 100.")
-            % {"scheme": scheme.name, "total": total.normalize()}
+            % {"scheme": scheme.name, "total": f"{total.normalize():f}"}
         )
     for item in items:
         if item.source != sources.MANUAL and sources.item_source_get(item.source) is None:
