@@ -42,3 +42,25 @@ def rate_text(value):
 @register.filter
 def is_numeric(column):
     return column.get("kind") in {"money", "quantity", "percent", "integer"}
+
+
+@register.filter
+def cell_money(value):
+    return format_cell(value, "money")
+
+
+@register.filter
+def cell_quantity(value):
+    return format_cell(value, "quantity")
+
+
+CN_NUMBERS = "一二三四五六七八九十"
+
+
+@register.filter
+def cn_number(value):
+    """1 → 一 … 10 → 十 (the headings of an official summary)."""
+    try:
+        return CN_NUMBERS[int(value) - 1]
+    except (ValueError, IndexError):
+        return str(value)
