@@ -4,13 +4,16 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: install install-test run test bench lint format messages clean help
+.PHONY: install install-test run test bench lint format messages clean help fuzz audit soak
 
 help:
 	@echo "make run      install, migrate, load demo data, start Redis + Celery + web on http://127.0.0.1:8000"
 	@echo "make test     install with test extras, start throwaway PostgreSQL + Redis, run the whole suite"
 	@echo "make bench    build the county profile once (cached in var/bench), print one JSON line per measurement"
 	@echo "make install  the installation part alone (apt packages, .venv, npm assets, translations)"
+	@echo "make fuzz     schemathesis against the API schema as every role, 100 examples per operation"
+	@echo "make soak     50 simulated cadres post for 60 s on loopback; Redis stopped and PostgreSQL restarted mid-run"
+	@echo "make audit    pip-audit of the installed Python packages (asks PyPI's advisory data)"
 	@echo "make lint     ruff check + format check"
 	@echo "make messages re-extract translatable strings into locale/zh_Hans"
 
@@ -43,3 +46,12 @@ messages: install
 
 clean:
 	rm -rf var/static var/test static/vendor
+
+fuzz: install-test
+	@FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} scripts/test.sh tests/test_api_fuzz.py -q $(ARGS)
+
+audit: install-test
+	.venv/bin/python -m pip_audit --progress-spinner off $(ARGS)
+
+soak: install-test
+	@scripts/soak.sh

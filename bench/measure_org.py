@@ -117,7 +117,9 @@ def home_page() -> str:
         assert client.get("/home/").status_code == 200
     # Read now: later requests reset the connection's query log.
     queries = len(captured)
-    statements = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    statements = [
+        q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")
+    ]
     ours_s = best_of(lambda: client.get("/home/"), repeat=20)
 
     # The floor: the same read statements the page ran, sent raw (no ORM, no template, no

@@ -19,6 +19,7 @@ completely or not at all. Progress goes to the cache (Redis), not to the job row
 processes see it while that transaction is still open.
 """
 
+import datetime
 import logging
 import os
 import time
@@ -38,6 +39,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 from django.utils.translation import gettext
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from common.excel import RowError
 from common.models import Job
@@ -47,6 +49,7 @@ from org.scoping import division_in_scope, scope_prefix
 
 logger = logging.getLogger(__name__)
 
+BROKER_ERRORS = (KombuOperationalError, *TRANSIENT_ERRORS, OSError)
 PROGRESS_TIMEOUT = 24 * 3600
 PROGRESS_INTERVAL = 0.5  # seconds between two progress writes, unless a whole percent passed
 MAX_STORED_ERRORS = 1000
@@ -208,8 +211,32 @@ def job_enqueue(*, user, kind: str, params: dict | None = None, upload=None, div
         job.upload.save(name, upload, save=False)
     job.save()
     job_id = str(job.pk)
-    transaction.on_commit(lambda: job_run_task.delay(job_id))
+    transaction.on_commit(lambda: _send(job_id))
     return job
+
+
+def _send(job_id: str) -> bool:
+    """Hand the job to the broker. With the broker down the request still succeeds: the job
+    waits as "created", and job_requeue_task sends it once the broker answers again."""
+    try:
+        job_run_task.delay(job_id)
+    except BROKER_ERRORS:
+        logger.warning("Broker unavailable: job %s waits to be requeued", job_id, exc_info=True)
+        return False
+    return True
+
+
+@shared_task(base=PortalTask, name="common.job_requeue")
+def job_requeue_task(*, older_than_seconds: int = 60) -> int:
+    """Send again the jobs still waiting as "created" (their first send failed, or the message
+    was lost). Harmless for a job already queued: job_run claims it under a row lock."""
+    cutoff = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
+    sent = 0
+    for job_id in Job.objects.filter(status=Job.Status.CREATED, created_at__lt=cutoff).values_list(
+        "pk", flat=True
+    ):
+        sent += _send(str(job_id))
+    return sent
 
 
 def _claim(job_id) -> Job | None:

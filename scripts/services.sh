@@ -48,3 +48,13 @@ redis_stop() {
   redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
   if [ -f "$dir/redis.pid" ]; then kill "$(cat "$dir/redis.pid")" 2>/dev/null || true; rm -f "$dir/redis.pid"; fi
 }
+
+# pg_restart DATA_DIR PORT: stop and start the cluster (the soak's fault).
+pg_restart() {
+  local data=$1 port=$2 bin
+  bin=$(pg_bin)
+  as_pg "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null
+  as_pg "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 30 \
+    -o "-p $port -k $(realpath "$data.sock") -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
+    start >/dev/null
+}

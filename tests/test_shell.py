@@ -276,3 +276,14 @@ def test_openapi_schema_validates_without_warnings(tmp_path):
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_error_pages_are_the_portals_own(client, users):
+    client.force_login(users[Role.VILLAGE_CADRE])
+    body = client.get("/org/divisions/999999/").content.decode()
+    assert "404" in body and "乡镇民生工程管理平台" in body and "不在您的管辖范围" in body
+    response = client.get("/projects/excel/template/nope.xlsx")
+    assert response.status_code == 404
+    assert (ROOT / "templates/500.html").read_text(encoding="utf-8").count(
+        "{%"
+    ) == 0  # renders without context
