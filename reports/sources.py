@@ -484,6 +484,11 @@ def item_source_choices() -> list[tuple[str, str]]:
 
 # The one-vote veto needs each unit's projects' survey scores: (unit key, project name, score).
 # The publicity app's surveys provide them once they land; until then there is nothing to rank.
+def survey_available() -> bool:
+    """Whether the one-vote veto can be checked (the publicity app's surveys have landed)."""
+    return False
+
+
 def survey_scores(units: list[Unit], period: Period) -> list[tuple[str, str, Decimal]] | None:
     """None when surveys are not available (the veto is then not checked, and the scorecard says so)."""
     return None

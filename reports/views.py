@@ -215,6 +215,7 @@ def scheme_detail(request, pk: int):
             "items": items,
             "weight_total": total,
             "may_compute": selectors.may_compute(request.user, scheme),
+            "veto_checked": sources.survey_available(),
         },
     )
 

@@ -14,9 +14,10 @@
       animation: false,
       tooltip: { trigger: "axis", valueFormatter: (v) => (v === null ? "—" : v + "%") },
       legend: { top: 0 },
-      grid: { left: 44, right: 12, top: narrow ? 56 : 32, bottom: 28, containLabel: true },
-      xAxis: { type: "category", data: data[categories], axisLabel: { interval: 0, rotate: narrow ? 30 : 0 } },
-      yAxis: { type: "value", min: 0, axisLabel: { formatter: "{value}%" } },
+      // On a phone the bars lie down: long names (市县配套, township names) stay readable.
+      grid: { left: 8, right: 16, top: narrow ? 56 : 32, bottom: 8, containLabel: true },
+      [narrow ? "yAxis" : "xAxis"]: { type: "category", data: data[categories], axisLabel: { interval: 0 }, inverse: narrow },
+      [narrow ? "xAxis" : "yAxis"]: { type: "value", min: 0, axisLabel: { formatter: "{value}%" } },
       series: keys.map((key) => ({ name: holder.dataset["label" + key[0].toUpperCase() + key.slice(1)], type: "bar", data: percent(data[key]) })),
     });
     holder.dataset.rendered = "1";
