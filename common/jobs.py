@@ -64,6 +64,8 @@ class JobKind:
     label: Any
     roles: tuple
     handler: Callable
+    #: for imports: the SheetSpec the uploaded file must follow (the import fuzz test uses it)
+    spec: Any = None
 
 
 @dataclass
@@ -81,7 +83,7 @@ class JobOutcome:
 _REGISTRY: dict[str, JobKind] = {}  # filled at import time, identical in every process
 
 
-def register_job(kind: str, *, label, roles: Iterable):
+def register_job(kind: str, *, label, roles: Iterable, spec=None):
     """Register ``handler(*, job, user, progress) -> JobOutcome`` under ``kind``. ``roles``:
     who may start it (checked when enqueued and again in the worker)."""
     roles = tuple(roles)
@@ -92,7 +94,7 @@ def register_job(kind: str, *, label, roles: Iterable):
         existing = _REGISTRY.get(kind)
         if existing and existing.handler.__qualname__ != handler.__qualname__:
             raise ValueError(f"Job kind {kind!r} is registered twice")
-        _REGISTRY[kind] = JobKind(kind=kind, label=label, roles=roles, handler=handler)
+        _REGISTRY[kind] = JobKind(kind=kind, label=label, roles=roles, handler=handler, spec=spec)
         return handler
 
     return decorator
@@ -100,6 +102,10 @@ def register_job(kind: str, *, label, roles: Iterable):
 
 def job_kind_get(kind: str) -> JobKind | None:
     return _REGISTRY.get(kind)
+
+
+def job_kinds() -> list[JobKind]:
+    return list(_REGISTRY.values())
 
 
 def job_label(job: Job) -> str:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("", include("org.api.urls")),
     path("", include("beneficiaries.api.urls")),
+    path("", include("partycare.api.urls")),
     path("", include("common.api_urls")),
     path("", include("projects.api.urls")),
 ]

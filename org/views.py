@@ -72,3 +72,12 @@ def healthz(request):
     state["redis"] = redis_state()
     healthy = state["database"] == "ok" and state["redis"] == "ok"
     return JsonResponse({"status": "ok" if healthy else "degraded", **state}, status=200 if healthy else 503)
+
+
+@require_GET
+def robots_txt(request):
+    """Search engines may read the public column, nothing else."""
+    from django.http import HttpResponse
+
+    lines = ["User-agent: *", "Allow: /$", "Disallow: /"]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -36,7 +36,9 @@ def _make_importer(kind):
 
 
 for _kind in excel.SPECS:
-    register_job(f"projects.import_{_kind}", label=IMPORT_LABELS[_kind], roles=IMPORT_ROLES[_kind])(
+    register_job(
+        f"projects.import_{_kind}", label=IMPORT_LABELS[_kind], roles=IMPORT_ROLES[_kind], spec=excel.SPECS[_kind]
+    )(
         _make_importer(_kind)
     )
 

@@ -247,9 +247,9 @@ def test_person_list_query_count_is_flat(client, tree, users, django_assert_num_
 def test_demo_seed_is_idempotent(db):
     from django.core.management import call_command
 
-    call_command("seed_demo", profile="small", verbosity=0)
+    call_command("seed_demo", profile="small", only="org,beneficiaries", verbosity=0)
     first = Person.objects.count()
-    call_command("seed_demo", profile="small", verbosity=0)
+    call_command("seed_demo", profile="small", only="org,beneficiaries", verbosity=0)
     assert Person.objects.count() == first == 600
     assert Person.objects.filter(household__isnull=False).count() == 600
     sample = Person.objects.first()

@@ -40,8 +40,8 @@ def test_small_profile_is_idempotent(settings, tmp_path):
 
 def test_county_profile_follows_the_summary(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    call_command("seed_demo", profile="county", verbosity=0)
-    call_command("seed_demo", profile="county", verbosity=0)
+    call_command("seed_demo", profile="county", only="org,projects", verbosity=0)
+    call_command("seed_demo", profile="county", only="org,projects", verbosity=0)
     county_projects = Project.objects.filter(division__level="county")
     assert county_projects.count() == 33
     levels = set(Target.objects.filter(project__in=county_projects).values_list("division__level", flat=True))

@@ -17,10 +17,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--profile", default="small", choices=sorted(PROFILES))
         parser.add_argument("--seed", type=int, default=20261125, help="random seed (same seed, same data)")
+        parser.add_argument(
+            "--only",
+            default="",
+            help="comma-separated apps to seed (their dependencies first), e.g. org,projects; default: all",
+        )
 
-    def handle(self, *args, profile, seed, **options):
+    def handle(self, *args, profile, seed, only="", **options):
         chosen = PROFILES[profile]
+        wanted = [a.strip() for a in only.split(",") if a.strip()] or DEMO_APPS
+        unknown = sorted(set(wanted) - set(DEMO_APPS))
+        if unknown:
+            raise CommandError(f"Unknown apps for --only: {', '.join(unknown)}")
         for app in DEMO_APPS:
+            if app not in wanted:
+                continue
             try:
                 module = importlib.import_module(f"{app}.demo")
             except ModuleNotFoundError as error:

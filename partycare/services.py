@@ -1,0 +1,786 @@
+"""Writes of party-member care. Keyword-only; each function is its own transaction, takes the
+acting user, checks role and scope, and refuses bad input with a message naming the field.
+Dates that may not lie ahead are checked against ``today`` (default: timezone.localdate())."""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from common.money import ZERO, money, parse_money
+from org.models import Division, Role
+from org.roles import has_role, require_role
+from org.scoping import division_in_scope, scope_q
+from partycare import eligibility
+from partycare.models import (
+    AidApplication,
+    AidStandard,
+    Branch,
+    Campaign,
+    CampaignTarget,
+    CareCase,
+    Commitment,
+    DueItem,
+    Pairing,
+    PairingContact,
+    PartyMember,
+    PioneerEntry,
+    PioneerItem,
+    PioneerScore,
+    TalkTrigger,
+    Training,
+    TrainingAttendance,
+)
+from partycare.states import AID, CAMPAIGN, MEMBER
+
+EDITORS = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
+RECORDERS = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.VILLAGE_CADRE)
+
+# Defaults when the county has not configured a year (暖心工程: allowance ≥ 200 元 a year,
+# one-off aid around 200 元, decided case by case).
+DEFAULT_STANDARDS = {
+    AidStandard.Kind.OLD_MEMBER_ALLOWANCE: (Decimal("200.00"), Decimal("200.00"), Decimal("600.00")),
+    AidStandard.Kind.ONE_OFF: (Decimal("50.00"), Decimal("200.00"), Decimal("500.00")),
+}
+
+
+def _today(today):
+    return today or timezone.localdate()
+
+
+def _not_future(value: datetime.date, *, field: str, today: datetime.date) -> None:
+    if value is None:
+        raise ValidationError({field: gettext("The date is required.")})
+    if value > today:
+        raise ValidationError(
+            {
+                field: gettext("%(date)s is in the future (today is %(today)s).")
+                % {"date": value, "today": today}
+            }
+        )
+
+
+def _in_scope(user, division: Division, field: str) -> None:
+    if division is None or not division_in_scope(user, division):
+        raise ValidationError({field: gettext("This lies outside your area.")})
+
+
+def _member_for_write(user, member: PartyMember) -> PartyMember:
+    member = (
+        PartyMember.objects.visible_to(user)
+        .select_related("person", "branch__division")
+        .filter(pk=getattr(member, "pk", member))
+        .first()
+    )
+    if member is None:
+        raise ValidationError({"member": gettext("This member lies outside your area.")})
+    return member
+
+
+# --- Branches and members --------------------------------------------------------------------
+
+
+@transaction.atomic
+def branch_create(
+    *, user, division: Division, name: str, kind: str = Branch.Kind.BRANCH, secretary: str = ""
+) -> Branch:
+    require_role(user, *EDITORS)
+    _in_scope(user, division, "division")
+    if division.level == Division.Level.COUNTY:
+        raise ValidationError({"division": gettext("A branch belongs to a township or a village.")})
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": gettext("The name is required.")})
+    if Branch.objects.filter(division=division, name=name).exists():
+        raise ValidationError({"name": gettext("%(name)s already exists here.") % {"name": name}})
+    branch = Branch(division=division, name=name, kind=kind, secretary=(secretary or "").strip())
+    branch.full_clean()
+    branch._history_user = user
+    branch.save()
+    return branch
+
+
+def _check_dates(*, person, joined_on, full_member_on, today) -> None:
+    _not_future(joined_on, field="joined_on", today=today)
+    eighteen = eligibility.add_years(person.birth_date, eligibility.MIN_JOIN_AGE)
+    if joined_on < eighteen:
+        raise ValidationError(
+            {
+                "joined_on": gettext(
+                    "%(name)s was born on %(birth)s and turned 18 on %(eighteen)s: a join date of %(date)s is too early."
+                )
+                % {"name": person.name, "birth": person.birth_date, "eighteen": eighteen, "date": joined_on}
+            }
+        )
+    if full_member_on is not None:
+        _not_future(full_member_on, field="full_member_on", today=today)
+        if full_member_on < joined_on:
+            raise ValidationError(
+                {
+                    "full_member_on": gettext("Full membership (%(date)s) cannot come before joining.")
+                    % {"date": full_member_on}
+                }
+            )
+
+
+@transaction.atomic
+def member_enrol(
+    *,
+    user,
+    person,
+    branch: Branch,
+    joined_on: datetime.date,
+    full_member_on: datetime.date | None = None,
+    status: str = PartyMember.Status.FULL,
+    today: datetime.date | None = None,
+    **flags,
+) -> PartyMember:
+    """Record a registry person as a party member of ``branch`` (one member per person).
+
+    Refuses a join date before the person's 18th birthday or in the future, a person or branch
+    outside the user's area, and a person who is already a member."""
+    require_role(user, *EDITORS)
+    today = _today(today)
+    _in_scope(user, branch.division, "branch")
+    _in_scope(user, person.village, "person")
+    if status not in PartyMember.ACTIVE_STATUSES:
+        raise ValidationError({"status": gettext("A new member is full or probationary.")})
+    unknown = set(flags) - set(PartyMember.FLAG_FIELDS)
+    if unknown:
+        raise ValidationError({sorted(unknown)[0]: gettext("Unknown field.")})
+    _check_dates(person=person, joined_on=joined_on, full_member_on=full_member_on, today=today)
+    if PartyMember.objects.filter(person=person).exists():
+        raise ValidationError(
+            {"person": gettext("%(name)s is already a party member.") % {"name": person.name}}
+        )
+    member = PartyMember(
+        person=person,
+        branch=branch,
+        joined_on=joined_on,
+        full_member_on=full_member_on,
+        status=status,
+        **{key: bool(value) for key, value in flags.items()},
+    )
+    member._history_user = user
+    member.save()
+    transaction.on_commit(lambda: due_items_refresh(member_ids=[member.pk], today=today))
+    return member
+
+
+@transaction.atomic
+def member_update(*, user, member: PartyMember, today: datetime.date | None = None, **changes) -> PartyMember:
+    """Change flags, the branch, the join or full-membership date."""
+    require_role(user, *EDITORS)
+    today = _today(today)
+    member = PartyMember.objects.visible_to(user).select_for_update().get(pk=member.pk)
+    allowed = {"branch", "joined_on", "full_member_on", *PartyMember.FLAG_FIELDS}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError({sorted(unknown)[0]: gettext("This field cannot be changed here.")})
+    if "branch" in changes:
+        _in_scope(user, changes["branch"].division, "branch")
+    joined_on = changes.get("joined_on", member.joined_on)
+    full_member_on = changes.get("full_member_on", member.full_member_on)
+    _check_dates(person=member.person, joined_on=joined_on, full_member_on=full_member_on, today=today)
+    for key, value in changes.items():
+        setattr(member, key, value)
+    member._history_user = user
+    member.save()
+    transaction.on_commit(lambda: due_items_refresh(member_ids=[member.pk], today=today))
+    return member
+
+
+def member_set_status(
+    *, user, member: PartyMember, action: str, on: datetime.date, today: datetime.date | None = None
+) -> PartyMember:
+    """``action``: confirm (probationary → full, ``on`` = full membership), transfer_out, record_death."""
+    today = _today(today)
+    _not_future(on, field="status_on", today=today)
+    if action not in {"confirm", "transfer_out", "record_death"}:
+        raise ValidationError({"status": gettext("Unknown action “%(action)s”.") % {"action": action}})
+    with transaction.atomic():
+        if action == "confirm":
+            if on < member.joined_on:
+                raise ValidationError({"status_on": gettext("Full membership cannot come before joining.")})
+            result = MEMBER.transition(
+                obj=member,
+                user=user,
+                name=action,
+                queryset=PartyMember.objects.visible_to(user),
+                full_member_on=on,
+            )
+        else:
+            result = MEMBER.transition(
+                obj=member,
+                user=user,
+                name=action,
+                queryset=PartyMember.objects.visible_to(user),
+                status_on=on,
+            )
+        if action != "confirm":
+            DueItem.objects.filter(member=result).delete()
+    return result
+
+
+# --- Talks, trainings, care cases ------------------------------------------------------------
+
+
+@transaction.atomic
+def talk_trigger_record(
+    *, user, member: PartyMember, kind: str, occurred_on: datetime.date, note: str = "", today=None
+) -> TalkTrigger:
+    require_role(user, *RECORDERS)
+    today = _today(today)
+    member = _member_for_write(user, member)
+    if kind not in TalkTrigger.Kind.values:
+        raise ValidationError({"kind": gettext("Unknown event “%(kind)s”.") % {"kind": kind}})
+    _not_future(occurred_on, field="occurred_on", today=today)
+    trigger = TalkTrigger(
+        member=member, kind=kind, occurred_on=occurred_on, note=(note or "").strip(), recorded_by=user
+    )
+    trigger._history_user = user
+    trigger.save()
+    transaction.on_commit(lambda: due_items_refresh(member_ids=[member.pk], today=today))
+    return trigger
+
+
+@transaction.atomic
+def training_record(
+    *,
+    user,
+    branch: Branch,
+    held_on: datetime.date,
+    topic: str,
+    attendees,
+    kind: str = Training.Kind.MEETING,
+    today=None,
+) -> Training:
+    """A training and its attendees (members of the user's area)."""
+    require_role(user, *RECORDERS)
+    today = _today(today)
+    _in_scope(user, branch.division, "branch")
+    _not_future(held_on, field="held_on", today=today)
+    topic = (topic or "").strip()
+    if not topic:
+        raise ValidationError({"topic": gettext("The topic is required.")})
+    ids = {getattr(a, "pk", a) for a in attendees}
+    members = list(PartyMember.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    if len(members) != len(ids):
+        raise ValidationError({"attendees": gettext("Some attendees lie outside your area.")})
+    training = Training.objects.create(
+        branch=branch, held_on=held_on, topic=topic, kind=kind, recorded_by=user
+    )
+    TrainingAttendance.objects.bulk_create(
+        [TrainingAttendance(training=training, member_id=pk) for pk in members]
+    )
+    transaction.on_commit(lambda: due_items_refresh(member_ids=members, today=today))
+    return training
+
+
+@transaction.atomic
+def care_case_record(
+    *,
+    user,
+    member: PartyMember,
+    kind: str,
+    occurred_on: datetime.date,
+    visitors: str,
+    notes: str = "",
+    money_given="0",
+    goods: str = "",
+    campaign: Campaign | None = None,
+    trigger: TalkTrigger | None = None,
+    today: datetime.date | None = None,
+) -> CareCase:
+    """Record a visit, talk or other care. A holiday visit of a member on an open campaign's list
+    is ticked off there; a talk answers the member's open 六必谈 events up to its date."""
+    require_role(user, *RECORDERS)
+    today = _today(today)
+    member = _member_for_write(user, member)
+    if kind not in CareCase.Kind.values:
+        raise ValidationError({"kind": gettext("Unknown kind “%(kind)s”.") % {"kind": kind}})
+    _not_future(occurred_on, field="occurred_on", today=today)
+    if occurred_on < member.joined_on and kind != CareCase.Kind.SURVIVORS_SUPPORT:
+        raise ValidationError(
+            {"occurred_on": gettext("%(date)s is before the member joined.") % {"date": occurred_on}}
+        )
+    visitors = (visitors or "").strip()
+    if not visitors:
+        raise ValidationError({"visitors": gettext("Say who went.")})
+    amount = parse_money(money_given if money_given not in (None, "") else "0", field="money")
+    if amount < ZERO:
+        raise ValidationError({"money": gettext("The amount cannot be negative.")})
+    target = None
+    if kind == CareCase.Kind.HOLIDAY_VISIT:
+        targets = CampaignTarget.objects.select_for_update().filter(
+            member=member, campaign__status=Campaign.Status.OPEN, visit__isnull=True
+        )
+        if campaign is not None:
+            targets = targets.filter(campaign=campaign)
+        target = targets.select_related("campaign").first()
+        if campaign is not None and target is None:
+            raise ValidationError({"campaign": gettext("The member is not on this open campaign's list.")})
+        campaign = target.campaign if target else None
+    elif campaign is not None:
+        raise ValidationError({"campaign": gettext("Only holiday visits belong to a campaign.")})
+    if trigger is not None and (trigger.member_id != member.pk or kind != CareCase.Kind.TALK):
+        raise ValidationError(
+            {"trigger": gettext("The event belongs to another member or this is not a talk.")}
+        )
+    case = CareCase(
+        member=member,
+        kind=kind,
+        occurred_on=occurred_on,
+        visitors=visitors,
+        notes=(notes or "").strip(),
+        money=amount,
+        goods=(goods or "").strip(),
+        campaign=campaign,
+        trigger=trigger,
+        recorded_by=user,
+    )
+    case._history_user = user
+    case.save()
+    if target is not None:
+        target.visit = case
+        target.save(update_fields=["visit"])
+    transaction.on_commit(lambda: due_items_refresh(member_ids=[member.pk], today=today))
+    return case
+
+
+# --- Holiday campaigns -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def campaign_create(*, user, township: Division, holiday: str, year: int, today=None) -> Campaign:
+    """Create a township's holiday campaign in one action: every member due for a holiday visit
+    (四必访 groups and members aged 70+) becomes a target, with the rules that put them there."""
+    require_role(user, *EDITORS)
+    today = _today(today)
+    _in_scope(user, township, "division")
+    if township.level != Division.Level.TOWNSHIP:
+        raise ValidationError({"division": gettext("A campaign belongs to a township.")})
+    if holiday not in Campaign.Holiday.values:
+        raise ValidationError({"holiday": gettext("Unknown holiday “%(holiday)s”.") % {"holiday": holiday}})
+    date = eligibility.holiday_date(holiday, int(year))
+    if Campaign.objects.filter(division=township, holiday=holiday, year=year).exists():
+        raise ValidationError({"holiday": gettext("This township already has that campaign.")})
+    occasion = eligibility.Occasion(holiday, int(year), date)
+    on = min(max(today, occasion.window_start), date)  # ages as on the visiting days
+    campaign = Campaign(division=township, holiday=holiday, year=year, holiday_date=date, created_by=user)
+    campaign._history_user = user
+    campaign.save()
+    members = PartyMember.objects.filter(branch__division__code__startswith=township.code)
+    due = eligibility.holiday_visit_due(members, occasion=occasion, today=on).select_related("person")
+    targets = [
+        CampaignTarget(
+            campaign=campaign,
+            member=member,
+            rules="、".join(eligibility.holiday_visit_reasons(member, today=on))[:200],
+        )
+        for member in due
+    ]
+    CampaignTarget.objects.bulk_create(targets, batch_size=2000)
+    return campaign
+
+
+def campaign_close(*, user, campaign: Campaign) -> Campaign:
+    return CAMPAIGN.transition(
+        obj=campaign,
+        user=user,
+        name="close",
+        # the township's own officers close it (not the cadres who see part of it)
+        queryset=Campaign.objects.filter(scope_q(user, "division")),
+        closed_by=user,
+        closed_at=timezone.now(),
+    )
+
+
+# --- Hardship aid ----------------------------------------------------------------------------
+
+
+def aid_standard_for(*, year: int, kind: str) -> AidStandard:
+    standard = AidStandard.objects.filter(year=year, kind=kind).first()
+    if standard is None:
+        minimum, usual, cap = DEFAULT_STANDARDS[kind]
+        standard = AidStandard(year=year, kind=kind, minimum=minimum, standard=usual, cap=cap)
+    return standard
+
+
+@transaction.atomic
+def aid_apply(
+    *,
+    user,
+    member: PartyMember,
+    kind: str,
+    year: int,
+    amount,
+    cause: str = "",
+    situation: str = "",
+    amount_reason: str = "",
+    today=None,
+) -> AidApplication:
+    """Prepare an application. The old-member allowance needs the member to meet the rule
+    (age ≥ 70, party age ≥ 30, no fixed allowance) and an amount ≥ the year's minimum; any
+    amount above the year's cap needs a reason."""
+    require_role(user, Role.TOWNSHIP_STAFF, Role.VILLAGE_CADRE)
+    today = _today(today)
+    member = _member_for_write(user, member)
+    if kind not in AidApplication.Kind.values:
+        raise ValidationError({"kind": gettext("Unknown kind “%(kind)s”.") % {"kind": kind}})
+    if not member.is_active_member or not member.person.is_living:
+        raise ValidationError(
+            {"member": gettext("%(name)s is not an active member.") % {"name": member.person.name}}
+        )
+    amount = money(parse_money(amount, field="amount"))
+    standard = aid_standard_for(year=year, kind=kind)
+    reason = (amount_reason or "").strip()
+    if amount <= ZERO:
+        raise ValidationError({"amount": gettext("The amount must be above zero.")})
+    if amount < standard.minimum:
+        raise ValidationError(
+            {
+                "amount": gettext("%(amount)s yuan is below the minimum of %(minimum)s yuan.")
+                % {"amount": amount, "minimum": standard.minimum}
+            }
+        )
+    if amount > standard.cap and not reason:
+        raise ValidationError(
+            {
+                "amount_reason": gettext("%(amount)s yuan is above the cap of %(cap)s yuan: give the reason.")
+                % {"amount": amount, "cap": standard.cap}
+            }
+        )
+    if kind == AidApplication.Kind.OLD_MEMBER_ALLOWANCE:
+        cause = AidApplication.Cause.AGE
+        eligible = eligibility.old_member_allowance_due(PartyMember.objects.filter(pk=member.pk), today=today)
+        if int(year) != today.year or not eligible.exists():
+            if (
+                AidApplication.objects.filter(member=member, kind=kind, year=year)
+                .exclude(status=AidApplication.Status.REJECTED)
+                .exists()
+            ):
+                message = gettext("%(name)s already has an old-member allowance for %(year)s.")
+            else:
+                message = gettext(
+                    "%(name)s does not meet the old-member allowance rule for %(year)s (age ≥ 70, party age ≥ 30, no fixed allowance)."
+                )
+            raise ValidationError({"member": message % {"name": member.person.name, "year": year}})
+    elif cause not in {
+        AidApplication.Cause.DISASTER,
+        AidApplication.Cause.ACCIDENT,
+        AidApplication.Cause.ILLNESS,
+        AidApplication.Cause.OTHER,
+    }:
+        raise ValidationError(
+            {"cause": gettext("Choose the cause: disaster, accident, serious illness or other.")}
+        )
+    application = AidApplication(
+        member=member,
+        kind=kind,
+        year=year,
+        cause=cause,
+        situation=(situation or "").strip(),
+        amount=amount,
+        amount_reason=reason,
+        prepared_by=user,
+    )
+    application._history_user = user
+    application.save()
+    transaction.on_commit(lambda: due_items_refresh(member_ids=[member.pk], today=today))
+    return application
+
+
+def _aid_qs(user):
+    return AidApplication.objects.visible_to(user)
+
+
+def aid_branch_check(*, user, application: AidApplication) -> AidApplication:
+    return AID.transition(
+        obj=application,
+        user=user,
+        name="branch_check",
+        queryset=_aid_qs(user),
+        branch_checked_by=user,
+        branch_checked_at=timezone.now(),
+    )
+
+
+def aid_notice_record(
+    *,
+    user,
+    application: AidApplication,
+    reference: str,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    today=None,
+) -> AidApplication:
+    """Record the public notice (公示) of the application: the notice's reference and period
+    (at least 7 days). The township check then waits for the period's end."""
+    today = _today(today)
+    reference = (reference or "").strip()
+    if not reference:
+        raise ValidationError({"notice_reference": gettext("Give the notice's reference (number or title).")})
+    if starts_on is None or ends_on is None or (ends_on - starts_on).days + 1 < 7:
+        raise ValidationError({"notice_ends_on": gettext("A notice stays up at least 7 days.")})
+    _not_future(starts_on, field="notice_starts_on", today=today)
+    return AID.transition(
+        obj=application,
+        user=user,
+        name="notice",
+        queryset=_aid_qs(user),
+        notice_by=user,
+        notice_reference=reference[:80],
+        notice_starts_on=starts_on,
+        notice_ends_on=ends_on,
+    )
+
+
+def _notice_cleared(application: AidApplication, today: datetime.date) -> None:
+    if application.notice_ends_on is None or today <= application.notice_ends_on:
+        raise ValidationError(
+            {
+                "notice_ends_on": gettext(
+                    "The public notice runs until %(date)s: the township checks after it ends."
+                )
+                % {"date": application.notice_ends_on}
+            }
+        )
+
+
+def aid_township_check(
+    *, user, application: AidApplication, objections_answered: bool, today=None
+) -> AidApplication:
+    """The township's check after the notice period: the leader confirms that no objection was
+    left unanswered (``objections_answered``)."""
+    today = _today(today)
+    if not objections_answered:
+        raise ValidationError(
+            {"objections_answered": gettext("Confirm that the notice ended with no unanswered objection.")}
+        )
+    with transaction.atomic():
+        locked = _aid_qs(user).select_for_update().get(pk=application.pk)
+        if locked.status == AidApplication.Status.IN_NOTICE:
+            _notice_cleared(locked, today)
+        return AID.transition(
+            obj=locked,
+            user=user,
+            name="township_check",
+            queryset=_aid_qs(user),
+            township_checked_by=user,
+            township_checked_at=timezone.now(),
+        )
+
+
+def aid_county_approve(*, user, application: AidApplication) -> AidApplication:
+    if not has_role(user, Role.COUNTY_REVIEWER):
+        raise ValidationError(
+            {
+                "county_approved_by": gettext(
+                    "Only the county reviewer (县委组织部) gives county approval; you are %(role)s."
+                )
+                % {"role": user.get_role_display() or "—"}
+            }
+        )
+    return AID.transition(
+        obj=application,
+        user=user,
+        name="county_approve",
+        queryset=_aid_qs(user),
+        county_approved_by=user,
+        county_approved_at=timezone.now(),
+    )
+
+
+def aid_pay(
+    *, user, application: AidApplication, paid_on: datetime.date, reference: str = "", today=None
+) -> AidApplication:
+    today = _today(today)
+    _not_future(paid_on, field="paid_on", today=today)
+    return AID.transition(
+        obj=application,
+        user=user,
+        name="pay",
+        queryset=_aid_qs(user),
+        paid_by=user,
+        paid_on=paid_on,
+        payment_reference=(reference or "").strip()[:80],
+    )
+
+
+def aid_reject(*, user, application: AidApplication, reason: str) -> AidApplication:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"rejection_reason": gettext("Give the reason for the rejection.")})
+    result = AID.transition(
+        obj=application,
+        user=user,
+        name="reject",
+        queryset=_aid_qs(user),
+        rejected_by=user,
+        rejection_reason=reason[:200],
+    )
+    transaction.on_commit(lambda: due_items_refresh(member_ids=[result.member_id]))
+    return result
+
+
+# --- Pairing ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def pairing_create(
+    *,
+    user,
+    helper_kind: str,
+    helper_name: str,
+    started_on: datetime.date,
+    member: PartyMember | None = None,
+    household=None,
+    helper_member: PartyMember | None = None,
+    today=None,
+) -> Pairing:
+    require_role(user, *EDITORS)
+    today = _today(today)
+    _not_future(started_on, field="started_on", today=today)
+    if (member is None) == (household is None):
+        raise ValidationError({"member": gettext("Pair the helper with a member or a household, not both.")})
+    if helper_kind not in Pairing.HelperKind.values:
+        raise ValidationError({"helper_kind": gettext("Choose cadre or member.")})
+    if member is not None:
+        member = _member_for_write(user, member)
+        division = member.branch.division
+    else:
+        _in_scope(user, household.village, "household")
+        division = household.village
+    if helper_member is not None:
+        helper_member = _member_for_write(user, helper_member)
+        helper_name = helper_name or helper_member.person.name
+    helper_name = (helper_name or "").strip()
+    if not helper_name:
+        raise ValidationError({"helper_name": gettext("Name the helper.")})
+    pairing = Pairing(
+        division=division,
+        helper_kind=helper_kind,
+        helper_name=helper_name,
+        helper_member=helper_member,
+        member=member,
+        household=household,
+        started_on=started_on,
+        created_by=user,
+    )
+    pairing._history_user = user
+    pairing.save()
+    return pairing
+
+
+@transaction.atomic
+def pairing_contact_record(
+    *,
+    user,
+    pairing: Pairing,
+    occurred_on: datetime.date,
+    kind: str = PairingContact.Kind.VISIT,
+    notes: str = "",
+    money_given="0",
+    today=None,
+) -> PairingContact:
+    require_role(user, *RECORDERS)
+    today = _today(today)
+    pairing = Pairing.objects.visible_to(user).select_for_update().filter(pk=pairing.pk).first()
+    if pairing is None:
+        raise ValidationError({"pairing": gettext("This pairing lies outside your area.")})
+    _not_future(occurred_on, field="occurred_on", today=today)
+    if occurred_on < pairing.started_on:
+        raise ValidationError(
+            {"occurred_on": gettext("%(date)s is before the pairing began.") % {"date": occurred_on}}
+        )
+    amount = parse_money(money_given if money_given not in (None, "") else "0", field="money")
+    contact = PairingContact.objects.create(
+        pairing=pairing,
+        kind=kind,
+        occurred_on=occurred_on,
+        notes=(notes or "").strip(),
+        money=amount,
+        recorded_by=user,
+    )
+    if pairing.last_contact_on is None or occurred_on > pairing.last_contact_on:
+        pairing.last_contact_on = occurred_on
+        pairing._history_user = user
+        pairing.save(update_fields=["last_contact_on"])
+    return contact
+
+
+# --- Commitments, pioneer index --------------------------------------------------------------
+
+
+@transaction.atomic
+def commitment_check(*, user, commitment: Commitment, kept: bool, today=None) -> Commitment:
+    require_role(user, *EDITORS)
+    today = _today(today)
+    commitment = Commitment.objects.visible_to(user).select_for_update().get(pk=commitment.pk)
+    commitment.status = Commitment.Status.KEPT if kept else Commitment.Status.NOT_KEPT
+    commitment.checked_by, commitment.checked_on = user, today
+    commitment._history_user = user
+    commitment.save(update_fields=["status", "checked_by", "checked_on"])
+    return commitment
+
+
+@transaction.atomic
+def pioneer_entry_set(*, user, item: PioneerItem, member: PartyMember, units, note: str = "") -> PioneerEntry:
+    require_role(user, *RECORDERS)
+    member = _member_for_write(user, member)
+    if item.source != PioneerItem.Source.MANUAL:
+        raise ValidationError(
+            {"item": gettext("%(item)s is computed from records, not entered.") % {"item": item.name}}
+        )
+    if not member.branch.division.code.startswith(item.division.code):
+        raise ValidationError({"item": gettext("The item belongs to another township.")})
+    units = parse_money(units, field="units")
+    if units < ZERO:
+        raise ValidationError({"units": gettext("The number cannot be negative.")})
+    entry, _created = PioneerEntry.objects.update_or_create(
+        item=item, member=member, defaults={"units": units, "note": (note or "").strip(), "recorded_by": user}
+    )
+    return entry
+
+
+@transaction.atomic
+def pioneer_scores_compute(*, user, township: Division, year: int) -> int:
+    """Recompute the pioneer index of every member of ``township`` for ``year`` from the
+    records and the branch's entries; rank per branch (ties share a rank). Returns the count."""
+    from partycare import pioneer
+
+    require_role(user, *EDITORS)
+    _in_scope(user, township, "division")
+    rows = pioneer.compute(township=township, year=year)
+    PioneerScore.objects.filter(member__branch__division__code__startswith=township.code, year=year).delete()
+    PioneerScore.objects.bulk_create([PioneerScore(year=year, **row) for row in rows], batch_size=2000)
+    return len(rows)
+
+
+# --- The due list ----------------------------------------------------------------------------
+
+
+def due_items_refresh(*, today: datetime.date | None = None, member_ids=None, division_code: str = "") -> int:
+    """Rebuild the due list (everyone, one division's members, or some members) for ``today``.
+    Called daily by the beat task and after each write that touches a member. No user: it is
+    the portal's own bookkeeping, and every read of it goes through the reader's scope."""
+    today = _today(today)
+    members = PartyMember.objects.all()
+    if member_ids is not None:
+        members = members.filter(pk__in=list(member_ids))
+    if division_code:
+        members = members.filter(branch__division__code__startswith=division_code)
+    items = eligibility.compute_due(members, today=today)
+    with transaction.atomic():
+        stale = DueItem.objects.all()
+        if member_ids is not None:
+            stale = stale.filter(member_id__in=list(member_ids))
+        if division_code:
+            stale = stale.filter(member__branch__division__code__startswith=division_code)
+        stale.delete()
+        DueItem.objects.bulk_create(items, batch_size=5000)
+    return len(items)

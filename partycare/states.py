@@ -1,0 +1,119 @@
+"""The status machines of party-member care (common.states): members, campaigns, hardship aid.
+
+Hardship aid follows the 暖心工程 procedure: the branch checks (摸排核查), the application is
+publicly posted with no unanswered objection (公示无异议), the township checks (镇党委核查),
+the county approves (县委组织部批准), the township records the payment. Each step is taken by
+a different person from the step before (org.services.ensure_four_eyes).
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from common.states import StateMachine, Transition
+from org.models import Role
+from org.services import ensure_four_eyes
+from partycare.models import AidApplication, Campaign, PartyMember
+
+STAFF = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
+S = AidApplication.Status
+M = PartyMember.Status
+
+MEMBER = StateMachine(
+    field="status",
+    transitions=[
+        Transition("confirm", (M.PROBATIONARY,), M.FULL, STAFF, label=_("Confirm full membership")),
+        Transition(
+            "transfer_out", (M.FULL, M.PROBATIONARY), M.TRANSFERRED_OUT, STAFF, label=_("Transfer out")
+        ),
+        Transition(
+            "record_death",
+            (M.FULL, M.PROBATIONARY),
+            M.DECEASED,
+            (*STAFF, Role.VILLAGE_CADRE),
+            label=_("Record death"),
+        ),
+    ],
+)
+
+CAMPAIGN = StateMachine(
+    field="status",
+    transitions=[
+        Transition(
+            "close", (Campaign.Status.OPEN,), Campaign.Status.CLOSED, STAFF, label=_("Close campaign")
+        ),
+        Transition(
+            "reopen", (Campaign.Status.CLOSED,), Campaign.Status.OPEN, STAFF, label=_("Reopen campaign")
+        ),
+    ],
+)
+
+
+def _after(field: str, what):
+    """A check: the acting user is not the one who took the previous step (``field``)."""
+
+    def check(application, user):
+        ensure_four_eyes(prepared_by=getattr(application, field), acting=user, what=str(what))
+
+    return check
+
+
+AID = StateMachine(
+    field="status",
+    transitions=[
+        Transition(
+            "branch_check",
+            (S.DRAFT,),
+            S.BRANCH_CHECKED,
+            (Role.VILLAGE_CADRE, *STAFF),
+            label=_("Branch check"),
+            check=_after("prepared_by", _("the application")),
+        ),
+        Transition(
+            "notice",
+            (S.BRANCH_CHECKED,),
+            S.IN_NOTICE,
+            (Role.TOWNSHIP_STAFF,),
+            label=_("Post the public notice"),
+            check=_after("branch_checked_by", _("the branch check")),
+        ),
+        Transition(
+            "township_check",
+            (S.IN_NOTICE,),
+            S.TOWNSHIP_CHECKED,
+            (Role.TOWNSHIP_LEADER,),
+            label=_("Township check"),
+            check=_after("notice_by", _("the public notice")),
+        ),
+        Transition(
+            "county_approve",
+            (S.TOWNSHIP_CHECKED,),
+            S.COUNTY_APPROVED,
+            (Role.COUNTY_REVIEWER,),
+            label=_("County approval"),
+            check=_after("township_checked_by", _("the township check")),
+        ),
+        Transition(
+            "pay",
+            (S.COUNTY_APPROVED,),
+            S.PAID,
+            (Role.TOWNSHIP_STAFF,),
+            label=_("Record payment"),
+            check=_after("county_approved_by", _("the county approval")),
+        ),
+        Transition(
+            "reject",
+            (S.DRAFT, S.BRANCH_CHECKED, S.IN_NOTICE, S.TOWNSHIP_CHECKED),
+            S.REJECTED,
+            (Role.TOWNSHIP_LEADER, Role.COUNTY_REVIEWER),
+            label=_("Reject"),
+        ),
+    ],
+)
+
+# Who acts next, for the inbox per role.
+INBOX = {
+    Role.VILLAGE_CADRE: (S.DRAFT,),
+    Role.TOWNSHIP_STAFF: (S.DRAFT, S.BRANCH_CHECKED, S.COUNTY_APPROVED),
+    Role.TOWNSHIP_LEADER: (S.IN_NOTICE,),
+    Role.COUNTY_REVIEWER: (S.TOWNSHIP_CHECKED,),
+    Role.COUNTY_AUDITOR: (),
+}

@@ -1,0 +1,23 @@
+from django.core.management import call_command
+
+from beneficiaries.models import Person
+from partycare import eligibility
+from partycare.demo import TODAY
+from partycare.models import Branch, CampaignTarget, DueItem, PartyMember
+
+
+def test_demo_seed_is_idempotent_and_realistic(db):
+    call_command("seed_demo", profile="small", verbosity=0)
+    first = (Branch.objects.count(), PartyMember.objects.count(), CampaignTarget.objects.count())
+    call_command("seed_demo", profile="small", verbosity=0)
+    assert (Branch.objects.count(), PartyMember.objects.count(), CampaignTarget.objects.count()) == first
+    assert first[0] == 21 and 200 <= first[1] <= 400
+    # members are registry persons: one person each, none joined before 18 or after today
+    assert PartyMember.objects.values("person").distinct().count() == first[1]
+    for m in PartyMember.objects.select_related("person"):
+        assert eligibility.add_years(m.person.birth_date, 18) <= m.joined_on <= TODAY
+    assert Person.objects.filter(party_member__isnull=False).count() == first[1]
+    assert PartyMember.objects.filter(
+        person__birth_date__lte=eligibility.anniversary_cutoff(TODAY, 70)
+    ).exists()
+    assert DueItem.objects.exists()
