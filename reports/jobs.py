@@ -202,3 +202,36 @@ def audit_history(*, job, user, progress) -> JobOutcome:
         filename=f"变更记录_{history.kind_label(params['kind'])}.xlsx",
         message=gettext("%(count)d changes exported.") % {"count": count},
     )
+
+
+@register_job("reports.aid_payments", label=_("Party hardship aid payments"), roles=COUNTY_AND_TOWNSHIP)
+def aid_payments(*, job, user, progress) -> JobOutcome:
+    from partycare import selectors as care_selectors
+
+    year = int(job.params["year"])
+    payments = list(
+        care_selectors.aid_payments(user=user, year=year).select_related("member__branch__division")
+    )
+    columns = [
+        ExportColumn("年度", OutKind.INTEGER, value="year"),
+        ExportColumn("党组织", width=24, value="member.branch.name"),
+        ExportColumn("行政区划", value="member.branch.division.name"),
+        ExportColumn("姓名", value="member.person.name"),
+        ExportColumn("类别", width=20, value=lambda a: a.get_kind_display()),
+        ExportColumn("金额(元)", OutKind.MONEY, value="amount"),
+        ExportColumn("发放日期", OutKind.DATE, value="paid_on"),
+    ]
+    total = ZERO
+    handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115
+    handle.close()
+    with XlsxExport(handle.name, sheet_name=f"{year}年帮扶救助发放", columns=columns) as export:
+        for done, application in enumerate(payments, 1):
+            export.write_row(application)
+            total += application.amount
+            progress(done, len(payments))
+        export.write_totals(["合计", None, None, None, None, total, None])
+    return JobOutcome(
+        file_bytes=handle.name,
+        filename=f"{year}年党员帮扶救助发放明细.xlsx",
+        message=gettext("%(count)d payments exported.") % {"count": len(payments)},
+    )

@@ -383,6 +383,11 @@ def scheme_units(*, scheme: ScorecardScheme) -> list[sources.Unit]:
             sources.Unit.of_department(d)
             for d in division.departments.filter(is_active=True).select_related("division").order_by("name")
         ]
+    if scheme.level == UnitLevel.BRANCH and sources.section_get("care").available:
+        from partycare import selectors as care_selectors
+
+        branches = care_selectors.branch_list(user=sources.unit_viewer(division)).filter(is_active=True)
+        return [sources.Unit.of_branch(branch) for branch in branches]
     raise ValidationError(
         gettext("Party branches are assessed once the party care app is in the portal; not available yet.")
     )

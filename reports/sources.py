@@ -55,6 +55,7 @@ class Unit:
     name: str
     division: Division
     department_id: int | None = None
+    branch_id: int | None = None
 
     @property
     def viewer(self) -> User:
@@ -72,6 +73,10 @@ class Unit:
             division=department.division,
             department_id=department.pk,
         )
+
+    @classmethod
+    def of_branch(cls, branch) -> "Unit":
+        return cls(key=f"branch:{branch.pk}", name=branch.name, division=branch.division, branch_id=branch.pk)
 
 
 @dataclass(frozen=True)
@@ -297,6 +302,77 @@ def section_registry_counts(unit: Unit, period: Period) -> dict:
     }
 
 
+def _care_selectors():
+    from partycare import selectors
+
+    return selectors
+
+
+def section_care(unit: Unit, period: Period) -> dict:
+    """Care cases of the month by kind (count, members reached, money), and coverage so far this
+    year: active members with at least one care case since 1 January (three queries)."""
+    care = _care_selectors()
+    cases = care.care_case_list(user=unit.viewer)
+    kinds = dict(cases.model._meta.get_field("kind").flatchoices)
+    month = {
+        kind: (count, members, money)
+        for kind, count, members, money in cases.filter(occurred_on__range=(period.start, period.end))
+        .order_by()
+        .values("kind")
+        .annotate(count=Count("pk"), members=Count("member", distinct=True), money=Sum("money"))
+        .values_list("kind", "count", "members", "money")
+    }
+    rows = [
+        {
+            "kind": str(label),
+            "count": month.get(kind, (0, 0, ZERO))[0],
+            "members": month.get(kind, (0, 0, ZERO))[1],
+            "money": _s(month.get(kind, (0, 0, ZERO))[2] or ZERO),
+        }
+        for kind, label in kinds.items()
+    ]
+    coverage = care_coverage(unit, period)
+    return {
+        "columns": [
+            _col("kind", _("Kind of care")),
+            _col("count", _("Cases this month"), "integer"),
+            _col("members", _("Members reached"), "integer"),
+            _col("money", _("Money given (yuan)"), "money"),
+        ],
+        "rows": rows,
+        "totals": {
+            "kind": gettext("Total"),
+            "count": sum(r["count"] for r in rows),
+            "money": _s(sum((Decimal(r["money"]) for r in rows), ZERO)),
+        },
+        "note": gettext(
+            "Care coverage this year: %(covered)d of %(members)d active members (%(rate)s) had at least one care case since 1 January."
+        )
+        % {
+            "covered": coverage["covered"],
+            "members": coverage["members"],
+            "rate": "—"
+            if coverage["rate"] is None
+            else f"{(coverage['rate'] * 100).quantize(Decimal('0.01'))}%",
+        },
+    }
+
+
+def care_coverage(unit: Unit, period: Period) -> dict:
+    """Active party members in the unit (a division, or one branch) with a care case between
+    1 January and the end of the period, over all active members. Two queries."""
+    care = _care_selectors()
+    members = care.member_list(user=unit.viewer, branch_id=unit.branch_id)
+    members = members.filter(status__in=members.model.ACTIVE_STATUSES).prefetch_related(None)
+    total = members.count()
+    covered = (
+        members.filter(care_cases__occurred_on__range=(datetime.date(period.year, 1, 1), period.end))
+        .distinct()
+        .count()
+    )
+    return {"members": total, "covered": covered, "rate": rate(covered, total)}
+
+
 SECTIONS: list[Section] = [
     Section("projects", _("Targets, progress and completion"), "projects.selectors", section_projects),
     Section("funds", _("Funds by source"), "projects.selectors", section_funds),
@@ -316,7 +392,7 @@ SECTIONS: list[Section] = [
         None,
         needs=_("concerns (party care)"),
     ),
-    Section("care", _("Care cases"), "partycare.selectors", None, needs=_("the party care app")),
+    Section("care", _("Care cases"), "partycare.selectors", section_care),
 ]
 
 
@@ -468,8 +544,24 @@ ITEM_SOURCES: list[ItemSource] = [
         "partycare.selectors",
         needs=_("concerns (party care)"),
     ),
-    ItemSource("care_coverage", _("Care coverage"), "partycare.selectors", needs=_("the party care app")),
+    ItemSource(
+        "care_coverage",
+        _("Care coverage"),
+        "partycare.selectors",
+        lambda unit, period: _coverage_item(unit, period),
+    ),
 ]
+
+
+def _coverage_item(unit: Unit, period: Period) -> ItemValue:
+    result = care_coverage(unit, period)
+    return ItemValue(
+        rate=result["rate"],
+        numbers={
+            gettext("active party members"): result["members"],
+            gettext("members with a care case this year"): result["covered"],
+        },
+    )
 
 
 def item_source_get(key: str) -> ItemSource | None:

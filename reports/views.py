@@ -264,6 +264,8 @@ def downloads(request):
                 params = {"year": int(request.POST.get("year") or today.year)}
             elif kind == "reports.fund_position":
                 params = {"month": f"{services.parse_month(request.POST.get('month')):%Y-%m}"}
+            elif kind == "reports.aid_payments":
+                params = {"year": int(request.POST.get("year") or today.year)}
             elif kind == "reports.roster":
                 params = {}
             elif kind == "reports.audit_history":
@@ -296,7 +298,6 @@ def downloads(request):
             "unavailable": [
                 gettext("Payment batches"),
                 gettext("Anomaly list"),
-                gettext("Party hardship aid payments"),
             ],
         },
     )

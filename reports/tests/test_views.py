@@ -126,6 +126,7 @@ def test_job_handlers_run(users, tree):
     for kind, params in (
         ("reports.fund_position", {"month": "2026-10"}),
         ("reports.roster", {}),
+        ("reports.aid_payments", {"year": 2026}),
         ("reports.audit_history", {"kind": "fund_movement", "object_id": "", "date_from": "", "date_to": ""}),
     ):
         job = job_enqueue(user=auditor, kind=kind, params=params)
