@@ -9,6 +9,7 @@ each one query.
 import datetime
 
 from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models.fields.json import KeyTransform
 from django.shortcuts import get_object_or_404
 
 from common.money import ZERO, rate
@@ -84,9 +85,14 @@ def county_dashboard(*, user, month: datetime.date) -> dict:
         .filter(level=Division.Level.TOWNSHIP, is_active=True)
         .order_by("code")
     )
-    reports = {
-        r.township_id: r for r in MonthlyReport.objects.visible_to(user).filter(month=month, is_current=True)
-    }
+    # Only the headline numbers of each snapshot are read, not the whole JSON.
+    current = (
+        MonthlyReport.objects.visible_to(user)
+        .filter(month=month, is_current=True)
+        .defer("snapshot")
+        .annotate(headline_numbers=KeyTransform("headline", "snapshot"))
+    )
+    reports = {r.township_id: r for r in current}
     scheme = _latest_scorecards(user=user, level=UnitLevel.TOWNSHIP)
     cards = {}
     if scheme is not None:
@@ -95,7 +101,7 @@ def county_dashboard(*, user, month: datetime.date) -> dict:
     rows = []
     for township in townships:
         report = reports.get(township.pk)
-        headline = report.headline if report else {}
+        headline = (report.headline_numbers or {}) if report else {}
         rows.append(
             {"township": township, "report": report, "headline": headline, "card": cards.get(township.pk)}
         )

@@ -189,3 +189,10 @@ def test_dashboards_render_for_each_level(client, users, reports):
         page = client.get(reverse("reports:dashboard") + "?month=2026-10").content.decode()
         assert marker in page
         assert "<script>" not in page.replace("<script src", "")
+
+
+def test_county_dashboard_numbers_link_to_the_report(client, users, reports):
+    login(client, users[Role.COUNTY_AUDITOR])
+    page = client.get(reverse("reports:dashboard") + "?month=2026-10").content.decode()
+    link = reverse("reports:report-detail", args=[reports["mine"].pk]) + "#section-projects"
+    assert f'<a href="{link}">40.00%</a>' in page  # 40 of 100, from the snapshot's headline
