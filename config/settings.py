@@ -283,6 +283,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "kind" field with their own choices: name each enum once.
+    "ENUM_NAME_OVERRIDES": {
+        "SubmissionKindEnum": "publicity.models.InfoSubmission.Kind",
+        "ActivityKindEnum": "publicity.models.Activity.Kind",
+        "NoticeKindEnum": "publicity.models.PublicNotice.Kind",
+    },
 }
 
 # --- Personal data at rest (common/crypto.py) -------------------------------------------

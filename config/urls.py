@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -10,9 +9,8 @@ from org import views as org_views
 admin.site.site_header = admin.site.site_title = "乡镇民生工程管理平台"
 
 urlpatterns = [
-    # The site root belongs to the public livelihood column (publicity app) once it lands;
-    # until then it leads to the officers' home page.
-    path("", RedirectView.as_view(pattern_name="home", permanent=False), name="site-root"),
+    # The site root is the public livelihood column (民生工程专栏): no login.
+    path("", include("publicity.urls_public")),
     path("home/", org_views.home, name="home"),
     path("healthz", org_views.healthz, name="healthz"),
     path("robots.txt", org_views.robots_txt, name="robots-txt"),
@@ -22,6 +20,7 @@ urlpatterns = [
     path("org/", include("org.urls")),
     path("beneficiaries/", include("beneficiaries.urls")),
     path("partycare/", include("partycare.urls")),
+    path("publicity/", include("publicity.urls")),
     path("jobs/", include("common.urls")),
     path("projects/", include("projects.urls")),
     path("reports/", include("reports.urls")),

@@ -31,7 +31,7 @@ def test_cadre_logs_in_and_sees_the_home_page(browser, live_server, users, setti
     errors = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
 
-    page.goto(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/home/")  # the site root is the public column
     assert "/accounts/login/" in page.url
     assert page.locator("h1").inner_text() == "登录"
     login(page, live_server.url, "cadre", settings.DEMO_PASSWORD)

@@ -22,6 +22,89 @@ def _persons(tree):
     return person(village=tree.village, name="里村民"), person(village=tree.other_village, name="外村民")
 
 
+def _publicity(tree, users) -> dict[str, Case]:
+    import datetime
+
+    from django.utils import timezone
+
+    from publicity.tests.factories import (
+        ActivityFactory,
+        NoticeFactory,
+        ObjectionFactory,
+        SubmissionFactory,
+        SupervisorFactory,
+    )
+
+    staff = users[Role.TOWNSHIP_STAFF]
+    township_roles = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.COUNTY_REVIEWER, Role.COUNTY_AUDITOR)
+    editors = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
+    field_roles = (*editors, Role.VILLAGE_CADRE)
+    past = timezone.localdate() - datetime.timedelta(days=30)
+    inside_department = tree.township.departments.get()
+    outside_department = tree.other_township.departments.get()
+    submission = SubmissionFactory(department=inside_department, created_by=staff)
+    # Outside objects stay off the public column: not published, not currently posted.
+    other_submission = SubmissionFactory(department=outside_department, created_by=staff)
+    activity = ActivityFactory(division=tree.village, created_by=staff)
+    other_activity = ActivityFactory(division=tree.other_village, created_by=staff)
+    notice = NoticeFactory(division=tree.village, posted_by=staff)
+    other_notice = NoticeFactory(division=tree.other_village, posted_by=staff, starts_on=past)
+    objection = ObjectionFactory(notice=notice)
+    other_objection = ObjectionFactory(notice=other_notice)
+    supervisor = SupervisorFactory(division=tree.township)
+    other_supervisor = SupervisorFactory(division=tree.other_township)
+    visit = supervisor.visits.create(visited_on=past, place="东庄村道路", recorded_by=staff)
+    other_visit = other_supervisor.visits.create(visited_on=past, place="邻村道路", recorded_by=staff)
+
+    from projects.tests.factories import ProjectFactory
+    from publicity.models import Survey
+
+    surveys = []
+    for township in (tree.township, tree.other_township):
+        project = ProjectFactory(division=township, year=past.year)
+        survey = Survey.objects.create(
+            project=project,
+            division=township,
+            title="调查",
+            awareness_question="q",
+            satisfaction_question="q",
+            created_by=staff,
+        )
+        village = tree.village if township == tree.township else tree.other_village
+        response = survey.responses.create(
+            division=village,
+            method="phone",
+            responded_on=past,
+            is_aware=True,
+            satisfaction="satisfied",
+            recorded_by=staff,
+        )
+        surveys.append((survey, response))
+    (survey, response), (other_survey, other_response) = surveys
+
+    def pk(a, b, roles=tuple(Role)):
+        return Case({"pk": a.pk}, {"pk": b.pk}, roles)
+
+    return {
+        "publicity:submission-detail": pk(submission, other_submission, township_roles),
+        "publicity:submission-edit": pk(submission, other_submission, editors),
+        "publicity:activity-detail": pk(activity, other_activity),
+        "publicity:activity-edit": pk(activity, other_activity, field_roles),
+        "publicity:notice-detail": pk(notice, other_notice),
+        "publicity:notice-pdf": pk(notice, other_notice),
+        "publicity:supervisor-detail": pk(supervisor, other_supervisor, township_roles),
+        "publicity-submission-detail": pk(submission, other_submission, township_roles),
+        "publicity-activity-detail": pk(activity, other_activity),
+        "publicity-notice-detail": pk(notice, other_notice),
+        "publicity-objection-detail": pk(objection, other_objection),
+        "publicity-supervisor-detail": pk(supervisor, other_supervisor, township_roles),
+        "publicity-supervisor-visit-detail": pk(visit, other_visit, township_roles),
+        "publicity:survey-detail": pk(survey, other_survey),
+        "publicity-survey-detail": pk(survey, other_survey),
+        "publicity-survey-response-detail": pk(response, other_response),
+    }
+
+
 def _partycare(tree, users) -> dict[str, Case]:
     import datetime
 
@@ -208,6 +291,7 @@ def build_cases(tree, users) -> dict[str, Case]:
         "reports:year-end-file": Case({"kind": "pdf"}, None, roles=above_village),
     }
     return {
+        **_publicity(tree, users),
         **projects,
         **reports,
         **_partycare(tree, users),
@@ -223,12 +307,42 @@ def build_cases(tree, users) -> dict[str, Case]:
 
 
 # Reachable without logging in (the public column adds its pages here).
-PUBLIC = {"site-root", "login", "healthz", "robots-txt", "set_language", "javascript-catalog", "api-token"}
+PUBLIC = {
+    "site-root",
+    "login",
+    "healthz",
+    "set_language",
+    "javascript-catalog",
+    "api-token",
+    "robots-txt",
+    "column:index",
+    "public-notice-list",
+}
 # Not pages: POST-only endpoints, redirects after an action, and formats.
 SKIP = {
     "logout",
     "set_language",
     "api-token",
+    # publicity: POST-only actions
+    "publicity:submission-action",
+    "publicity:notice-action",
+    "publicity:objection-answer",
+    "publicity-submission-submit",
+    "publicity-submission-adopt",
+    "publicity-submission-return",
+    "publicity-submission-publish",
+    "publicity-submission-unpublish",
+    "publicity-notice-close",
+    "publicity-notice-withdraw",
+    "publicity-objection-answer",
+    # public column pages with arguments: every visitor sees every published item, so there is
+    # no "outside" object; publicity/tests/test_notices.py covers them (masking, 404 when withdrawn)
+    "column:notice",
+    "column:objection",
+    "column:objection-filed",
+    "column:submission",
+    "public-notice-detail",
+    # partycare: POST-only actions
     "partycare:member-record",
     "partycare:aid-action",
     "aid-application-act",

@@ -1,0 +1,26 @@
+"""Settings of the publicity app, each with a default so config/settings.py needs no change.
+
+Override any of them in settings (or from the environment there) when a county wants another value.
+"""
+
+from django.conf import settings
+
+
+def photo_max_bytes() -> int:
+    """Largest photo accepted, in bytes (default 10 MB)."""
+    return getattr(settings, "PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+
+
+def notice_min_days() -> int:
+    """Shortest public-notice period, counted in calendar days including both ends."""
+    return getattr(settings, "NOTICE_MIN_DAYS", 7)
+
+
+def publicity_months() -> tuple[int, ...]:
+    """The county's concentrated publicity months (宣传月)."""
+    return tuple(getattr(settings, "PUBLICITY_MONTHS", (6, 11)))
+
+
+def objection_rate_limit() -> tuple[int, int]:
+    """(attempts, seconds): objections one client address may file per fixed window."""
+    return tuple(getattr(settings, "OBJECTION_RATE_LIMIT", (5, 60)))
