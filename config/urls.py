@@ -23,6 +23,7 @@ urlpatterns = [
     path("publicity/", include("publicity.urls")),
     path("jobs/", include("common.urls")),
     path("projects/", include("projects.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -293,6 +293,24 @@ def _beneficiaries(tree, users):
     return made
 
 
+def _reports(tree):
+    """A monthly report and a village scorecard configuration of the first township, and of the
+    other county's township."""
+    import datetime
+
+    from reports.services import monthly_report_generate
+    from reports.tests.factories import scheme
+
+    month = datetime.date(2026, 10, 1)
+    return {
+        key: {
+            "report": monthly_report_generate(township_id=township.pk, month=month),
+            "scheme": scheme(township, level="village", items=[("完成率", "completion", "100")]),
+        }
+        for key, township in (("inside", tree.township), ("outside", tree.other_township))
+    }
+
+
 def build_cases(tree, users) -> dict[str, Case]:
     inside_person, outside_person = _persons(tree)
     inside_job, outside_job = _jobs(tree, users)
@@ -357,10 +375,28 @@ def build_cases(tree, users) -> dict[str, Case]:
         "site-detail": pk("site"),
         "site-controls": pk("site", roles=managers),
     }
+    r = _reports(tree)
+    above_village = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.COUNTY_REVIEWER, Role.COUNTY_AUDITOR)
+
+    def report(what, **extra):
+        return Case(
+            {"pk": r["inside"][what].pk, **extra}, {"pk": r["outside"][what].pk, **extra}, roles=above_village
+        )
+
+    reports = {
+        "reports:report-detail": report("report"),
+        "reports:report-summary": report("report"),
+        "reports:report-action": report("report"),
+        "reports:report-file": report("report", kind="pdf"),
+        "reports:scheme-detail": report("scheme"),
+        "reports:scheme-compute": report("scheme"),
+        "reports:year-end-file": Case({"kind": "pdf"}, None, roles=above_village),
+    }
     return {
         **_publicity(tree, users),
         **projects,
         **beneficiaries,
+        **reports,
         **_partycare(tree, users),
         "jobs:detail": job_case,
         "jobs:status": job_case,

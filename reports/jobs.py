@@ -1,0 +1,237 @@
+"""Background jobs of the reports app (common.jobs: progress bar for the person who asked,
+result file, downloads logged in the access log).
+
+- reports.monthly_generate: a township's report for a month, on request
+- reports.scorecard_compute: every unit's scorecard of a configuration
+- reports.fund_position: funds by project and source at a month end (auditors' download)
+- reports.roster: the person registry (ID numbers whole for auditors, masked otherwise)
+- reports.audit_history: the change history of a record or of a period
+"""
+
+import calendar
+import datetime
+import tempfile
+
+from django.core.exceptions import ValidationError
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from common.excel import ExportColumn, OutKind, XlsxExport
+from common.jobs import JobOutcome, register_job
+from common.money import ZERO, rate
+from org.models import Role
+from reports import history, services
+
+ALL_ROLES = tuple(Role)
+COUNTY_AND_TOWNSHIP = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.COUNTY_REVIEWER, Role.COUNTY_AUDITOR)
+
+
+@register_job(
+    "reports.monthly_generate",
+    label=_("Make a monthly report"),
+    roles=(Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.COUNTY_REVIEWER),
+)
+def monthly_generate(*, job, user, progress) -> JobOutcome:
+    report = services.monthly_report_generate(
+        township_id=int(job.params["township_id"]),
+        month=services.parse_month(job.params["month"]),
+        user=user,
+        progress=progress,
+    )
+    return JobOutcome(
+        message=gettext("Monthly report of %(township)s for %(month)s, version %(version)d, is ready.")
+        % {"township": report.township.name, "month": f"{report.month:%Y-%m}", "version": report.version}
+    )
+
+
+@register_job(
+    "reports.scorecard_compute",
+    label=_("Compute scorecards"),
+    roles=(Role.COUNTY_REVIEWER, Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER),
+)
+def scorecard_compute(*, job, user, progress) -> JobOutcome:
+    cards = services.scorecard_compute(user=user, scheme_id=int(job.params["scheme_id"]), progress=progress)
+    return JobOutcome(message=gettext("%(count)d scorecards computed.") % {"count": len(cards)})
+
+
+def _month_end(value) -> datetime.date:
+    month = services.parse_month(value)
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+FUND_COLUMNS = [
+    ExportColumn("年度", OutKind.INTEGER, value="year"),
+    ExportColumn("项目编码", value="code"),
+    ExportColumn("项目名称", width=30, value="name"),
+    ExportColumn("责任主体", value="owner"),
+    ExportColumn("资金来源", value="source"),
+    ExportColumn("计划(元)", OutKind.MONEY, value="planned"),
+    ExportColumn("到位(元)", OutKind.MONEY, value="received"),
+    ExportColumn("拨付(元)", OutKind.MONEY, value="allocated"),
+    ExportColumn("支出(元)", OutKind.MONEY, value="spent"),
+    ExportColumn("到位率", OutKind.PERCENT, value="received_rate"),
+    ExportColumn("拨付率", OutKind.PERCENT, value="allocated_rate"),
+    ExportColumn("支出率", OutKind.PERCENT, value="spent_rate"),
+]
+
+
+@register_job(
+    "reports.fund_position", label=_("Fund position by source at a month end"), roles=COUNTY_AND_TOWNSHIP
+)
+def fund_position(*, job, user, progress) -> JobOutcome:
+    from projects import selectors as project_selectors
+
+    as_of = _month_end(job.params["month"])
+    if as_of > timezone.localdate() + datetime.timedelta(days=31):
+        raise ValidationError(gettext("Choose a month that has begun."))
+    lines = (
+        project_selectors.fund_line_list(user=user)
+        .filter(project__year=as_of.year)
+        .select_related("project__division")
+    )
+    moved = {
+        (line_id, kind): total
+        for line_id, kind, total in project_selectors.fund_movement_list(user=user)
+        .filter(fund_line__project__year=as_of.year, date__lte=as_of)
+        .order_by()
+        .values("fund_line", "kind")
+        .annotate(total=Sum("amount"))
+        .values_list("fund_line", "kind", "total")
+    }
+    lines = list(lines)
+    grand = {"planned": ZERO, "received": ZERO, "allocated": ZERO, "spent": ZERO}
+    handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115
+    handle.close()
+    with XlsxExport(handle.name, sheet_name=f"资金到位{as_of:%Y%m%d}", columns=FUND_COLUMNS) as export:
+        for done, line in enumerate(lines, 1):
+            values = {
+                "planned": line.planned,
+                **{kind: moved.get((line.pk, kind), ZERO) for kind in ("received", "allocated", "spent")},
+            }
+            for key in grand:
+                grand[key] += values[key]
+            export.write_row(
+                {
+                    "year": line.project.year,
+                    "code": line.project.code,
+                    "name": line.project.name,
+                    "owner": line.project.division.name,
+                    "source": line.get_source_display(),
+                    **values,
+                    "received_rate": rate(values["received"], values["planned"]),
+                    "allocated_rate": rate(values["allocated"], values["received"]),
+                    "spent_rate": rate(values["spent"], values["allocated"]),
+                }
+            )
+            progress(done, len(lines))
+        export.write_totals(
+            [
+                "合计",
+                None,
+                None,
+                None,
+                None,
+                grand["planned"],
+                grand["received"],
+                grand["allocated"],
+                grand["spent"],
+                rate(grand["received"], grand["planned"]),
+                rate(grand["allocated"], grand["received"]),
+                rate(grand["spent"], grand["allocated"]),
+            ]
+        )
+    return JobOutcome(
+        file_bytes=handle.name,
+        filename=f"资金到位情况_{as_of:%Y年%m月末}.xlsx",
+        message=gettext("%(count)d fund lines exported.") % {"count": len(lines)},
+    )
+
+
+@register_job("reports.roster", label=_("Person registry roster"), roles=COUNTY_AND_TOWNSHIP)
+def roster(*, job, user, progress) -> JobOutcome:
+    from beneficiaries import selectors as beneficiary_selectors
+
+    whole = beneficiary_selectors.sees_whole_numbers(user)
+    persons = beneficiary_selectors.person_list(user=user).select_related("village__parent")
+    total = persons.count()
+    columns = [
+        ExportColumn("乡镇", value=lambda p: p.village.parent.name if p.village.parent_id else ""),
+        ExportColumn("村(社区)", value="village.name"),
+        ExportColumn("姓名", value="name" if whole else "masked_name"),
+        ExportColumn("身份证号", width=22, value="id_number" if whole else "masked_id_number"),
+        ExportColumn("性别", value=lambda p: p.get_sex_display()),
+        ExportColumn("出生日期", OutKind.DATE, value="birth_date"),
+        ExportColumn("状态", value=lambda p: p.get_status_display()),
+    ]
+    handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115
+    handle.close()
+    with XlsxExport(handle.name, sheet_name="花名册", columns=columns) as export:
+        for done, person in enumerate(persons.iterator(chunk_size=2000), 1):
+            export.write_row(person)
+            progress(done, total)
+    return JobOutcome(
+        file_bytes=handle.name,
+        filename=f"人员花名册_{timezone.localdate():%Y%m%d}.xlsx",
+        message=gettext("%(count)d persons exported.") % {"count": total},
+    )
+
+
+@register_job("reports.audit_history", label=_("Audit history"), roles=COUNTY_AND_TOWNSHIP)
+def audit_history(*, job, user, progress) -> JobOutcome:
+    params = job.params
+    rows = history.history_rows(
+        user=user,
+        kind=params["kind"],
+        object_id=params.get("object_id") or None,
+        date_from=datetime.date.fromisoformat(params["date_from"]) if params.get("date_from") else None,
+        date_to=datetime.date.fromisoformat(params["date_to"]) if params.get("date_to") else None,
+    )
+    handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115
+    handle.close()
+    with XlsxExport(handle.name, sheet_name="变更记录", columns=history.COLUMNS) as export:
+        count = 0
+        for count, row in enumerate(rows, 1):
+            export.write_row(row)
+            if count % 500 == 0:
+                progress(count, max(count, 1))
+    progress(count, count)
+    return JobOutcome(
+        file_bytes=handle.name,
+        filename=f"变更记录_{history.kind_label(params['kind'])}.xlsx",
+        message=gettext("%(count)d changes exported.") % {"count": count},
+    )
+
+
+@register_job("reports.aid_payments", label=_("Party hardship aid payments"), roles=COUNTY_AND_TOWNSHIP)
+def aid_payments(*, job, user, progress) -> JobOutcome:
+    from partycare import selectors as care_selectors
+
+    year = int(job.params["year"])
+    payments = list(
+        care_selectors.aid_payments(user=user, year=year).select_related("member__branch__division")
+    )
+    columns = [
+        ExportColumn("年度", OutKind.INTEGER, value="year"),
+        ExportColumn("党组织", width=24, value="member.branch.name"),
+        ExportColumn("行政区划", value="member.branch.division.name"),
+        ExportColumn("姓名", value="member.person.name"),
+        ExportColumn("类别", width=20, value=lambda a: a.get_kind_display()),
+        ExportColumn("金额(元)", OutKind.MONEY, value="amount"),
+        ExportColumn("发放日期", OutKind.DATE, value="paid_on"),
+    ]
+    total = ZERO
+    handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115
+    handle.close()
+    with XlsxExport(handle.name, sheet_name=f"{year}年帮扶救助发放", columns=columns) as export:
+        for done, application in enumerate(payments, 1):
+            export.write_row(application)
+            total += application.amount
+            progress(done, len(payments))
+        export.write_totals(["合计", None, None, None, None, total, None])
+    return JobOutcome(
+        file_bytes=handle.name,
+        filename=f"{year}年党员帮扶救助发放明细.xlsx",
+        message=gettext("%(count)d payments exported.") % {"count": len(payments)},
+    )

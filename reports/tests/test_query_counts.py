@@ -1,0 +1,59 @@
+"""Dashboards make a fixed number of queries whatever the data size (two sizes each)."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from org.models import Role
+from reports import services
+from reports.tests.factories import scheme, township_project
+
+pytestmark = pytest.mark.django_db
+OCTOBER = datetime.date(2026, 10, 1)
+
+
+def grow(tree, users, count):
+    for _ in range(count):
+        township_project(tree, division=tree.township, villages=("village",))
+        township_project(tree, division=tree.township2)
+    for township in (tree.township, tree.township2):
+        MonthlyReport = services.MonthlyReport
+        MonthlyReport.objects.filter(township=township, month=OCTOBER).update(is_current=False, version=99)
+        services.monthly_report_generate(township_id=township.pk, month=OCTOBER)
+    made = scheme(tree.county, year=2026)
+    services.scorecard_compute(user=users[Role.COUNTY_REVIEWER], scheme_id=made.pk)
+    made.delete()
+
+
+# session, user, the user's division, the session save and the base template's context: the same
+# on every page of the portal; then the page's own queries (named in each test).
+BASE = 6
+
+
+@pytest.mark.parametrize("size", [1, 6])
+def test_county_dashboard(client, tree, users, django_assert_num_queries, size):
+    grow(tree, users, size)
+    client.force_login(users[Role.COUNTY_REVIEWER])
+    url = reverse("reports:dashboard") + "?month=2026-10"
+    # townships, current reports of the month, latest township scheme, its cards
+    with django_assert_num_queries(BASE + 4):
+        assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("size", [1, 6])
+def test_township_dashboard(client, tree, users, django_assert_num_queries, size):
+    grow(tree, users, size)
+    client.force_login(users[Role.TOWNSHIP_STAFF])
+    # lagging projects, fund lines by source, movements by source, reports, scorecards
+    with django_assert_num_queries(BASE + 5):
+        assert client.get(reverse("reports:dashboard")).status_code == 200
+
+
+@pytest.mark.parametrize("size", [1, 6])
+def test_village_dashboard(client, tree, users, django_assert_num_queries, size):
+    grow(tree, users, size)
+    client.force_login(users[Role.VILLAGE_CADRE])
+    # projects, person counts
+    with django_assert_num_queries(BASE + 2):
+        assert client.get(reverse("reports:dashboard")).status_code == 200
