@@ -18,7 +18,10 @@ OFFICE = tuple(TOWNSHIP_ROLES)
 
 
 @register_job(
-    "beneficiaries.import_roster", label=_("Import a beneficiary roster"), roles=(*OFFICE, Role.VILLAGE_CADRE)
+    "beneficiaries.import_roster",
+    label=_("Import a beneficiary roster"),
+    roles=(*OFFICE, Role.VILLAGE_CADRE),
+    spec=excel.ROSTER_SPEC,
 )
 def import_roster(*, job, user, progress) -> JobOutcome:
     parsed = read_xlsx(job.upload, excel.ROSTER_SPEC, name=job.upload_name)

@@ -259,7 +259,7 @@ class ManualScore(models.Model):
     unit_key = models.CharField(_("unit"), max_length=40, help_text=_("division:<id> or department:<id>"))
     unit_name = models.CharField(_("unit name"), max_length=100, blank=True)
     percent = models.DecimalField(
-        _("score (% of full marks)"), **SCORE, validators=[MinValueValidator(0), MaxValueValidator(100)]
+        _("score (percent of full marks)"), **SCORE, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
     entered_by = models.ForeignKey(
