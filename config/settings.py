@@ -288,6 +288,8 @@ SPECTACULAR_SETTINGS = {
         "SubmissionKindEnum": "publicity.models.InfoSubmission.Kind",
         "ActivityKindEnum": "publicity.models.Activity.Kind",
         "NoticeKindEnum": "publicity.models.PublicNotice.Kind",
+        "CallbackMethodEnum": "beneficiaries.models.Callback.Method",
+        "SurveyResponseMethodEnum": "publicity.models.SurveyResponse.Method",
     },
 }
 

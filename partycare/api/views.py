@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -37,6 +37,17 @@ from partycare.models import (
 )
 
 RECORDERS = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.VILLAGE_CADRE)
+
+
+class VisitHouseholdSerializer(serializers.Serializer):
+    """One household for the phone's offline search (documents the households action)."""
+
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    address = serializers.CharField()
+    village = serializers.CharField()
+    head = serializers.CharField()
+    pinyin = serializers.CharField()
 
 
 @extend_schema(tags=["partycare"])
@@ -225,8 +236,8 @@ class HomeVisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             HomeVisitSerializer(visit).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
-    @extend_schema(responses={200: dict})
-    @action(detail=False, methods=["get"])
+    @extend_schema(responses={200: VisitHouseholdSerializer(many=True)})
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def households(self, request):
         """The households the user may visit, for the offline search on the phone."""
         rows = selectors.visit_household_choices(user=request.user)
