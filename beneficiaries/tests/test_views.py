@@ -315,39 +315,28 @@ def test_api_lists_are_flat(tree, users, world, endpoint, django_assert_num_quer
         api.get(f"/api/v1/{endpoint}/")
 
 
-def test_notice_round_page_links_the_waiting_enrolments(client, tree, users, world):
+def test_notice_page_posts_a_public_notice_for_the_waiting_enrolments(client, tree, users, world):
+    from publicity.models import PublicNotice
+
     e1, e2 = world["enrolments"][:2]
     Enrolment.objects.filter(pk__in=[e1.pk, e2.pk]).update(status="village_reviewed")
     data = {
         "project": world["project"].pk,
         "division": tree.village.pk,
         "round": "village",
-        "reference": "东庄村2026第一榜",
-        "posted_on": "2026-03-01",
-        "ends_on": "2026-03-08",
+        "starts_on": "2026-03-01",
+        "ends_on": "2026-03-07",
     }
     client.force_login(users[Role.COUNTY_AUDITOR])
     client.post(reverse("beneficiaries:notice-list"), data)
-    assert not Enrolment.objects.filter(village_notice__isnull=False).exists()
+    assert not PublicNotice.objects.exists()
     client.force_login(users[Role.TOWNSHIP_STAFF])
     client.post(reverse("beneficiaries:notice-list"), {**data, "ends_on": "2026-03-05"})  # under 7 days
-    assert not Enrolment.objects.filter(village_notice__isnull=False).exists()
+    assert not PublicNotice.objects.exists()
     client.post(reverse("beneficiaries:notice-list"), data)
-    linked = set(Enrolment.objects.filter(village_notice__isnull=False).values_list("pk", flat=True))
+    notice = PublicNotice.objects.get()
+    linked = set(Enrolment.objects.filter(village_notice=notice).values_list("pk", flat=True))
     assert linked == {e1.pk}  # only the village's own enrolment
-    notice = Enrolment.objects.get(pk=e1.pk).village_notice
-    client.post(
-        reverse("beneficiaries:notice-objection", args=[notice.pk]), {"state": "open", "note": "群众反映"}
-    )
-    notice.refresh_from_db()
-    assert notice.has_open_objection and "群众反映" in notice.objection_note
-    assert client.get(reverse("beneficiaries:notice-list")).status_code == 200
-
-
-def test_home_panel_counts_and_is_flat(client, tree, users, world):
-    client.force_login(users[Role.TOWNSHIP_LEADER])
-    small = _count(lambda: client.get(reverse("home")))
-    body = client.get(reverse("home")).content.decode()
-    assert 'data-count="open-anomalies">2<' in body  # the two villages of the township
-    _grow(tree, world, 10)
-    assert _count(lambda: client.get(reverse("home"))) == small
+    assert e1.person.id_number not in str(notice.rows) and e1.person.masked_id_number in str(notice.rows)
+    body = client.get(reverse("beneficiaries:notice-list")).content.decode()
+    assert notice.title in body
