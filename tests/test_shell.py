@@ -69,11 +69,12 @@ def test_home_query_count_is_flat(client, tree, users, django_assert_num_queries
     # the projects panel (lagging projects with their count as a window: 1 query),
     # the party-care due panel (one grouped count),
     # publicity's quota-reminder panel (reminders joined to their unit),
+    # beneficiaries' panel (open anomalies count, batches grouped by status: 2 queries),
     # then the idle-timeout renewal of the session: savepoint, update, release.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(14):
         client.get(reverse("home"))
     call_command("seed_demo", profile="county", only="org,projects,publicity", verbosity=0)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(14):
         client.get(reverse("home"))
 
 

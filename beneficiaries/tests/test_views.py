@@ -157,7 +157,7 @@ def test_county_auditor_reads_and_downloads_but_never_writes(client, tree, users
     e1 = world["enrolments"][0]
     response = api.post(
         "/api/v1/callbacks/",
-        {"enrolment": e1.pk, "method": "phone", "called_on": "2026-03-02", "reached": False},
+        {"enrolment": e1.pk, "contact_method": "phone", "called_on": "2026-03-02", "reached": False},
     )
     assert response.status_code == 403
     assert _state() == before
@@ -340,3 +340,13 @@ def test_notice_page_posts_a_public_notice_for_the_waiting_enrolments(client, tr
     assert e1.person.id_number not in str(notice.rows) and e1.person.masked_id_number in str(notice.rows)
     body = client.get(reverse("beneficiaries:notice-list")).content.decode()
     assert notice.title in body
+
+
+def test_cadre_records_a_callback_through_the_api_in_their_village_only(users, world):
+    api = APIClient()
+    api.force_authenticate(users[Role.VILLAGE_CADRE])
+    e1, e2 = world["enrolments"][:2]
+    data = {"contact_method": "visit", "called_on": "2026-03-02", "reached": True, "satisfied": True}
+    assert api.post("/api/v1/callbacks/", {**data, "enrolment": e1.pk}, format="json").status_code == 201
+    assert api.post("/api/v1/callbacks/", {**data, "enrolment": e2.pk}, format="json").status_code == 400
+    assert Callback.objects.filter(enrolment=e2).count() == 0
