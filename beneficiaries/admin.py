@@ -7,7 +7,6 @@ from beneficiaries.models import (
     Enrolment,
     ExclusivePair,
     Household,
-    NoticeRound,
     Payment,
     PaymentBatch,
     Person,
@@ -120,12 +119,6 @@ class PaymentAdmin(ReadOnlyScopedAdmin):
     list_filter = ["status"]
     list_select_related = ["enrolment__person", "enrolment__project"]
     exclude = ["bank_card_cipher", "bank_card_index"]
-
-
-@admin.register(NoticeRound)
-class NoticeRoundAdmin(ReadOnlyScopedAdmin):
-    list_display = ["reference", "round", "project", "division", "posted_on", "ends_on", "has_open_objection"]
-    list_select_related = ["project", "division"]
 
 
 @admin.register(SubsidyStandard)

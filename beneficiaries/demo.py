@@ -148,6 +148,78 @@ def _subsidy_projects(villages, year):
     return found
 
 
+def _post_notices(enrolments, *, year) -> None:
+    """The three rounds of 三榜公示 for the paying demo enrolments, as the publicity app's
+    PublicNotices (masked snapshots), posted in January–February and closed with no objection.
+    Keyed by title, so a rerun finds them."""
+    from beneficiaries.services import NOTICE_COLUMNS, NOTICE_ROUNDS
+    from org.models import Role, User
+    from publicity.models import PublicNotice
+    from publicity.services import notice_snapshot
+
+    paying = [e for e in enrolments if e.active_from is not None]
+    if not paying:
+        return
+    people = {
+        p.pk: p
+        for p in Person.objects.filter(pk__in={e.person_id for e in paying}).only(
+            "pk", "name", "id_number_cipher"
+        )
+    }
+    groups: dict[tuple, list] = {}
+    for e in paying:
+        for kind, division in (
+            ("village", e.village),
+            ("township", e.village.parent),
+            ("final", e.village.parent),
+        ):
+            groups.setdefault((e.project, kind, division), []).append(e)
+    posted = {
+        "village": datetime.date(year, 1, 10),
+        "township": datetime.date(year, 1, 25),
+        "final": datetime.date(year, 2, 10),
+    }
+    for (project, kind, division), members in groups.items():
+        field, label = NOTICE_ROUNDS[kind]
+        township = division if division.level == "township" else division.parent
+        poster = (
+            User.objects.filter(role=Role.TOWNSHIP_STAFF, division=township, is_active=True)
+            .order_by("pk")
+            .first()
+        )
+        if poster is None:
+            continue
+        rows = [
+            {
+                "name": people[e.person_id].name,
+                "id_number": people[e.person_id].id_number,
+                "village": e.village.name,
+                "tier": e.tier,
+                "persons": e.persons_covered,
+            }
+            for e in members
+        ]
+        heads, cells = notice_snapshot(rows=rows, columns=NOTICE_COLUMNS)
+        notice, _created = PublicNotice.objects.get_or_create(
+            division=division,
+            kind=PublicNotice.Kind.ENROLMENT,
+            title=f"{division.name}{year}年{project.name}{label}",
+            defaults={
+                "stage": str(label),
+                "starts_on": posted[kind],
+                "ends_on": posted[kind] + datetime.timedelta(days=7),
+                "objection_address": f"{township.name}民生办",
+                "columns": heads,
+                "rows": cells,
+                "posted_by": poster,
+                "status": PublicNotice.Status.CLOSED_CLEAR,
+                "close_note": "公示期满无异议",
+            },
+        )
+        for e in members:
+            setattr(e, field, notice)
+
+
 def _money(value) -> Decimal:
     return Decimal(value).quantize(Decimal("0.01"))
 
@@ -160,7 +232,6 @@ def seed_subsidies(*, villages, rng, today, own: set) -> dict:
         Callback,
         Enrolment,
         ExclusivePair,
-        NoticeRound,
         Payment,
         PaymentBatch,
         SubsidyStandard,
@@ -189,25 +260,6 @@ def seed_subsidies(*, villages, rng, today, own: set) -> dict:
         ExclusivePair.objects.get_or_create(
             first=five, second=low, defaults={"note": "特困供养与低保不得重复享受"}
         )
-
-    # The three notice rounds, once per project and village (village list) or township.
-    rounds = {}
-    for project in projects.values():
-        for village in villages:
-            for kind, division, posted in (
-                ("village", village, datetime.date(year, 1, 10)),
-                ("township", village.parent, datetime.date(year, 1, 25)),
-                ("final", village.parent, datetime.date(year, 2, 10)),
-            ):
-                key = (project.pk, kind, division.pk)
-                if key not in rounds:
-                    rounds[key], _created = NoticeRound.objects.get_or_create(
-                        project=project,
-                        division=division,
-                        round=kind,
-                        reference=f"{division.name}{project.name}第{'一二三'[['village', 'township', 'final'].index(kind)]}榜",
-                        defaults={"posted_on": posted, "ends_on": posted + datetime.timedelta(days=7)},
-                    )
 
     # Enrolments: deterministic choice of persons per project.
     # Every registered person is drawn for (the same draws on every run, so reruns add
@@ -250,15 +302,13 @@ def seed_subsidies(*, villages, rng, today, own: set) -> dict:
                     persons_covered=covered,
                     status=status,
                     applied_on=datetime.date(year, 1, 5),
-                    village_notice=rounds[(project.pk, "village", village.pk)] if paying else None,
-                    township_notice=rounds[(project.pk, "township", village.parent_id)] if paying else None,
-                    final_notice=rounds[(project.pk, "final", village.parent_id)] if paying else None,
                     approved_on=datetime.date(year, 2, 20) if paying else None,
                     active_from=datetime.date(year, 3, 1) if paying else None,
                     exit_on=exit_on,
                     exit_reason=exit_reason,
                 )
             )
+    _post_notices(new, year=year)
     Enrolment.objects.bulk_create(new, ignore_conflicts=True, batch_size=2000)
     enrolments = list(
         Enrolment.objects.filter(project__in=projects.values(), village__in=villages).select_related(

@@ -170,56 +170,6 @@ class Person(models.Model):
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
-class NoticeRound(models.Model):
-    """One posting of the three-round notice (三榜公示) of a project's enrolments in a division:
-    the village list, the township review list, the final list.
-
-    The publicity app's PublicNotice was not on main when this was built, so a round records
-    what staff posted (reference, dates) and whether an objection is still unanswered. The
-    enrolments link to their rounds explicitly, so a later switch to PublicNotice replaces
-    this model's rows, not the rule.
-    """
-
-    class Round(models.TextChoices):
-        VILLAGE = "village", _("village list (first round)")
-        TOWNSHIP = "township", _("township review list (second round)")
-        FINAL = "final", _("final list (third round)")
-
-    project = models.ForeignKey(
-        "projects.Project", verbose_name=_("project"), on_delete=models.PROTECT, related_name="+"
-    )
-    division = models.ForeignKey(
-        Division, verbose_name=_("posted in"), on_delete=models.PROTECT, related_name="+"
-    )
-    round = models.CharField(_("round"), max_length=10, choices=Round.choices)
-    reference = models.CharField(_("reference"), max_length=100)
-    posted_on = models.DateField(_("posted on"))
-    ends_on = models.DateField(_("ends on"))
-    has_open_objection = models.BooleanField(_("objection not yet answered"), default=False)
-    objection_note = models.CharField(_("objections and answers"), max_length=500, blank=True)
-    recorded_by = models.ForeignKey(
-        "org.User", verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    history = HistoricalRecords()
-
-    SCOPE_PATH = "division"
-    objects = ScopedQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("notice round")
-        verbose_name_plural = _("notice rounds")
-        ordering = ["-posted_on", "pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(ends_on__gte=models.F("posted_on")),
-                name="notice_round_ends_after_posting",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.get_round_display()} {self.reference}"
-
-
 class EnrolmentQuerySet(ScopedQuerySet):
     def current(self):
         """Enrolments not exited (the ones checks and coverage count)."""
@@ -228,6 +178,9 @@ class EnrolmentQuerySet(ScopedQuerySet):
 
 class Enrolment(models.Model):
     """A person (or a household, through its applicant) in a project-year (纳入).
+
+    The three rounds of the notice (三榜公示) are the publicity app's PublicNotices (masked,
+    immutable snapshots with their objections), linked here explicitly per round.
 
     ``village`` is where the enrolment was made (the person's village at that time); the
     "same ID in two villages" check compares it across a person's enrolments.
@@ -277,7 +230,7 @@ class Enrolment(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.APPLIED)
     applied_on = models.DateField(_("applied on"))
     village_notice = models.ForeignKey(
-        NoticeRound,
+        "publicity.PublicNotice",
         verbose_name=_("village list"),
         null=True,
         blank=True,
@@ -285,7 +238,7 @@ class Enrolment(models.Model):
         related_name="+",
     )
     township_notice = models.ForeignKey(
-        NoticeRound,
+        "publicity.PublicNotice",
         verbose_name=_("township review list"),
         null=True,
         blank=True,
@@ -293,7 +246,7 @@ class Enrolment(models.Model):
         related_name="+",
     )
     final_notice = models.ForeignKey(
-        NoticeRound,
+        "publicity.PublicNotice",
         verbose_name=_("final list"),
         null=True,
         blank=True,

@@ -10,7 +10,6 @@ from beneficiaries.models import (
     Callback,
     Enrolment,
     Household,
-    NoticeRound,
     Payment,
     PaymentBatch,
     Person,
@@ -234,15 +233,12 @@ def anomaly_persons(*, user, finding: AnomalyFinding):
     return Person.objects.visible_to(user).filter(pk__in=finding.related or []).select_related("village")
 
 
-def notice_round_list(*, user, project_id: int | None = None):
-    qs = NoticeRound.objects.visible_to(user).select_related("project", "division")
-    if project_id:
-        qs = qs.filter(project_id=project_id)
-    return qs
+def enrolment_notice_list(*, user):
+    """The enrolment notices (三榜) the user may see, through the publicity app's selector."""
+    from publicity.models import PublicNotice
+    from publicity.selectors import notice_list
 
-
-def notice_round_get(*, user, pk: int) -> NoticeRound:
-    return get_object_or_404(notice_round_list(user=user), pk=pk)
+    return notice_list(user=user, kind=PublicNotice.Kind.ENROLMENT)
 
 
 def enrolments_waiting_for_round(*, user, project_id: int, division, field: str) -> list:

@@ -17,7 +17,6 @@ from beneficiaries.models import (
     Enrolment,
     ExclusivePair,
     Household,
-    NoticeRound,
     Payment,
     PaymentBatch,
     Person,
@@ -301,27 +300,26 @@ def enrolment_create(
     return enrolment
 
 
-def _notice_blocking_reason(enrolment: Enrolment, today: datetime.date) -> str | None:
-    rounds = [
-        (enrolment.village_notice, NoticeRound.Round.VILLAGE),
-        (enrolment.township_notice, NoticeRound.Round.TOWNSHIP),
-        (enrolment.final_notice, NoticeRound.Round.FINAL),
-    ]
-    for notice, kind in rounds:
-        label = NoticeRound.Round(kind).label
+NOTICE_ROUNDS = {
+    "village": ("village_notice", _("village list (first round)")),
+    "township": ("township_notice", _("township review list (second round)")),
+    "final": ("final_notice", _("final list (third round)")),
+}
+
+
+def _notice_blocking_reason(enrolment: Enrolment, today: datetime.date | None = None) -> str | None:
+    """Why the three rounds do not clear the enrolment yet (None when they do): a round not
+    posted, or the publicity app's reason for a posted one (still running, an objection
+    unanswered or upheld, not closed)."""
+    from publicity.selectors import notice_blocking_reason
+
+    for field, label in NOTICE_ROUNDS.values():
+        notice = getattr(enrolment, field)
         if notice is None:
             return gettext("The %(round)s has not been posted yet.") % {"round": label}
-        if notice.ends_on >= today:
-            return gettext("The %(round)s (%(reference)s) is still open until %(date)s.") % {
-                "round": label,
-                "reference": notice.reference,
-                "date": notice.ends_on,
-            }
-        if notice.has_open_objection:
-            return gettext("The %(round)s (%(reference)s) has an objection not yet answered.") % {
-                "round": label,
-                "reference": notice.reference,
-            }
+        reason = notice_blocking_reason(notice=notice)
+        if reason:
+            return f"{label}: {reason}"
     return None
 
 
@@ -462,88 +460,100 @@ def enrolment_exit(
     )
 
 
+NOTICE_COLUMNS = (
+    ("name", "姓名", "name"),
+    ("id_number", "身份证号", "id_number"),
+    ("village", "村(社区)", ""),
+    ("tier", "补助档次", ""),
+    ("persons", "享受人数", ""),
+)
+
+
 @transaction.atomic
-def notice_round_record(
+def enrolment_notice_post(
     *,
     user,
     project,
     division: Division,
     round: str,
-    reference: str,
-    posted_on: datetime.date,
+    starts_on: datetime.date,
     ends_on: datetime.date,
     enrolments,
-) -> NoticeRound:
-    """Record a posted round of the three-round notice and link the listed enrolments to it.
-    Each round is posted for at least 7 days; the enrolments must lie in ``division``."""
+    title: str = "",
+    body: str = "",
+):
+    """Post one round of the three-round notice through the publicity app (a masked, immutable
+    PublicNotice listing the enrolments) and link the enrolments to it. The enrolments must be
+    of ``project``, inside ``division``, and not yet on this round; publicity refuses a notice
+    shorter than 7 days."""
+    from publicity.models import PublicNotice
+    from publicity.services import notice_publish
+
     require_role(user, *OFFICE_ROLES)
-    if round not in NoticeRound.Round.values:
+    if round not in NOTICE_ROUNDS:
         raise ValidationError({"round": gettext("Unknown notice round “%(round)s”.") % {"round": round}})
+    field, label = NOTICE_ROUNDS[round]
     if not division_in_scope(user, division):
         raise ValidationError(
             {"division": gettext("%(village)s is outside your area.") % {"village": division.name}}
         )
     _project_visible(user=user, project=project)
-    reference = (reference or "").strip()
-    if not reference:
-        raise ValidationError({"reference": gettext("Give the notice's reference (number or title).")})
-    if posted_on is None or ends_on is None or (ends_on - posted_on).days < MIN_NOTICE_DAYS:
-        raise ValidationError(
-            {
-                "ends_on": gettext("A notice stays posted for at least %(days)d days.")
-                % {"days": MIN_NOTICE_DAYS}
-            }
-        )
     ids = [e.pk for e in enrolments]
     locked = list(
         Enrolment.objects.visible_to(user)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .filter(pk__in=ids, project=project)
-        .select_related("village")
+        .select_related("village", "person")
+        .order_by("village__code", "person__name")
     )
-    if len(locked) != len(set(ids)):
+    if not locked or len(locked) != len(set(ids)):
         raise ValidationError(
             {"enrolments": gettext("Some enrolments are not in this project or outside your area.")}
         )
-    outside = [e for e in locked if not e.village.code.startswith(division.code)]
-    if outside:
-        raise ValidationError(
-            {
-                "enrolments": gettext("%(name)s is not in %(division)s.")
-                % {"name": outside[0].person_id, "division": division.name}
-            }
-        )
-    notice = NoticeRound(
-        project=project,
+    for enrolment in locked:
+        if not enrolment.village.code.startswith(division.code):
+            raise ValidationError(
+                {
+                    "enrolments": gettext("%(name)s is not in %(division)s.")
+                    % {"name": enrolment.person.name, "division": division.name}
+                }
+            )
+        if getattr(enrolment, f"{field}_id") is not None:
+            raise ValidationError(
+                {
+                    "enrolments": gettext("%(name)s is already on the %(round)s.")
+                    % {"name": enrolment.person.name, "round": label}
+                }
+            )
+    rows = [
+        {
+            "name": e.person.name,
+            "id_number": e.person.id_number,
+            "village": e.village.name,
+            "tier": e.tier,
+            "persons": e.persons_covered,
+        }
+        for e in locked
+    ]
+    notice = notice_publish(
+        user=user,
+        kind=PublicNotice.Kind.ENROLMENT,
         division=division,
-        round=round,
-        reference=reference,
-        posted_on=posted_on,
+        title=(title or "").strip()
+        or gettext("%(division)s %(year)s %(project)s: %(round)s")
+        % {"division": division.name, "year": project.year, "project": project.name, "round": label},
+        starts_on=starts_on,
         ends_on=ends_on,
-        recorded_by=user,
+        rows=rows,
+        columns=NOTICE_COLUMNS,
+        source=project,
+        stage=str(label),
+        body=body,
     )
-    notice._history_user = user
-    notice.save()
-    field = {"village": "village_notice", "township": "township_notice", "final": "final_notice"}[round]
     for enrolment in locked:
         setattr(enrolment, field, notice)
         enrolment._history_user = user
         enrolment.save(update_fields=[field])
-    return notice
-
-
-@transaction.atomic
-def notice_round_set_objection(*, user, notice: NoticeRound, is_open: bool, note: str) -> NoticeRound:
-    """Record an objection (is_open=True) or its answer (False), with what was said."""
-    require_role(user, *OFFICE_ROLES)
-    notice = NoticeRound.objects.visible_to(user).select_for_update().get(pk=notice.pk)
-    note = (note or "").strip()
-    if not note:
-        raise ValidationError({"objection_note": gettext("Write down the objection or the answer.")})
-    notice.has_open_objection = is_open
-    notice.objection_note = (notice.objection_note + "\n" + note).strip()[-500:]
-    notice._history_user = user
-    notice.save(update_fields=["has_open_objection", "objection_note"])
     return notice
 
 

@@ -13,7 +13,6 @@ urlpatterns = [
     path("enrolments/<int:pk>/callback/", views.callback_add, name="callback-add"),
     path("standards/", views.standard_list, name="standard-list"),
     path("notices/", views.notice_list, name="notice-list"),
-    path("notices/<int:pk>/objection/", views.notice_objection, name="notice-objection"),
     path("batches/", views.batch_list, name="batch-list"),
     path("batches/<int:pk>/", views.batch_detail, name="batch-detail"),
     path("batches/<int:pk>/action/", views.batch_action, name="batch-action"),

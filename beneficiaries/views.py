@@ -18,7 +18,6 @@ from beneficiaries.models import (
     AnomalyFinding,
     Callback,
     Enrolment,
-    NoticeRound,
     PaymentBatch,
     Person,
     SubsidyStandard,
@@ -571,41 +570,41 @@ def export(request):
     return redirect(job.get_absolute_url())
 
 
-ROUND_FIELDS = {"village": "village_notice", "township": "township_notice", "final": "final_notice"}
-
-
 @login_required
 def notice_list(request):
-    """三榜公示: the rounds posted, a form to record a round for every enrolment of a project in a
-    division still waiting for it, and objections with their answers."""
+    """三榜公示: the enrolment notices posted (objections are recorded and answered on the
+    publicity app's notice page), and a form that posts a round for every enrolment of a
+    project in a division still waiting for it."""
     projects = selectors.enrolment_projects(user=request.user)
     if request.method == "POST":
         project = projects.filter(pk=_int(request.POST.get("project"))).first()
         division = division_choices(user=request.user).filter(pk=_int(request.POST.get("division"))).first()
         kind = request.POST.get("round", "")
-        made = {}
 
-        def record():
-            if project is None or division is None or kind not in ROUND_FIELDS:
+        def post():
+            if project is None or division is None or kind not in services.NOTICE_ROUNDS:
                 raise ValidationError(gettext("Choose the project, the division and the round."))
             waiting = selectors.enrolments_waiting_for_round(
-                user=request.user, project_id=project.pk, division=division, field=ROUND_FIELDS[kind]
+                user=request.user,
+                project_id=project.pk,
+                division=division,
+                field=services.NOTICE_ROUNDS[kind][0],
             )
             if not waiting:
                 raise ValidationError(gettext("No enrolment in this division is waiting for this round."))
-            made["notice"] = services.notice_round_record(
+            services.enrolment_notice_post(
                 user=request.user,
                 project=project,
                 division=division,
                 round=kind,
-                reference=request.POST.get("reference", ""),
-                posted_on=_date(request.POST.get("posted_on")),
+                title=request.POST.get("title", ""),
+                starts_on=_date(request.POST.get("starts_on")),
                 ends_on=_date(request.POST.get("ends_on")),
                 enrolments=waiting,
             )
 
-        return _act(request, reverse("beneficiaries:notice-list"), record, gettext("Notice round recorded."))
-    page = Paginator(selectors.notice_round_list(user=request.user), LIST_PAGE_SIZE).get_page(
+        return _act(request, reverse("beneficiaries:notice-list"), post, gettext("Notice posted."))
+    page = Paginator(selectors.enrolment_notice_list(user=request.user), LIST_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(
@@ -615,24 +614,7 @@ def notice_list(request):
             "page": page,
             "projects": projects,
             "divisions": division_choices(user=request.user).exclude(level=Division.Level.COUNTY),
-            "rounds": NoticeRound.Round.choices,
+            "rounds": [(key, label) for key, (_field, label) in services.NOTICE_ROUNDS.items()],
             "may_edit": has_role(request.user, *OFFICE),
         },
-    )
-
-
-@login_required
-@require_POST
-def notice_objection(request, pk: int):
-    notice = selectors.notice_round_get(user=request.user, pk=pk)
-    return _act(
-        request,
-        reverse("beneficiaries:notice-list"),
-        lambda: services.notice_round_set_objection(
-            user=request.user,
-            notice=notice,
-            is_open=request.POST.get("state") == "open",
-            note=request.POST.get("note", ""),
-        ),
-        gettext("Saved."),
     )

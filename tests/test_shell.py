@@ -69,8 +69,9 @@ def test_home_query_count_is_flat(client, tree, users, django_assert_num_queries
     # the projects panel (lagging projects with their count as a window: 1 query),
     # the party-care due panel (one grouped count),
     # publicity's quota-reminder panel (reminders joined to their unit),
-    # the beneficiaries and overdue-concerns panels (3 queries between them; each app tests its
-    # own panel at two sizes), then the idle-timeout renewal of the session: savepoint, update, release.
+    # beneficiaries' panel (open anomalies count, batches grouped by status: 2 queries),
+    # the overdue-concerns panel (1 query),
+    # then the idle-timeout renewal of the session: savepoint, update, release.
     with django_assert_num_queries(15):
         client.get(reverse("home"))
     call_command("seed_demo", profile="county", only="org,projects,publicity", verbosity=0)

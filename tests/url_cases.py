@@ -247,7 +247,7 @@ def _beneficiaries(tree, users):
     village, and the same in the other county."""
     import datetime
 
-    from beneficiaries.models import AnomalyFinding, Callback, NoticeRound, Payment, PaymentBatch
+    from beneficiaries.models import AnomalyFinding, Callback, Payment, PaymentBatch
     from beneficiaries.tests.factories import active_enrolment, standard
     from projects.tests.factories import ProjectFactory
 
@@ -281,14 +281,49 @@ def _beneficiaries(tree, users):
             "finding": finding,
             "person": enrolment.person,
             "standard": standard(project=project),
-            "notice": NoticeRound.objects.create(
-                project=project,
-                division=village,
-                round="village",
-                reference=f"{name}榜",
-                posted_on=datetime.date(2026, 1, 1),
-                ends_on=datetime.date(2026, 1, 8),
-            ),
+        }
+    return made
+
+
+def _beneficiaries(tree, users):
+    """An enrolment, a reconciled batch with a payment, a callback and a finding in the first
+    village, and the same in the other county."""
+    import datetime
+
+    from beneficiaries.models import AnomalyFinding, Callback, Payment, PaymentBatch
+    from beneficiaries.tests.factories import active_enrolment, standard
+    from projects.tests.factories import ProjectFactory
+
+    made = {}
+    for key, township, village, name in (
+        ("inside", tree.township, tree.village, "里受益人"),
+        ("outside", tree.other_township, tree.other_village, "外村民"),
+    ):
+        project = ProjectFactory(division=township, name=f"{name}项目")
+        enrolment = active_enrolment(project=project, village=village, name=name)
+        batch = PaymentBatch.objects.create(
+            project=project, division=township, period_start=datetime.date(2026, 3, 1), status="reconciled"
+        )
+        Payment.objects.create(
+            batch=batch, enrolment=enrolment, period_start=batch.period_start, amount="60.50", status="paid"
+        )
+        Callback.objects.create(
+            enrolment=enrolment, method="phone", called_on=datetime.date(2026, 4, 1), reached=False
+        )
+        finding = AnomalyFinding.objects.create(
+            rule="two_villages",
+            key=f"case:{key}",
+            village=village,
+            person=enrolment.person,
+            detail=f"{name} 疑点",
+            last_seen=batch.created_at,
+        )
+        made[key] = {
+            "enrolment": enrolment,
+            "batch": batch,
+            "finding": finding,
+            "person": enrolment.person,
+            "standard": standard(project=project),
         }
     return made
 
@@ -338,7 +373,6 @@ def build_cases(tree, users) -> dict[str, Case]:
         "beneficiaries:batch-bank-file": bpk("batch", roles=above_village),
         "beneficiaries:batch-reconcile": bpk("batch", roles=above_village),
         "beneficiaries:anomaly-detail": bpk("finding"),
-        "beneficiaries:notice-objection": bpk("notice"),
         "enrolment-detail": bpk("enrolment"),
         "subsidy-standard-detail": bpk("standard"),
         "payment-batch-detail": bpk("batch", roles=above_village),

@@ -159,12 +159,16 @@ class PaymentSerializer(serializers.ModelSerializer):
 
 
 class CallbackSerializer(serializers.ModelSerializer):
+    # Not "method": publicity's survey responses have a "method" enum with other labels, and
+    # the schema must name each enum once.
+    contact_method = serializers.ChoiceField(source="method", choices=Callback.Method.choices)
+
     class Meta:
         model = Callback
         fields = [
             "id",
             "enrolment",
-            "method",
+            "contact_method",
             "called_on",
             "reached",
             "knew_policy",

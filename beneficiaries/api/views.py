@@ -137,6 +137,7 @@ class CallbackViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Callback.objects.none()
     serializer_class = CallbackSerializer
     filterset_fields = ["enrolment", "method", "reached"]
+    write_roles = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.VILLAGE_CADRE)
 
     def get_queryset(self):
         return selectors.callback_list(user=self.request.user)

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from beneficiaries import services
 from beneficiaries.models import Enrolment, Payment, PaymentBatch
@@ -35,15 +36,16 @@ def leader(users):
     return users[Role.TOWNSHIP_LEADER]
 
 
-def _round(user, project, division, kind, enrolments, *, posted=datetime.date(2026, 10, 1), days=7):
-    return services.notice_round_record(
+def _round(user, project, division, kind, enrolments, *, ago=20, days=7):
+    """Post a round through the publicity app, ``ago`` days before today."""
+    starts = timezone.localdate() - datetime.timedelta(days=ago)
+    return services.enrolment_notice_post(
         user=user,
         project=project,
         division=division,
         round=kind,
-        reference=f"{kind}-1",
-        posted_on=posted,
-        ends_on=posted + datetime.timedelta(days=days),
+        starts_on=starts,
+        ends_on=starts + datetime.timedelta(days=days - 1),
         enrolments=enrolments,
     )
 
@@ -71,6 +73,9 @@ def test_deceased_person_cannot_be_enrolled(tree, users, project):
 
 
 def test_status_history_through_three_rounds_to_exit(tree, users, project, staff, leader):
+    from publicity.models import PublicNotice
+    from publicity.services import notice_close, objection_answer, objection_record
+
     cadre = users[Role.VILLAGE_CADRE]
     e = services.enrolment_create(
         user=cadre, project=project, person=person(village=tree.village), today=TODAY
@@ -78,30 +83,77 @@ def test_status_history_through_three_rounds_to_exit(tree, users, project, staff
     e = services.enrolment_review(user=cadre, enrolment=e)
     with pytest.raises(ValidationError, match="village list"):
         services.enrolment_put_on_notice(user=staff, enrolment=e)
-    _round(staff, project, tree.village, "village", [e])
+    first = _round(staff, project, tree.village, "village", [e])
     e = services.enrolment_put_on_notice(user=staff, enrolment=e)
+    notice = PublicNotice.objects.get(pk=first.pk)
+    assert notice.kind == "enrolment" and notice.rows[0][1] == e.person.masked_id_number  # masked snapshot
+    with pytest.raises(ValidationError, match="not been closed"):
+        services.enrolment_approve(user=leader, enrolment=e)
+    notice_close(user=staff, notice=first)
     with pytest.raises(ValidationError, match="township review list"):
-        services.enrolment_approve(user=leader, enrolment=e, today=TODAY)
-    _round(staff, project, tree.township, "township", [e])
-    final = _round(staff, project, tree.township, "final", [e], posted=datetime.date(2026, 11, 20))
-    with pytest.raises(ValidationError, match="still open"):  # ends 11-27
-        services.enrolment_approve(user=leader, enrolment=e, today=TODAY)
-    later = datetime.date(2026, 11, 28)
-    services.notice_round_set_objection(user=staff, notice=final, is_open=True, note="邻居反映其有车")
-    with pytest.raises(ValidationError, match="objection"):
-        services.enrolment_approve(user=leader, enrolment=e, today=later)
-    services.notice_round_set_objection(
-        user=staff, notice=final, is_open=False, note="核实车辆已报废，答复异议人"
+        services.enrolment_approve(user=leader, enrolment=e)
+    second = _round(staff, project, tree.township, "township", [e])
+    notice_close(user=staff, notice=second)
+    final = _round(staff, project, tree.township, "final", [e], ago=3)
+    with pytest.raises(ValidationError, match="runs until"):  # still posted
+        services.enrolment_approve(user=leader, enrolment=e)
+    final = PublicNotice.objects.get(pk=final.pk)
+    PublicNotice.objects.filter(pk=final.pk).update(
+        starts_on=final.starts_on - datetime.timedelta(days=10),
+        ends_on=final.ends_on - datetime.timedelta(days=10),
     )
-    e = services.enrolment_approve(user=leader, enrolment=e, today=later)
+    objection = objection_record(
+        user=staff,
+        notice=final,
+        channel="phone",
+        name="王某",
+        contact="13900000000",
+        text="其家中有小汽车一辆",
+    )
+    with pytest.raises(ValidationError, match="answer"):
+        services.enrolment_approve(user=leader, enrolment=e)
+    objection_answer(user=staff, objection=objection, answer="车辆已报废，已答复", outcome="dismissed")
+    notice_close(user=staff, notice=final)
+    e = services.enrolment_approve(user=leader, enrolment=e)
     assert e.status == "approved" and e.approved_by == leader
     e = services.enrolment_activate(user=staff, enrolment=e, active_from=datetime.date(2026, 12, 1))
     e = services.enrolment_exit(user=staff, enrolment=e, reason="deceased", on=TODAY, today=TODAY)
     statuses = []
     for record in Enrolment.history.filter(id=e.pk).order_by("history_date"):
-        if not statuses or statuses[-1] != record.status:  # linking a notice round saves too
+        if not statuses or statuses[-1] != record.status:  # linking a notice saves too
             statuses.append(record.status)
     assert statuses == ["applied", "village_reviewed", "notice", "approved", "active", "exited"]
+
+
+def test_upheld_objection_blocks_approval(tree, project, staff, leader):
+    from publicity.services import notice_close, objection_answer, objection_record
+
+    e = services.enrolment_create(
+        user=staff, project=project, person=person(village=tree.village), today=TODAY
+    )
+    notices = [
+        _round(staff, project, division, kind, [e])
+        for kind, division in (
+            ("village", tree.village),
+            ("township", tree.township),
+            ("final", tree.township),
+        )
+    ]
+    for notice in notices[:2]:
+        notice_close(user=staff, notice=notice)
+    objection = objection_record(
+        user=staff,
+        notice=notices[2],
+        channel="visit",
+        name="",
+        contact="村民当面反映",
+        text="其子在县城有住房",
+    )
+    objection_answer(user=staff, objection=objection, answer="经核实属实，不予纳入", outcome="upheld")
+    notice_close(user=staff, notice=notices[2], upheld=True, note="核实有误")
+    Enrolment.objects.filter(pk=e.pk).update(status="notice")
+    with pytest.raises(ValidationError, match="upheld"):
+        services.enrolment_approve(user=leader, enrolment=e)
 
 
 def test_notice_round_needs_seven_days(tree, users, project, staff):
@@ -110,6 +162,7 @@ def test_notice_round_needs_seven_days(tree, users, project, staff):
     )
     with pytest.raises(ValidationError, match="7 days"):
         _round(staff, project, tree.village, "village", [e], days=5)
+    assert Enrolment.objects.get(pk=e.pk).village_notice is None
 
 
 def test_leader_who_entered_the_enrolment_cannot_approve_it(tree, project, staff, leader):
