@@ -1,6 +1,7 @@
 """The UI shell in a real browser at phone and desktop size."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import DESKTOP, PHONE, chromium, login, screenshot
 
@@ -58,10 +59,11 @@ def test_language_switch_in_browser(browser, live_server, users, settings):
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     login(page, live_server.url, "staff", settings.DEMO_PASSWORD)
-    page.select_option("#language-select", "en")
-    page.wait_for_load_state("networkidle")
-    assert "Welcome" in page.locator("h1").inner_text()
-    page.select_option("#language-select", "zh-hans")
-    page.wait_for_load_state("networkidle")
-    assert "欢迎" in page.locator("h1").inner_text()
+    # The switch submits a form: wait for the new page rather than for the network to idle.
+    with page.expect_navigation():
+        page.select_option("#language-select", "en")
+    expect(page.locator("h1")).to_contain_text("Welcome")
+    with page.expect_navigation():
+        page.select_option("#language-select", "zh-hans")
+    expect(page.locator("h1")).to_contain_text("欢迎")
     context.close()
