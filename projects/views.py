@@ -242,46 +242,46 @@ def target_add(request, pk: int):
     return _form_response(request, "projects/_target_form.html", {"form": form, "project": project})
 
 
-@login_required
-@require_POST
-def fund_line_set(request, pk: int):
+def _project_money_form(request, pk: int, *, form_class, service, template: str, message: str):
+    """A fund form of a project the user manages: check shape, call the service, answer in place."""
     project = selectors.project_get(user=request.user, pk=pk, today=timezone.localdate())
     if not permissions.may_manage_project(request.user, project):
         raise PermissionDenied
-    form = forms.FundLineForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.fund_line_set(user=request.user, project=project, **form.cleaned_data)
+            service(user=request.user, project=project, **form.cleaned_data)
         except ValidationError as error:
             forms.apply_service_error(form, error)
         else:
-            return _done(
-                request,
-                reverse("projects:project-detail", args=[project.pk]),
-                gettext("Planned amount saved."),
-            )
-    return _form_response(request, "projects/_fund_line_form.html", {"form": form, "project": project})
+            return _done(request, reverse("projects:project-detail", args=[project.pk]), message)
+    return _form_response(request, template, {"form": form, "project": project})
+
+
+@login_required
+@require_POST
+def fund_line_set(request, pk: int):
+    return _project_money_form(
+        request,
+        pk,
+        form_class=forms.FundLineForm,
+        service=services.fund_line_set,
+        template="projects/_fund_line_form.html",
+        message=gettext("Planned amount saved."),
+    )
 
 
 @login_required
 @require_POST
 def fund_movement_add(request, pk: int):
-    project = selectors.project_get(user=request.user, pk=pk, today=timezone.localdate())
-    if not permissions.may_manage_project(request.user, project):
-        raise PermissionDenied
-    form = forms.FundMovementForm(request.POST)
-    if form.is_valid():
-        try:
-            services.fund_movement_record(user=request.user, project=project, **form.cleaned_data)
-        except ValidationError as error:
-            forms.apply_service_error(form, error)
-        else:
-            return _done(
-                request,
-                reverse("projects:project-detail", args=[project.pk]),
-                gettext("Fund movement recorded."),
-            )
-    return _form_response(request, "projects/_movement_form.html", {"form": form, "project": project})
+    return _project_money_form(
+        request,
+        pk,
+        form_class=forms.FundMovementForm,
+        service=services.fund_movement_record,
+        template="projects/_movement_form.html",
+        message=gettext("Fund movement recorded."),
+    )
 
 
 # --- targets and progress --------------------------------------------------------------------
