@@ -11,6 +11,7 @@ import datetime
 from django.db.models import Count, Prefetch, Q, Sum
 from django.db.models.fields.json import KeyTransform
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 
 from common.money import ZERO, rate
 from org.models import AccessLog, Division, Role
@@ -112,17 +113,22 @@ def county_dashboard(*, user, month: datetime.date) -> dict:
         "allocated": [r["headline"].get("allocated_rate") for r in rows],
         "spent": [r["headline"].get("spent_rate") for r in rows],
     }
+    labels = dict(MonthlyReport.Status.choices)
     status_counts: dict = {}
     for row in rows:
         key = row["report"].status if row["report"] else "missing"
         status_counts[key] = status_counts.get(key, 0) + 1
+    statuses = [
+        {"status": key, "label": labels.get(key) or gettext("no report"), "count": count}
+        for key, count in status_counts.items()
+    ]
     return {
         "month": month,
         "deadline": deadline,
         "rows": rows,
         "chart": chart,
         "scheme": scheme,
-        "status_counts": status_counts,
+        "statuses": statuses,
         "late": sum(1 for r in rows if r["report"] and r["report"].is_late),
     }
 

@@ -46,7 +46,7 @@ def test_snapshot_holds_hand_computed_numbers(tree):
 
 def test_absent_apps_are_not_available_never_zero(tree):
     report = generate(tree)
-    for key in ("payments", "publicity", "concerns"):
+    for key in ("payments", "concerns"):
         entry = section(report, key)
         assert entry["available"] is False
         assert "rows" not in entry

@@ -73,9 +73,11 @@ def test_zero_target_gives_a_defined_result(tree, users):
 
 
 def test_unavailable_source_scores_nothing_and_says_why(data, users):
-    made = scheme(data.county, items=[("知晓率", "survey_awareness", "50"), ("完成率", "completion", "50")])
+    made = scheme(
+        data.county, items=[("回访覆盖率", "callback_coverage", "50"), ("完成率", "completion", "50")]
+    )
     services.scorecard_compute(user=users[Role.COUNTY_REVIEWER], scheme_id=made.pk)
-    line = card("城关镇").lines.get(item__source="survey_awareness")
+    line = card("城关镇").lines.get(item__source="callback_coverage")
     assert line.is_available is False and line.points == 0 and "Not available" in line.reason
 
 
