@@ -69,6 +69,7 @@ def _duplicate_error(*, user, id_number: str) -> ValidationError:
     return ValidationError({"id_number": ValidationError(message, code="duplicate_id")})
 
 
+@transaction.atomic
 def person_register(
     *,
     user,
@@ -77,6 +78,7 @@ def person_register(
     village: Division,
     phone: str = "",
     household: Household | None = None,
+    household_number: str = "",
     relation: str = "",
     bank_card: str = "",
     bank_name: str = "",
@@ -87,6 +89,8 @@ def person_register(
     Refuses a malformed ID (length, characters, birth date, checksum), an ID already registered
     anywhere (also when two registrations race: the database's unique index decides), a
     village outside the user's area, and a bank card that is not 12–19 digits.
+    ``household_number`` (instead of ``household``) joins the village's household of that number,
+    creating it when it is new: the registration form's way.
     """
     require_role(user, *REGISTRY_ROLES)
     try:
@@ -97,6 +101,11 @@ def person_register(
     if not name:
         raise ValidationError({"name": gettext("The name is required.")})
     _check_village(user=user, village=village)
+    household_number = (household_number or "").strip()
+    if household is None and household_number:
+        household = Household.objects.filter(village=village, number=household_number).first()
+        if household is None:
+            household = household_create(user=user, village=village, number=household_number)
     if household is not None and household.village_id != village.pk:
         raise ValidationError({"household": gettext("The household belongs to another village.")})
     card = _check_card(bank_card)
@@ -153,11 +162,24 @@ def person_update(*, user, person: Person, **changes) -> Person:
     return person
 
 
+#: history_change_reason of the enrolment changes person_set_status makes by itself
+EXIT_WITH_PERSON = "person-status"
+RESTORE_WITH_PERSON = "person-status-corrected"
+
+
 @transaction.atomic
 def person_set_status(
     *, user, person: Person, status: str, on: datetime.date, today: datetime.date | None = None
 ) -> Person:
-    """Record a death or a move out (or a return to living). The date may not be in the future."""
+    """Record a death or a move out (or a return to living). The date may not be in the future.
+
+    Dynamic management (动态管理) follows from it at once: every open enrolment of the person is
+    exited with that reason and date, and their pending payments for periods starting on or
+    after the date are taken out of batches still in draft (a checked or approved batch is not
+    changed behind its checker's back: the anomaly check flags it). Setting a wrongly recorded
+    person back to living restores the enrolments this exited, as long as nothing else changed
+    them since. The returned person carries ``enrolments_exited``, ``enrolments_restored`` and
+    ``payments_removed`` counts for the message."""
     require_role(user, Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.VILLAGE_CADRE)
     if status not in Person.Status.values:
         raise ValidationError({"status": gettext("Unknown status “%(status)s”.") % {"status": status}})
@@ -165,11 +187,75 @@ def person_set_status(
     if status != Person.Status.LIVING and (on is None or on > today):
         raise ValidationError({"status_on": gettext("The date %(date)s is in the future.") % {"date": on}})
     person = Person.objects.visible_to(user).select_for_update().get(pk=person.pk)
+    was_living = person.status == Person.Status.LIVING
     person.status = status
     person.status_on = None if status == Person.Status.LIVING else on
     person._history_user = user
     person.save(update_fields=["status", "status_on", "updated_at"])
+    person.enrolments_exited = person.enrolments_restored = person.payments_removed = 0
+    if status != Person.Status.LIVING and was_living:
+        reason = (
+            Enrolment.ExitReason.DECEASED if status == Person.Status.DECEASED else Enrolment.ExitReason.MOVED
+        )
+        person.enrolments_exited, person.payments_removed = _exit_with_person(
+            user=user, person=person, reason=reason, on=on
+        )
+    elif status == Person.Status.LIVING and not was_living:
+        person.enrolments_restored = _restore_with_person(user=user, person=person)
     return person
+
+
+def _exit_with_person(*, user, person: Person, reason: str, on: datetime.date) -> tuple[int, int]:
+    """Exit every open enrolment of the person, in every village (one person, one fate), and
+    drop their not-yet-checked payments from ``on``."""
+    note = gettext("Exited automatically when the person was recorded as %(status)s.") % {
+        "status": person.get_status_display()
+    }
+    exited = 0
+    for enrolment in (
+        Enrolment.objects.select_for_update().filter(person=person).exclude(status=Enrolment.Status.EXITED)
+    ):
+        enrolment.status = Enrolment.Status.EXITED
+        enrolment.exit_reason, enrolment.exit_on, enrolment.exit_note = reason, on, note[:200]
+        enrolment._history_user = user
+        enrolment._change_reason = EXIT_WITH_PERSON
+        enrolment.save(update_fields=["status", "exit_reason", "exit_on", "exit_note"])
+        exited += 1
+    removable = Payment.objects.filter(
+        enrolment__person=person,
+        batch__status=PaymentBatch.Status.DRAFT,
+        status=Payment.Status.PENDING,
+        period_start__gte=on,
+    )
+    batches = list(PaymentBatch.objects.filter(pk__in=removable.values("batch_id")).select_for_update())
+    removed = 0
+    if batches:
+        removed, _by_model = removable.filter(batch__in=batches).delete()
+        for batch in batches:
+            _batch_totals(batch)
+    return exited, removed
+
+
+def _restore_with_person(*, user, person: Person) -> int:
+    """Undo _exit_with_person for the enrolments whose last change was that automatic exit."""
+    restored = 0
+    for enrolment in Enrolment.objects.select_for_update().filter(
+        person=person, status=Enrolment.Status.EXITED
+    ):
+        records = list(enrolment.history.order_by("-history_date", "-history_id")[:2])
+        if len(records) < 2 or records[0].history_change_reason != EXIT_WITH_PERSON:
+            continue
+        enrolment.status = records[1].status
+        enrolment.exit_reason, enrolment.exit_on, enrolment.exit_note = "", None, ""
+        enrolment._history_user = user
+        enrolment._change_reason = RESTORE_WITH_PERSON
+        try:
+            with transaction.atomic():
+                enrolment.save(update_fields=["status", "exit_reason", "exit_on", "exit_note"])
+        except IntegrityError:
+            continue  # re-enrolled in the meantime: the new enrolment stands, this one stays exited
+        restored += 1
+    return restored
 
 
 @transaction.atomic
@@ -458,6 +544,47 @@ def enrolment_exit(
         exit_on=on,
         exit_note=(note or "").strip()[:200],
     )
+
+
+BULK_ACTIONS = {
+    "review": lambda user, enrolment, options: enrolment_review(user=user, enrolment=enrolment),
+    "notice": lambda user, enrolment, options: enrolment_put_on_notice(user=user, enrolment=enrolment),
+    "approve": lambda user, enrolment, options: enrolment_approve(user=user, enrolment=enrolment),
+    "activate": lambda user, enrolment, options: enrolment_activate(
+        user=user, enrolment=enrolment, active_from=options.get("active_from")
+    ),
+}
+BULK_LIMIT = 500
+
+
+def enrolment_bulk(*, user, action: str, enrolment_ids, **options) -> dict:
+    """One step for many enrolments (a village's list after the meeting, a township's approvals
+    after the final notice). Each enrolment goes through the same service as on its own page,
+    in its own transaction, so the rules (roles, four-eyes, the notice being clear) hold for every
+    one; the refused ones are listed with their reason and stay as they were. Returns
+    ``{"done": [enrolments], "refused": [(enrolment, reason)], "missing": n}``."""
+    if action not in BULK_ACTIONS:
+        raise ValidationError({"action": gettext("Choose what to do with the selected enrolments.")})
+    ids = sorted({int(pk) for pk in enrolment_ids})
+    if not ids:
+        raise ValidationError({"enrolments": gettext("Select at least one enrolment.")})
+    if len(ids) > BULK_LIMIT:
+        raise ValidationError(
+            {"enrolments": gettext("At most %(limit)s enrolments at a time.") % {"limit": BULK_LIMIT}}
+        )
+    enrolments = list(
+        Enrolment.objects.visible_to(user).filter(pk__in=ids).select_related("person").order_by("pk")
+    )
+    result = {"done": [], "refused": [], "missing": len(ids) - len(enrolments)}
+    for enrolment in enrolments:
+        try:
+            result["done"].append(BULK_ACTIONS[action](user, enrolment, options))
+        except (ValidationError, PermissionDenied) as error:
+            reason = " ".join(getattr(error, "messages", None) or [str(error)]) or gettext(
+                "You are not allowed to do this."
+            )
+            result["refused"].append((enrolment, reason))
+    return result
 
 
 NOTICE_COLUMNS = (

@@ -5,9 +5,13 @@ from beneficiaries import views
 app_name = "beneficiaries"
 urlpatterns = [
     path("persons/", views.person_list, name="person-list"),
+    path("persons/new/", views.person_new, name="person-new"),
     path("persons/<int:pk>/", views.person_detail, name="person-detail"),
+    path("persons/<int:pk>/edit/", views.person_edit, name="person-edit"),
+    path("persons/<int:pk>/status/", views.person_status, name="person-status"),
     path("persons/<int:pk>/enrol/", views.person_enrol, name="person-enrol"),
     path("enrolments/", views.enrolment_list, name="enrolment-list"),
+    path("enrolments/bulk/", views.enrolment_bulk, name="enrolment-bulk"),
     path("enrolments/<int:pk>/", views.enrolment_detail, name="enrolment-detail"),
     path("enrolments/<int:pk>/action/", views.enrolment_action, name="enrolment-action"),
     path("enrolments/<int:pk>/callback/", views.callback_add, name="callback-add"),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from beneficiaries import excel, selectors, services
+from beneficiaries.forms import PersonEditForm, PersonForm, PersonStatusForm
 from beneficiaries.models import (
     AnomalyFinding,
     Callback,
@@ -39,7 +40,13 @@ def person_list(request):
         status = None
     persons = selectors.person_list(user=request.user, search=search or None, status=status)
     page = Paginator(persons, 50).get_page(request.GET.get("page"))
-    context = {"page": page, "q": search, "status": status or "", "statuses": Person.Status.choices}
+    context = {
+        "page": page,
+        "q": search,
+        "status": status or "",
+        "statuses": Person.Status.choices,
+        "may_register": has_role(request.user, *services.REGISTRY_ROLES),
+    }
     template = "beneficiaries/_person_rows.html" if request.htmx else "beneficiaries/person_list.html"
     return render(request, template, context)
 
@@ -74,8 +81,82 @@ def person_detail(request, pk: int):
             "callbacks": selectors.callback_list(user=request.user, person_id=person.pk)[:20],
             "projects": selectors.enrolment_projects(user=request.user),
             "may_enrol": has_role(request.user, *services.ENROL_ROLES),
+            "may_edit": has_role(request.user, *services.REGISTRY_ROLES),
+            "status_form": PersonStatusForm(initial={"status": person.status}),
         },
     )
+
+
+@login_required
+def person_new(request):
+    """Register a person (one per national ID across the portal)."""
+    if not has_role(request.user, *services.REGISTRY_ROLES):
+        raise PermissionDenied
+    form = PersonForm(
+        request.POST or None, villages=division_choices(user=request.user, level=Division.Level.VILLAGE)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_register(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, gettext("%(name)s registered.") % {"name": person.name})
+            return redirect("beneficiaries:person-detail", pk=person.pk)
+    return render(request, "beneficiaries/person_form.html", {"form": form, "person": None})
+
+
+@login_required
+def person_edit(request, pk: int):
+    person = selectors.person_get(user=request.user, pk=pk)
+    if not has_role(request.user, *services.REGISTRY_ROLES):
+        raise PermissionDenied
+    initial = {key: getattr(person, key) for key in ("name", "relation", "phone", "bank_name")}
+    form = PersonEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_update(user=request.user, person=person, **form.changes())
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, gettext("Saved."))
+            return redirect("beneficiaries:person-detail", pk=person.pk)
+    return render(request, "beneficiaries/person_form.html", {"form": form, "person": person})
+
+
+@login_required
+@require_POST
+def person_status(request, pk: int):
+    """Record a death or a move out (or correct a wrong one): the enrolments follow."""
+    person = selectors.person_get(user=request.user, pk=pk)
+    form = PersonStatusForm(request.POST)
+    url = reverse("beneficiaries:person-detail", args=[pk])
+    if not form.is_valid():
+        messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+        return redirect(url)
+    try:
+        person = services.person_set_status(
+            user=request.user,
+            person=person,
+            status=form.cleaned_data["status"],
+            on=form.cleaned_data["status_on"],
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _refusal(error))
+    else:
+        messages.success(
+            request,
+            gettext(
+                "Status saved. Enrolments exited: %(exited)s; restored: %(restored)s; "
+                "unchecked payments withdrawn: %(removed)s."
+            )
+            % {
+                "exited": person.enrolments_exited,
+                "restored": person.enrolments_restored,
+                "removed": person.payments_removed,
+            },
+        )
+    return redirect(url)
 
 
 # --- enrolments, batches, anomalies, callbacks, Excel -------------------------------------------
@@ -155,8 +236,48 @@ def enrolment_list(request):
         "villages": division_choices(user=request.user, level=Division.Level.VILLAGE),
         "statuses": Enrolment.Status.choices,
         "query": request.GET.urlencode(),
+        "bulk_actions": [
+            (t.name, t.label)
+            for t in services.ENROLMENT_MACHINE.transitions
+            if t.name in services.BULK_ACTIONS and has_role(request.user, *t.roles)
+        ],
+        "today": timezone.localdate(),
     }
     return render(request, "beneficiaries/enrolment_list.html", context)
+
+
+@login_required
+@require_POST
+def enrolment_bulk(request):
+    """The roster's "with the selected" form: each enrolment through its own service."""
+    back = reverse("beneficiaries:enrolment-list") + (
+        "?" + request.POST["query"] if request.POST.get("query") else ""
+    )
+    try:
+        result = services.enrolment_bulk(
+            user=request.user,
+            action=request.POST.get("action", ""),
+            enrolment_ids=[pk for pk in request.POST.getlist("enrolment") if pk.isdigit()],
+            active_from=_date(request.POST.get("active_from")),
+        )
+    except ValidationError as error:
+        messages.error(request, _refusal(error))
+        return redirect(back)
+    if result["done"]:
+        messages.success(request, gettext("Done for %(count)s enrolments.") % {"count": len(result["done"])})
+    for enrolment, reason in result["refused"][:20]:
+        messages.error(request, f"{enrolment.person.name}: {reason}")
+    if len(result["refused"]) > 20:
+        messages.error(
+            request, gettext("… and %(count)s more refused.") % {"count": len(result["refused"]) - 20}
+        )
+    if result["missing"]:
+        messages.warning(
+            request,
+            gettext("%(count)s selected enrolments are not in your area and were skipped.")
+            % {"count": result["missing"]},
+        )
+    return redirect(back)
 
 
 @login_required

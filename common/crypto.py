@@ -72,7 +72,8 @@ def blind_index(value: str, *, purpose: str) -> str:
 
 class EncryptedValue(property):
     """A descriptor: ``person.id_number = "3412…"`` fills ``id_number_cipher`` and
-    ``id_number_index``; reading decrypts (and is cached on the instance). It is a property
+    ``id_number_index``; reading decrypts (cached on the instance
+    with the token it came from, so a refresh from the database is seen). It is a property
     subclass so that Django accepts it as a model constructor keyword."""
 
     def __init__(self, purpose: str, *, normalise=None):
@@ -89,17 +90,19 @@ class EncryptedValue(property):
     def __get__(self, instance, owner=None):
         if instance is None:
             return self
-        if self.cache in instance.__dict__:
-            return instance.__dict__[self.cache]
         token = getattr(instance, self.cipher_field)
+        cached = instance.__dict__.get(self.cache)
+        if cached is not None and cached[0] == token:  # refresh_from_db changes the token
+            return cached[1]
         value = decrypt(token) if token else ""
-        instance.__dict__[self.cache] = value
+        instance.__dict__[self.cache] = (token, value)
         return value
 
     def __set__(self, instance, value):
         value = self.normalise(value) if (self.normalise and value) else (value or "")
-        instance.__dict__[self.cache] = value
-        setattr(instance, self.cipher_field, encrypt(value) if value else "")
+        token = encrypt(value) if value else ""
+        instance.__dict__[self.cache] = (token, value)
+        setattr(instance, self.cipher_field, token)
         setattr(instance, self.index_field, blind_index(value, purpose=self.purpose) if value else None)
 
     def index_of(self, value) -> str:

@@ -365,6 +365,10 @@ def build_cases(tree, users) -> dict[str, Case]:
     above_village = tuple(r for r in Role if r != Role.VILLAGE_CADRE)
     beneficiaries = {
         "beneficiaries:person-enrol": bpk("person"),
+        "beneficiaries:person-edit": bpk(
+            "person", roles=(Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.VILLAGE_CADRE)
+        ),
+        "beneficiaries:person-status": bpk("person"),
         "beneficiaries:enrolment-detail": bpk("enrolment"),
         "beneficiaries:enrolment-action": bpk("enrolment"),
         "beneficiaries:callback-add": bpk("enrolment"),

@@ -254,6 +254,73 @@ def test_exit_stops_payments_from_that_date(tree, project, staff):
         )
 
 
+def test_a_death_exits_every_open_enrolment_and_empties_draft_batches(tree, project, staff, users):
+    standard(project=project, amount="726.00")
+    e = active_enrolment(project=project, village=tree.village)
+    other = ProjectFactory(division=tree.township, name="高龄津贴", code="OLD")
+    applied = Enrolment.objects.create(
+        project=other, person=e.person, village=tree.village, applied_on=datetime.date(2026, 2, 1)
+    )
+    march = services.batch_generate(user=staff, project=project, division=tree.township, period_start=MARCH)
+    april = services.batch_generate(
+        user=staff, project=project, division=tree.township, period_start=datetime.date(2026, 4, 1)
+    )
+    services.batch_check(user=staff, batch=march)
+    person_ = services.person_set_status(
+        user=users[Role.VILLAGE_CADRE],
+        person=e.person,
+        status="deceased",
+        on=datetime.date(2026, 3, 15),
+        today=TODAY,
+    )
+    assert (person_.enrolments_exited, person_.payments_removed) == (2, 1)
+    for enrolment in (e, applied):
+        enrolment.refresh_from_db()
+        assert (enrolment.status, enrolment.exit_reason) == ("exited", "deceased")
+        assert enrolment.exit_on == datetime.date(2026, 3, 15)
+    april.refresh_from_db()
+    assert (april.payment_count, april.total_amount) == (0, Decimal("0.00"))
+    assert march.payments.count() == 1  # checked: not changed behind the checker's back
+    with pytest.raises(ValidationError, match="Nothing to pay"):
+        services.batch_generate(
+            user=staff, project=project, division=tree.township, period_start=datetime.date(2026, 5, 1)
+        )
+
+
+def test_a_move_out_exits_with_reason_moved(tree, project, staff):
+    e = active_enrolment(project=project, village=tree.village)
+    services.person_set_status(
+        user=staff, person=e.person, status="moved_out", on=datetime.date(2026, 6, 1), today=TODAY
+    )
+    e.refresh_from_db()
+    assert (e.status, e.exit_reason, e.exit_on) == ("exited", "moved", datetime.date(2026, 6, 1))
+
+
+def test_correcting_a_wrong_death_restores_only_the_automatic_exits(tree, project, staff):
+    e = active_enrolment(project=project, village=tree.village)
+    by_hand = Enrolment.objects.create(
+        project=ProjectFactory(division=tree.township, code="OLD"),
+        person=e.person,
+        village=tree.village,
+        status=Enrolment.Status.ACTIVE,
+        applied_on=datetime.date(2026, 1, 5),
+        active_from=datetime.date(2026, 1, 1),
+    )
+    services.enrolment_exit(
+        user=staff, enrolment=by_hand, reason="not_eligible", on=datetime.date(2026, 2, 1), today=TODAY
+    )
+    services.person_set_status(
+        user=staff, person=e.person, status="deceased", on=datetime.date(2026, 3, 15), today=TODAY
+    )
+    person_ = services.person_set_status(user=staff, person=e.person, status="living", on=None, today=TODAY)
+    assert person_.enrolments_restored == 1
+    e.refresh_from_db()
+    by_hand.refresh_from_db()
+    assert (e.status, e.exit_reason, e.exit_on) == ("active", "", None)
+    assert (by_hand.status, by_hand.exit_reason) == ("exited", "not_eligible")
+    assert e.history.first().history_change_reason == services.RESTORE_WITH_PERSON
+
+
 def test_batch_state_machine_with_four_eyes(tree, project, staff, leader, users):
     batch = _batch(tree, project, staff)
     with pytest.raises(ValidationError):  # not checked yet

@@ -70,3 +70,18 @@ def test_pinyin(name, full, initials):
     assert name_pinyin(name) == full
     assert name_initials(name) == initials
     assert search_key(name) == f"{full} {initials}".strip()
+
+
+@pytest.mark.django_db
+def test_a_refreshed_instance_reads_the_new_clear_value(tree):
+    """The clear value is cached per instance; a change saved elsewhere must not be hidden."""
+    from beneficiaries.models import Person
+    from beneficiaries.tests.factories import person
+
+    someone = person(village=tree.village, bank_card="6228480012345678901")
+    assert someone.bank_card == "6228480012345678901"
+    other = Person.objects.get(pk=someone.pk)
+    other.bank_card = "6217000011112222"
+    other.save()
+    someone.refresh_from_db()
+    assert someone.bank_card == "6217000011112222"
