@@ -130,9 +130,8 @@ FAILURE_RATE = 0.004
 
 
 def _subsidy_projects(villages, year):
-    """The subsidy projects of projects/demo.py by name. The small profile's township has no
-    五保 project, and none is added here: projects' own demo test counts its six projects
-    (adding 五保 to projects/demo.py's small list is the place, see the report)."""
+    """The subsidy projects of projects/demo.py by name (the small profile's township runs 低保,
+    五保 and the disability allowance too)."""
     from projects.models import Project
 
     found = {}

@@ -65,7 +65,15 @@ PROJECTS = [
     ("免费婚前医学检查", SER, H, "例", 13718, "330.00", "1.00", "township", "县卫健委"),
 ]
 # The township's own projects in the small profile: index into PROJECTS, township department.
-SMALL = [(11, "民政所"), (13, "计生办"), (14, "民政所"), (2, "教育办"), (6, "农业综合服务站"), (22, "建设办")]
+SMALL = [
+    (11, "民政所"),
+    (13, "计生办"),
+    (14, "民政所"),
+    (2, "教育办"),
+    (6, "农业综合服务站"),
+    (22, "建设办"),
+    (30, "民政所"),  # 农村五保供养: the registry demo enrols its 特困 persons
+]
 
 PLANNED_SHARES = {  # of the planned total, from the summary's 11.84 / 4.73 / 1.55 亿
     "central": Decimal("0.3920"),

@@ -31,7 +31,7 @@ def test_small_profile_is_idempotent(settings, tmp_path):
     assert [
         M.objects.count() for M in (Project, Target, ProgressReport, FundLine, FundMovement, Site)
     ] == counts
-    assert Project.objects.count() == 6 and set(
+    assert Project.objects.count() == 7 and set(
         Project.objects.values_list("division__level", flat=True)
     ) == {"township"}
     _splits_add_up()
