@@ -77,6 +77,8 @@ def test_beneficiary_pages(browser, live_server, tree, users, settings, size_nam
         "roster": "/beneficiaries/enrolments/",
         "enrolment": f"/beneficiaries/enrolments/{enrolments[0].pk}/",
         "person": f"/beneficiaries/persons/{enrolments[0].person_id}/",
+        "person-new": "/beneficiaries/persons/new/",
+        "person-edit": f"/beneficiaries/persons/{enrolments[0].person_id}/edit/",
         "batches": "/beneficiaries/batches/",
         "batch": f"/beneficiaries/batches/{batch.pk}/",
         "anomalies": "/beneficiaries/anomalies/",
@@ -97,6 +99,10 @@ def test_beneficiary_pages(browser, live_server, tree, users, settings, size_nam
     ).first.click()
     page.wait_for_load_state("networkidle")
     assert page.locator(".alert-success").count() == 1
+    # "select all" on the roster ticks every row (a script file: the CSP forbids inline ones)
+    page.goto(f"{live_server.url}/beneficiaries/enrolments/")
+    page.locator("input[data-select-all]").check()
+    assert page.locator("input[name=enrolment]:checked").count() == len(enrolments)
     problems["errors"] = [e for e in problems["errors"] if not e.startswith("Failed to load resource")]
     assert problems == {"errors": [], "failed": [], "external": [], "missing": []}
     context.close()
