@@ -2,46 +2,16 @@
 ValidationError on the form, under the field it names."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import (  # noqa: F401 (apply_service_error re-exported for the views)
+    BootstrapMixin,
+    DateInput,
+    MonthInput,
+    apply_service_error,
+)
 from org.models import Department, Division
 from projects.models import FundMovement, FundSource, Project, SiteControl, Target
-
-
-def apply_service_error(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
-
-
-class BootstrapMixin:
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            widget.attrs.setdefault("class", css)
-
-
-class DateInput(forms.DateInput):
-    """<input type="date"> wants its value as YYYY-MM-DD whatever the language."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-class MonthInput(forms.DateInput):
-    input_type = "month"
-
-    def format_value(self, value):
-        return value.strftime("%Y-%m") if hasattr(value, "strftime") else value
 
 
 class ProjectForm(BootstrapMixin, forms.ModelForm):

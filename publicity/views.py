@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from common.forms import apply_service_error
 from common.views import download_response
 from org import selectors as org_selectors
 from org.models import Role
@@ -28,14 +29,6 @@ READERS_OF_SUBMISSIONS = (*TOWNSHIP, Role.COUNTY_REVIEWER, Role.COUNTY_AUDITOR)
 def _require(user, *roles):
     if not has_role(user, *roles):
         raise PermissionDenied(gettext("Your role may not do this."))
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _flash_error(request, error: ValidationError) -> None:
@@ -110,7 +103,7 @@ def submission_create(request):
         try:
             submission = services.submission_create(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, gettext("The draft is saved. Submit it when it is ready."))
             return redirect("publicity:submission-detail", pk=submission.pk)
@@ -136,7 +129,7 @@ def submission_edit(request, pk):
         try:
             services.submission_update(user=request.user, submission=submission, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, gettext("Saved."))
             return redirect("publicity:submission-detail", pk=submission.pk)
@@ -292,7 +285,7 @@ def activity_create(request):
             photos = [photo_form.cleaned_data["image"]] if photo_form.cleaned_data.get("image") else []
             activity = services.activity_create(user=request.user, photos=photos, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, gettext("The activity is recorded."))
             return redirect("publicity:activity-detail", pk=activity.pk)
@@ -318,7 +311,7 @@ def activity_edit(request, pk):
         try:
             services.activity_update(user=request.user, activity=activity, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, gettext("Saved."))
             return redirect("publicity:activity-detail", pk=activity.pk)
@@ -335,7 +328,7 @@ def activity_detail(request, pk):
             try:
                 services.activity_photo_add(user=request.user, activity=activity, **form.cleaned_data)
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_service_error(form, error)
             else:
                 messages.success(request, gettext("The photo is added."))
                 return redirect("publicity:activity-detail", pk=activity.pk)
@@ -388,7 +381,7 @@ def notice_create(request):
         except ValidationError as error:
             if hasattr(error, "error_dict") and set(error.error_dict) & {"rows", "columns"}:
                 error = ValidationError({"table": error.messages})
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, gettext("The notice is posted."))
             return redirect("publicity:notice-detail", pk=notice.pk)
@@ -498,7 +491,7 @@ def supervisor_create(request):
         try:
             supervisor = services.supervisor_create(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             return redirect("publicity:supervisor-detail", pk=supervisor.pk)
     return render(request, "publicity/form.html", {"form": form, "title": gettext("New invited supervisor")})
@@ -516,7 +509,7 @@ def supervisor_detail(request, pk):
                     user=request.user, supervisor=supervisor, **form.cleaned_data
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_service_error(form, error)
             else:
                 messages.success(request, gettext("The visit is recorded."))
                 return redirect("publicity:supervisor-detail", pk=supervisor.pk)
@@ -560,7 +553,7 @@ def survey_create(request):
         try:
             survey = services.survey_create(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             return redirect("publicity:survey-detail", pk=survey.pk)
     return render(request, "publicity/form.html", {"form": form, "title": gettext("New survey")})
@@ -587,7 +580,7 @@ def survey_detail(request, pk):
             try:
                 services.survey_response_record(user=request.user, survey=survey, **form.cleaned_data)
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_service_error(form, error)
             else:
                 messages.success(request, gettext("The answers are recorded."))
                 return redirect("publicity:survey-detail", pk=survey.pk)
