@@ -59,14 +59,10 @@ class CampaignForm(BootstrapForm):
 
 
 class NoticeForm(BootstrapForm):
-    reference = forms.CharField(label=_("Notice reference"), max_length=80)
     starts_on = forms.DateField(label=_("Posted from"), widget=DATE)
-    ends_on = forms.DateField(label=_("Posted until"), widget=DATE)
-
-
-class TownshipCheckForm(BootstrapForm):
-    objections_answered = forms.BooleanField(
-        label=_("The notice ended with no unanswered objection"), required=False
+    ends_on = forms.DateField(label=_("Posted until"), widget=DATE, help_text=_("At least 7 days."))
+    title = forms.CharField(
+        label=_("Title"), max_length=150, required=False, help_text=_("Leave empty for the usual title.")
     )
 
 
