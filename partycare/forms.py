@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from partycare.models import AidApplication, Campaign, CareCase, PairingContact, TalkTrigger
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# ISO dates: what an <input type="date"> reads, whatever the language's display format
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class BootstrapForm(forms.Form):
