@@ -5,7 +5,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from org.models import Division, Role
+from beneficiaries.models import Household
+from org.models import Division, Role, User
 from partycare.forms import DATE, BootstrapForm
 from partycare.models import Branch, Pairing, PartyMember, Training
 
@@ -108,7 +109,7 @@ class PairingForm(BootstrapForm):
     helper_kind = forms.ChoiceField(label=_("Helper is"), choices=Pairing.HelperKind.choices)
     helper_user = forms.ModelChoiceField(
         label=_("Helper (portal user)"),
-        queryset=PartyMember.objects.none(),
+        queryset=User.objects.none(),
         required=False,
         help_text=_("A cadre who uses the portal."),
     )
@@ -125,7 +126,7 @@ class PairingForm(BootstrapForm):
         label=_("Member in need"), queryset=PartyMember.objects.none(), required=False
     )
     household = forms.ModelChoiceField(
-        label=_("Household in need"), queryset=PartyMember.objects.none(), required=False
+        label=_("Household in need"), queryset=Household.objects.none(), required=False
     )
     started_on = forms.DateField(label=_("Paired since"), widget=DATE, initial=timezone.localdate)
 
