@@ -46,6 +46,23 @@ class StateMachine:
         state = getattr(obj, self.field)
         return [t for t in self.transitions if state in t.sources and has_role(user, *t.roles)]
 
+    def check(self, *, obj, user, name: str) -> None:
+        """Raise what ``transition`` would raise for ``user`` taking ``name`` on ``obj`` as it is
+        (role, state, the transition's own check), without writing anything. A service that
+        must do other work before the transition (post a notice …) calls it first."""
+        step = self._by_name[name]
+        require_role(user, *step.roles)
+        state = getattr(obj, self.field)
+        if state not in step.sources:
+            current = getattr(obj, f"get_{self.field}_display", lambda: state)()
+            message = gettext("“%(action)s” is not possible while the record is %(state)s.") % {
+                "action": step.label or step.name,
+                "state": current,
+            }
+            raise ValidationError({self.field: ValidationError(message, code="invalid_transition")})
+        if step.check is not None:
+            step.check(obj, user)
+
     def transition(self, *, obj, user, name: str, queryset=None, **changes):
         """Take transition ``name`` on ``obj`` as ``user``; ``changes`` are further fields to set
         in the same save (approved_by, reason …). Returns the locked, updated object.
@@ -60,16 +77,7 @@ class StateMachine:
         with transaction.atomic():
             base = queryset if queryset is not None else model._default_manager
             locked = base.select_for_update().get(pk=obj.pk)
-            state = getattr(locked, self.field)
-            if state not in step.sources:
-                current = getattr(locked, f"get_{self.field}_display", lambda: state)()
-                message = gettext("“%(action)s” is not possible while the record is %(state)s.") % {
-                    "action": step.label or step.name,
-                    "state": current,
-                }
-                raise ValidationError({self.field: ValidationError(message, code="invalid_transition")})
-            if step.check is not None:
-                step.check(locked, user)
+            self.check(obj=locked, user=user, name=name)
             setattr(locked, self.field, step.target)
             for key, value in changes.items():
                 setattr(locked, key, value)

@@ -71,6 +71,66 @@ def _age_band(rng):
 
 
 @transaction.atomic
+def _aid_notices(*, township, staff) -> None:
+    """The demo applications past the branch check had their public notice: post it through
+    the publicity app (masked), and mark it closed with no objection for those already past
+    the township check, so the workflow can go on from any of them."""
+    from django.utils import timezone
+
+    from partycare.services import AID_NOTICE_COLUMNS
+    from publicity.models import PublicNotice
+    from publicity.services import notice_snapshot
+
+    S = AidApplication.Status
+    later = (S.TOWNSHIP_CHECKED, S.COUNTY_APPROVED, S.PAID)
+    applications = AidApplication.objects.filter(
+        member__branch__division__code__startswith=township.code,
+        status__in=(S.IN_NOTICE, *later),
+        notice_id__isnull=True,
+    ).select_related("member__person__village", "member__branch__division")
+    for application in applications:
+        member = application.member
+        starts_on = TODAY - datetime.timedelta(days=3 if application.status == S.IN_NOTICE else 30)
+        heads, cells = notice_snapshot(
+            rows=[
+                {
+                    "name": member.person.name,
+                    "id_number": member.person.id_number,
+                    "village": member.person.village.name if member.person.village_id else "",
+                    "branch": member.branch.name,
+                    "kind": application.get_kind_display(),
+                    "cause": application.get_cause_display(),
+                    "amount": str(application.amount),
+                }
+            ],
+            columns=AID_NOTICE_COLUMNS,
+        )
+        cleared = application.status in later
+        notice = PublicNotice.objects.create(
+            division=member.branch.division,
+            kind=PublicNotice.Kind.AID,
+            stage="公示",
+            title=f"{member.branch.division.name}{application.year}年党员帮扶救助公示",
+            starts_on=starts_on,
+            ends_on=starts_on + datetime.timedelta(days=6),
+            objection_address=f"{township.name}党委组织办",
+            columns=heads,
+            rows=cells,
+            source=application,
+            posted_by=staff,
+            status=PublicNotice.Status.CLOSED_CLEAR if cleared else PublicNotice.Status.POSTED,
+            closed_by=staff if cleared else None,
+            closed_at=timezone.now() if cleared else None,
+        )
+        AidApplication.objects.filter(pk=application.pk).update(
+            notice_id=notice.pk,
+            notice_by=staff,
+            notice_reference=notice.title[:80],
+            notice_starts_on=notice.starts_on,
+            notice_ends_on=notice.ends_on,
+        )
+
+
 def seed(*, profile, rng, stdout=None) -> dict:
     county_code = "341226"
     villages = list(
@@ -270,6 +330,7 @@ def seed(*, profile, rng, stdout=None) -> dict:
             ]
         )
         counts["aid"] = len(old)
+        _aid_notices(township=township, staff=staff)
 
     if not Pairing.objects.filter(division__code__startswith=township.code).exists():
         needy = [m for m in local if m.is_in_hardship][:15]

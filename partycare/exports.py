@@ -1,6 +1,6 @@
 """Excel exports of party-member care, written with the shared framework (common.excel):
-every text through write_string, formula-looking text escaped. Small enough to answer in the
-request (a township's rows); names are shown whole only to the roles that see them whole."""
+every text through write_string, formula-looking text escaped. They run as background jobs
+(partycare.jobs) with a progress bar; names are shown whole only to the roles that see them whole."""
 
 import io
 
@@ -9,7 +9,18 @@ from django.utils.translation import gettext as _
 from common.excel import ExportColumn, OutKind, write_xlsx
 
 
-def old_member_roster_xlsx(*, members, today) -> tuple[bytes, int]:
+def _counted(rows, total: int, progress):
+    """Yield ``rows``, reporting progress every 200 rows (and at the end)."""
+    done = 0
+    for done, row in enumerate(rows, start=1):
+        if progress is not None and done % 200 == 0:
+            progress(done, total)
+        yield row
+    if progress is not None:
+        progress(done, max(total, done))
+
+
+def old_member_roster_xlsx(*, members, today, progress=None) -> tuple[bytes, int]:
     columns = [
         ExportColumn(_("Branch"), value="branch.name", width=20),
         ExportColumn(_("Name"), value="person.name"),
@@ -25,9 +36,10 @@ def old_member_roster_xlsx(*, members, today) -> tuple[bytes, int]:
         ExportColumn(_("Groups"), value=lambda m: "、".join(m.flags()), width=30),
     ]
     output = io.BytesIO()
-    count = write_xlsx(
-        output, sheet_name=_("Old-member roster"), columns=columns, rows=members.iterator(chunk_size=2000)
-    )
+    rows = members.iterator(chunk_size=2000)
+    if progress is not None:
+        rows = _counted(rows, members.count(), progress)
+    count = write_xlsx(output, sheet_name=_("Old-member roster"), columns=columns, rows=rows)
     return output.getvalue(), count
 
 

@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from partycare.models import AidApplication, Campaign, CareCase, PairingContact, TalkTrigger
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# ISO dates: what an <input type="date"> reads, whatever the language's display format
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class BootstrapForm(forms.Form):
@@ -59,14 +60,10 @@ class CampaignForm(BootstrapForm):
 
 
 class NoticeForm(BootstrapForm):
-    reference = forms.CharField(label=_("Notice reference"), max_length=80)
     starts_on = forms.DateField(label=_("Posted from"), widget=DATE)
-    ends_on = forms.DateField(label=_("Posted until"), widget=DATE)
-
-
-class TownshipCheckForm(BootstrapForm):
-    objections_answered = forms.BooleanField(
-        label=_("The notice ended with no unanswered objection"), required=False
+    ends_on = forms.DateField(label=_("Posted until"), widget=DATE, help_text=_("At least 7 days."))
+    title = forms.CharField(
+        label=_("Title"), max_length=150, required=False, help_text=_("Leave empty for the usual title.")
     )
 
 

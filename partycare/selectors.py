@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 
 from common.money import ZERO, rate
 from org.models import Division, Role
@@ -26,6 +27,7 @@ from partycare.models import (
     PartyMember,
     PioneerScore,
     TalkTrigger,
+    Training,
     WhistleCall,
 )
 from partycare.states import INBOX
@@ -52,6 +54,24 @@ def branch_choices(*, user):
 
 def branch_get(*, user, pk: int) -> Branch:
     return get_object_or_404(Branch.objects.visible_to(user).select_related("division"), pk=pk)
+
+
+def branch_active_members(*, user, branch: Branch):
+    """The branch's full and probationary members (training attendees, pairing choices)."""
+    return (
+        PartyMember.objects.visible_to(user)
+        .filter(branch=branch, status__in=PartyMember.ACTIVE_STATUSES)
+        .select_related("person")
+        .order_by("person__name", "pk")
+    )
+
+
+def training_list(*, user, branch_id: int | None = None):
+    """Trainings in scope, newest first, with their number of attendees."""
+    qs = Training.objects.visible_to(user).select_related("branch", "recorded_by")
+    if branch_id:
+        qs = qs.filter(branch_id=branch_id)
+    return qs.annotate(attendee_count=Count("attendance")).order_by("-held_on", "-pk")
 
 
 def member_list(
@@ -215,6 +235,61 @@ def aid_get(*, user, pk: int) -> AidApplication:
         ),
         pk=pk,
     )
+
+
+def aid_notice(application: AidApplication):
+    """The publicity notice posted for the application, or None."""
+    from publicity.models import PublicNotice
+
+    if application.notice_id is None:
+        return None
+    return PublicNotice.objects.filter(pk=application.notice_id).first()
+
+
+def aid_notice_blocking_reason(application: AidApplication, notice=None) -> str | None:
+    """Why the notice does not clear the application for the township check yet (still
+    running, an objection unanswered or upheld, not closed), or None when it does."""
+    from publicity.selectors import notice_blocking_reason
+
+    notice = notice or aid_notice(application)
+    if notice is None:
+        return gettext("No public notice was posted for this application through the portal.")
+    return notice_blocking_reason(notice=notice)
+
+
+def aid_steps(*, user, application: AidApplication) -> list[dict]:
+    """The workflow steps open from the application's current state, each with whether
+    ``user`` may take it now and, when not, the reason in a sentence (another role's step,
+    the user took the step before, the notice not cleared yet). The service re-checks."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from partycare.states import AID, STEP_BEFORE
+
+    steps = []
+    for step in AID.transitions:
+        if application.status not in step.sources:
+            continue
+        reason = None
+        try:
+            AID.check(obj=application, user=user, name=step.name)
+            if step.name == "township_check":
+                reason = aid_notice_blocking_reason(application)
+        except PermissionDenied as error:
+            reason = str(error)
+        except ValidationError as error:
+            codes = (
+                {getattr(e, "code", None) for e in error.error_list}
+                if not hasattr(error, "error_dict")
+                else set()
+            )
+            if "four_eyes" in codes:
+                reason = gettext("You did the previous step (%(step)s); another person must do this one.") % {
+                    "step": STEP_BEFORE.get(step.name, "")
+                }
+            else:
+                reason = " ".join(error.messages)
+        steps.append({"name": step.name, "label": step.label, "allowed": reason is None, "reason": reason})
+    return steps
 
 
 def aid_payments(*, user, year: int):

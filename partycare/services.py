@@ -111,6 +111,44 @@ def branch_create(
     return branch
 
 
+BRANCH_FIELDS = ("division", "name", "kind", "secretary", "is_active")
+
+
+@transaction.atomic
+def branch_update(*, user, branch: Branch, **changes) -> Branch:
+    """Change a branch's division, name, kind, secretary or active flag. Township staff and
+    leaders, inside their area; the name stays unique within the division."""
+    require_role(user, *EDITORS)
+    unknown = set(changes) - set(BRANCH_FIELDS)
+    if unknown:
+        raise ValidationError({sorted(unknown)[0]: gettext("This field cannot be changed here.")})
+    locked = (
+        Branch.objects.visible_to(user).select_for_update().filter(pk=getattr(branch, "pk", branch)).first()
+    )
+    if locked is None:
+        raise ValidationError({"branch": gettext("This branch lies outside your area.")})
+    division = changes.get("division", locked.division)
+    _in_scope(user, division, "division")
+    if division.level == Division.Level.COUNTY:
+        raise ValidationError({"division": gettext("A branch belongs to a township or a village.")})
+    if "name" in changes:
+        changes["name"] = (changes["name"] or "").strip()
+        if not changes["name"]:
+            raise ValidationError({"name": gettext("The name is required.")})
+    if "secretary" in changes:
+        changes["secretary"] = (changes["secretary"] or "").strip()
+    if "kind" in changes and changes["kind"] not in Branch.Kind.values:
+        raise ValidationError({"kind": gettext("Unknown kind “%(kind)s”.") % {"kind": changes["kind"]}})
+    name = changes.get("name", locked.name)
+    if Branch.objects.filter(division=division, name=name).exclude(pk=locked.pk).exists():
+        raise ValidationError({"name": gettext("%(name)s already exists here.") % {"name": name}})
+    for key, value in changes.items():
+        setattr(locked, key, value)
+    locked._history_user = user
+    locked.save()
+    return locked
+
+
 def _check_dates(*, person, joined_on, full_member_on, today) -> None:
     _not_future(joined_on, field="joined_on", today=today)
     eighteen = eligibility.add_years(person.birth_date, eligibility.MIN_JOIN_AGE)
@@ -176,6 +214,62 @@ def member_enrol(
     member.save()
     transaction.on_commit(lambda: due_items_refresh(member_ids=[member.pk], today=today))
     return member
+
+
+@transaction.atomic
+def member_enrol_person(
+    *,
+    user,
+    branch: Branch,
+    joined_on: datetime.date,
+    person=None,
+    id_number: str = "",
+    name: str = "",
+    village: Division | None = None,
+    phone: str = "",
+    full_member_on: datetime.date | None = None,
+    status: str = PartyMember.Status.FULL,
+    today: datetime.date | None = None,
+    **flags,
+) -> PartyMember:
+    """Enrol a member from the person registry: ``person`` (found by the page), or the person
+    with ``id_number`` — the one already registered when there is one (one person per national
+    ID across the portal), otherwise registered now with ``name`` and ``village`` through the
+    beneficiaries service. Then ``member_enrol``. One transaction: a refused enrolment leaves
+    no new person behind. Raises ValidationError naming the field."""
+    from beneficiaries.models import Person
+    from beneficiaries.services import person_register
+    from common.idcard import normalize_id_number
+
+    require_role(user, *EDITORS)
+    if person is None:
+        number = normalize_id_number(id_number or "")
+        if not number:
+            raise ValidationError({"id_number": gettext("Give the ID number or choose a registered person.")})
+        person = Person.objects.with_id_number(number).select_related("village").first()
+        if person is None:
+            person = person_register(
+                user=user, id_number=number, name=name, village=village, phone=phone, today=today
+            )
+    visible = Person.objects.visible_to(user).filter(pk=person.pk).select_related("village").first()
+    if visible is None:
+        raise ValidationError(
+            {
+                "id_number": gettext(
+                    "This person is registered in another area: ask the township office to move the person."
+                )
+            }
+        )
+    return member_enrol(
+        user=user,
+        person=visible,
+        branch=branch,
+        joined_on=joined_on,
+        full_member_on=full_member_on,
+        status=status,
+        today=today,
+        **flags,
+    )
 
 
 @transaction.atomic
@@ -274,10 +368,27 @@ def training_record(
     topic = (topic or "").strip()
     if not topic:
         raise ValidationError({"topic": gettext("The topic is required.")})
+    if kind not in Training.Kind.values:
+        raise ValidationError({"kind": gettext("Unknown kind “%(kind)s”.") % {"kind": kind}})
     ids = {getattr(a, "pk", a) for a in attendees}
+    if not ids:
+        raise ValidationError({"attendees": gettext("Tick at least one member who attended.")})
     members = list(PartyMember.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
     if len(members) != len(ids):
         raise ValidationError({"attendees": gettext("Some attendees lie outside your area.")})
+    outside = (
+        PartyMember.objects.filter(pk__in=members)
+        .exclude(branch=branch, status__in=PartyMember.ACTIVE_STATUSES)
+        .select_related("person")
+        .first()
+    )
+    if outside is not None:
+        raise ValidationError(
+            {
+                "attendees": gettext("%(name)s is not an active member of %(branch)s.")
+                % {"name": outside.person.name, "branch": branch.name}
+            }
+        )
     training = Training.objects.create(
         branch=branch, held_on=held_on, topic=topic, kind=kind, recorded_by=user
     )
@@ -517,62 +628,101 @@ def aid_branch_check(*, user, application: AidApplication) -> AidApplication:
     )
 
 
-def aid_notice_record(
+# The columns of an aid notice: the name and ID number are masked by the publicity app.
+AID_NOTICE_COLUMNS = (
+    ("name", "姓名", "name"),
+    ("id_number", "身份证号", "id_number"),
+    ("village", "村(社区)", ""),
+    ("branch", "党支部", ""),
+    ("kind", "救助类别", ""),
+    ("cause", "原因", ""),
+    ("amount", "金额(元)", ""),
+)
+
+
+def aid_notice_post(
     *,
     user,
     application: AidApplication,
-    reference: str,
     starts_on: datetime.date,
     ends_on: datetime.date,
-    today=None,
+    title: str = "",
+    body: str = "",
 ) -> AidApplication:
-    """Record the public notice (公示) of the application: the notice's reference and period
-    (at least 7 days). The township check then waits for the period's end."""
-    today = _today(today)
-    reference = (reference or "").strip()
-    if not reference:
-        raise ValidationError({"notice_reference": gettext("Give the notice's reference (number or title).")})
-    if starts_on is None or ends_on is None or (ends_on - starts_on).days + 1 < 7:
-        raise ValidationError({"notice_ends_on": gettext("A notice stays up at least 7 days.")})
-    _not_future(starts_on, field="notice_starts_on", today=today)
-    return AID.transition(
-        obj=application,
-        user=user,
-        name="notice",
-        queryset=_aid_qs(user),
-        notice_by=user,
-        notice_reference=reference[:80],
-        notice_starts_on=starts_on,
-        notice_ends_on=ends_on,
-    )
+    """Post the application's public notice (公示) through the publicity app (kind "aid",
+    source = the application; name and ID number masked) and move it into notice.
 
+    Who: township staff, not the person who did the branch check. Raises PermissionDenied
+    (role), ValidationError for the wrong state, the four-eyes rule, and the publicity app's
+    refusals (a period shorter than 7 days …). All or nothing: no notice without the step."""
+    from publicity.models import PublicNotice
+    from publicity.services import notice_publish
 
-def _notice_cleared(application: AidApplication, today: datetime.date) -> None:
-    if application.notice_ends_on is None or today <= application.notice_ends_on:
-        raise ValidationError(
-            {
-                "notice_ends_on": gettext(
-                    "The public notice runs until %(date)s: the township checks after it ends."
-                )
-                % {"date": application.notice_ends_on}
-            }
+    with transaction.atomic():
+        locked = (
+            _aid_qs(user)
+            .select_for_update(of=("self",))
+            .select_related("member__person__village", "member__branch__division")
+            .get(pk=application.pk)
+        )
+        AID.check(obj=locked, user=user, name="notice")
+        member = locked.member
+        division = member.branch.division
+        notice = notice_publish(
+            user=user,
+            kind=PublicNotice.Kind.AID,
+            division=division,
+            title=(title or "").strip()
+            or gettext("%(division)s %(year)s hardship aid for party members: %(kind)s")
+            % {"division": division.name, "year": locked.year, "kind": locked.get_kind_display()},
+            starts_on=starts_on,
+            ends_on=ends_on,
+            rows=[
+                {
+                    "name": member.person.name,
+                    "id_number": member.person.id_number,
+                    "village": member.person.village.name if member.person.village_id else "",
+                    "branch": member.branch.name,
+                    "kind": locked.get_kind_display(),
+                    "cause": locked.get_cause_display(),
+                    "amount": str(locked.amount),
+                }
+            ],
+            columns=AID_NOTICE_COLUMNS,
+            source=locked,
+            stage=str(AidApplication.Status.IN_NOTICE.label),
+            body=body,
+        )
+        return AID.transition(
+            obj=locked,
+            user=user,
+            name="notice",
+            queryset=_aid_qs(user),
+            notice_by=user,
+            notice_id=notice.pk,
+            notice_reference=notice.title[:80],
+            notice_starts_on=notice.starts_on,
+            notice_ends_on=notice.ends_on,
         )
 
 
-def aid_township_check(
-    *, user, application: AidApplication, objections_answered: bool, today=None
-) -> AidApplication:
-    """The township's check after the notice period: the leader confirms that no objection was
-    left unanswered (``objections_answered``)."""
-    today = _today(today)
-    if not objections_answered:
-        raise ValidationError(
-            {"objections_answered": gettext("Confirm that the notice ended with no unanswered objection.")}
-        )
+def _aid_township_check_rule(application: AidApplication, user) -> None:
+    if application.status == AidApplication.Status.IN_NOTICE:
+        from partycare.selectors import aid_notice_blocking_reason
+
+        reason = aid_notice_blocking_reason(application)
+        if reason:
+            raise ValidationError({"notice": ValidationError(reason, code="notice_not_clear")})
+
+
+def aid_township_check(*, user, application: AidApplication) -> AidApplication:
+    """The township's check (镇党委核查): only once the public notice is over and closed with
+    no objection, every objection answered (the publicity app decides); by another person
+    than the one who posted the notice."""
     with transaction.atomic():
         locked = _aid_qs(user).select_for_update().get(pk=application.pk)
-        if locked.status == AidApplication.Status.IN_NOTICE:
-            _notice_cleared(locked, today)
+        AID.check(obj=locked, user=user, name="township_check")
+        _aid_township_check_rule(locked, user)
         return AID.transition(
             obj=locked,
             user=user,
@@ -648,8 +798,11 @@ def pairing_create(
     member: PartyMember | None = None,
     household=None,
     helper_member: PartyMember | None = None,
+    helper_user=None,
     today=None,
 ) -> Pairing:
+    """Pair a helper — a cadre (``helper_user``, a portal user of the area, or just a name)
+    or a better-off member (``helper_member``) — with a member or a household in need."""
     require_role(user, *EDITORS)
     today = _today(today)
     _not_future(started_on, field="started_on", today=today)
@@ -657,6 +810,25 @@ def pairing_create(
         raise ValidationError({"member": gettext("Pair the helper with a member or a household, not both.")})
     if helper_kind not in Pairing.HelperKind.values:
         raise ValidationError({"helper_kind": gettext("Choose cadre or member.")})
+    if helper_user is not None:
+        from org.models import User
+
+        helper_user = (
+            User.objects.visible_to(user)
+            .filter(pk=getattr(helper_user, "pk", helper_user), is_active=True)
+            .first()
+        )
+        if helper_user is None:
+            raise ValidationError({"helper_user": gettext("This user lies outside your area.")})
+        helper_name = helper_user.display_name
+    if helper_kind == Pairing.HelperKind.MEMBER and helper_member is None:
+        raise ValidationError({"helper_member": gettext("Choose the member who helps.")})
+    if (
+        helper_member is not None
+        and member is not None
+        and getattr(helper_member, "pk", helper_member) == getattr(member, "pk", member)
+    ):
+        raise ValidationError({"helper_member": gettext("A member cannot be paired with themselves.")})
     if member is not None:
         member = _member_for_write(user, member)
         division = member.branch.division
@@ -719,6 +891,38 @@ def pairing_contact_record(
         pairing._history_user = user
         pairing.save(update_fields=["last_contact_on"])
     return contact
+
+
+@transaction.atomic
+def pairing_end(*, user, pairing: Pairing, ended_on: datetime.date, today=None) -> Pairing:
+    """End a pairing on ``ended_on`` (not in the future, not before it began, not twice).
+    Township staff and leaders, inside their area."""
+    require_role(user, *EDITORS)
+    today = _today(today)
+    locked = (
+        Pairing.objects.visible_to(user)
+        .select_for_update()
+        .filter(pk=getattr(pairing, "pk", pairing))
+        .first()
+    )
+    if locked is None:
+        raise ValidationError({"pairing": gettext("This pairing lies outside your area.")})
+    if locked.ended_on is not None:
+        raise ValidationError(
+            {"ended_on": gettext("The pairing already ended on %(date)s.") % {"date": locked.ended_on}}
+        )
+    _not_future(ended_on, field="ended_on", today=today)
+    if ended_on < locked.started_on:
+        raise ValidationError(
+            {
+                "ended_on": gettext("%(date)s is before the pairing began (%(start)s).")
+                % {"date": ended_on, "start": locked.started_on}
+            }
+        )
+    locked.ended_on = ended_on
+    locked._history_user = user
+    locked.save(update_fields=["ended_on"])
+    return locked
 
 
 # --- Commitments, pioneer index --------------------------------------------------------------

@@ -109,6 +109,15 @@ AID = StateMachine(
     ],
 )
 
+# The step before each aid step, named for the four-eyes refusal on the aid page.
+STEP_BEFORE = {
+    "branch_check": _("preparing the application"),
+    "notice": _("the branch check"),
+    "township_check": _("posting the public notice"),
+    "county_approve": _("the township check"),
+    "pay": _("the county approval"),
+}
+
 # Who acts next, for the inbox per role.
 INBOX = {
     Role.VILLAGE_CADRE: (S.DRAFT,),

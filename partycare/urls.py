@@ -1,6 +1,6 @@
 from django.urls import path
 
-from partycare import views
+from partycare import views, views_setup
 
 app_name = "partycare"
 urlpatterns = [
@@ -26,4 +26,12 @@ urlpatterns = [
     path("concerns/weekly/", views.concern_weekly, name="concern-weekly"),
     path("concerns/", views.concern_inbox, name="concern-inbox"),
     path("concerns/<int:pk>/", views.concern_detail, name="concern-detail"),
+    path("branches/", views_setup.branch_list, name="branch-list"),
+    path("branches/<int:pk>/edit/", views_setup.branch_edit, name="branch-edit"),
+    path("members/new/", views_setup.member_enrol, name="member-enrol"),
+    path("members/<int:pk>/edit/", views_setup.member_edit, name="member-edit"),
+    path("trainings/", views_setup.training_list, name="training-list"),
+    path("trainings/new/", views_setup.training_new, name="training-new"),
+    path("pairings/new/", views_setup.pairing_new, name="pairing-new"),
+    path("pairings/<int:pk>/end/", views_setup.pairing_end, name="pairing-end"),
 ]

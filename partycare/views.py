@@ -9,13 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.jobs import job_enqueue
 from common.views import download_response
 from org.models import AccessLog, Division, Role
 from org.roles import has_role
 from org.services import access_log_record
-from partycare import exports, forms, pdf, selectors, services
+from partycare import exports, forms, forms_setup, pdf, selectors, services
 from partycare.models import AidApplication, Campaign, DueItem
-from partycare.states import AID
 
 EDITORS = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
 RECORDERS = (*EDITORS, Role.VILLAGE_CADRE)
@@ -70,6 +70,7 @@ def member_list(request):
         "due_items": DueItem.Item.choices,
         "branches": selectors.branch_choices(user=request.user),
         "today": timezone.localdate(),
+        "can_enrol": has_role(request.user, *EDITORS),
     }
     template = "partycare/_member_rows.html" if request.htmx else "partycare/member_list.html"
     return render(request, template, context)
@@ -86,6 +87,7 @@ def member_detail(request, pk: int):
         "party_age": member.party_age_on(today),
         "history": selectors.member_history(user=request.user, member=member),
         "can_record": has_role(request.user, *RECORDERS),
+        "can_edit": has_role(request.user, *EDITORS),
         "can_apply": has_role(request.user, Role.TOWNSHIP_STAFF, Role.VILLAGE_CADRE),
         "care_form": forms.CareCaseForm(),
         "trigger_form": forms.TriggerForm(),
@@ -193,19 +195,11 @@ def campaign_list(request):
 def campaign_detail(request, pk: int):
     campaign = selectors.campaign_get(user=request.user, pk=pk)
     coverage = selectors.campaign_coverage(user=request.user, campaign=campaign)
-    if request.GET.get("format") == "xlsx":
-        content, rows = exports.campaign_coverage_xlsx(campaign=campaign, coverage=coverage)
-        access_log_record(
-            user=request.user,
-            action=AccessLog.Action.DOWNLOAD,
-            what=f"campaign coverage {campaign}",
-            obj=campaign,
-            rows=rows,
-            request=request,
+    if request.method == "POST" and request.POST.get("action") == "export":
+        job = job_enqueue(
+            user=request.user, kind="partycare.export_campaign_coverage", params={"campaign": campaign.pk}
         )
-        return download_response(
-            content, filename=f"{campaign.year}{campaign.get_holiday_display()}慰问覆盖.xlsx"
-        )
+        return redirect(job.get_absolute_url())
     if request.method == "POST" and request.POST.get("action") == "close":
         try:
             services.campaign_close(user=request.user, campaign=campaign)
@@ -261,7 +255,6 @@ def aid_list(request):
 
 ACTION_FORMS = {
     "notice": forms.NoticeForm,
-    "township_check": forms.TownshipCheckForm,
     "pay": forms.PayForm,
     "reject": forms.RejectForm,
 }
@@ -270,17 +263,28 @@ ACTION_FORMS = {
 @login_required
 def aid_detail(request, pk: int):
     application = selectors.aid_get(user=request.user, pk=pk)
-    actions = [
-        {"name": t.name, "label": t.label, "form": ACTION_FORMS[t.name]() if t.name in ACTION_FORMS else None}
-        for t in AID.available(application, request.user)
-        if not request.user.is_read_only
-    ]
+    from datetime import timedelta
+
+    today = timezone.localdate()
+    steps = selectors.aid_steps(user=request.user, application=application)
+    for step in steps:
+        form_class = ACTION_FORMS.get(step["name"]) if step["allowed"] else None
+        initial = {"starts_on": today, "ends_on": today + timedelta(days=6)}
+        step["form"] = (
+            form_class(initial=initial if step["name"] == "notice" else None) if form_class else None
+        )
+    notice = selectors.aid_notice(application)
     return render(
         request,
         "partycare/aid_detail.html",
         {
             "application": application,
-            "actions": actions,
+            "actions": [step for step in steps if step["allowed"]],
+            "refused": [step for step in steps if not step["allowed"]],
+            "notice": notice,
+            "notice_reason": selectors.aid_notice_blocking_reason(application, notice)
+            if notice is not None and application.status == AidApplication.Status.IN_NOTICE
+            else None,
             "history": application.history.select_related("history_user")[:20],
         },
     )
@@ -300,17 +304,15 @@ def aid_action(request, pk: int, action: str):
         if action == "branch_check":
             services.aid_branch_check(user=request.user, application=application)
         elif action == "notice":
-            services.aid_notice_record(
+            services.aid_notice_post(
                 user=request.user,
                 application=application,
-                reference=data["reference"],
                 starts_on=data["starts_on"],
                 ends_on=data["ends_on"],
+                title=data["title"],
             )
         elif action == "township_check":
-            services.aid_township_check(
-                user=request.user, application=application, objections_answered=data["objections_answered"]
-            )
+            services.aid_township_check(user=request.user, application=application)
         elif action == "county_approve":
             services.aid_county_approve(user=request.user, application=application)
         elif action == "pay":
@@ -349,42 +351,21 @@ def aid_pdf(request, pk: int):
 
 
 @login_required
+@require_POST
 def aid_payments_export(request):
-    year = forms.year_param(request.GET.get("year"))
-    content, rows = exports.aid_payments_xlsx(
-        applications=selectors.aid_payments(user=request.user, year=year)
-    )
-    access_log_record(
-        user=request.user,
-        action=AccessLog.Action.DOWNLOAD,
-        what=f"aid payments {year}",
-        rows=rows,
-        request=request,
-    )
-    return download_response(content, filename=f"帮扶救助发放表{year}.xlsx")
+    """帮扶救助发放表 of a year, made by a background job (progress bar, then the download)."""
+    year = forms.year_param(request.POST.get("year"))
+    job = job_enqueue(user=request.user, kind="partycare.export_aid_payments", params={"year": year})
+    return redirect(job.get_absolute_url())
 
 
 @login_required
+@require_POST
 def old_member_roster(request):
-    """老党员摸底登记表 as Excel (default) or PDF (?format=pdf)."""
-    today = timezone.localdate()
-    members = selectors.old_member_roster(user=request.user, today=today)
-    if request.GET.get("format") == "pdf":
-        rows = list(members[:2000])
-        content = pdf.render_pdf("partycare/pdf/old_member_roster.html", {"members": rows, "today": today})
-        filename = "老党员摸底登记表.pdf"
-    else:
-        content, count = exports.old_member_roster_xlsx(members=members, today=today)
-        rows = range(count)
-        filename = "老党员摸底登记表.xlsx"
-    access_log_record(
-        user=request.user,
-        action=AccessLog.Action.DOWNLOAD,
-        what="old-member roster",
-        rows=len(rows),
-        request=request,
-    )
-    return download_response(content, filename=filename)
+    """老党员摸底登记表 as Excel (default) or PDF (format=pdf), made by a background job."""
+    fmt = "pdf" if request.POST.get("format") == "pdf" else "xlsx"
+    job = job_enqueue(user=request.user, kind="partycare.export_old_members", params={"format": fmt})
+    return redirect(job.get_absolute_url())
 
 
 # --- Pairing, pioneer index, targets ---------------------------------------------------------
@@ -410,7 +391,11 @@ def pairing_list(request):
     page = Paginator(pairings, 50).get_page(request.GET.get("page"))
     for pairing in page.object_list:
         pairing.stale = selectors.pairing_is_stale(pairing, today=today)
-    return render(request, "partycare/pairing_list.html", {"page": page, "stale": stale})
+    return render(
+        request,
+        "partycare/pairing_list.html",
+        {"page": page, "stale": stale, "can_edit": has_role(request.user, *EDITORS)},
+    )
 
 
 @login_required
@@ -444,6 +429,8 @@ def pairing_detail(request, pk: int):
             "stale": selectors.pairing_is_stale(pairing, today=today),
             "form": forms.PairingContactForm(initial={"occurred_on": today}),
             "can_record": has_role(request.user, *RECORDERS),
+            "can_edit": has_role(request.user, *EDITORS),
+            "end_form": forms_setup.PairingEndForm(initial={"ended_on": today}),
         },
     )
 

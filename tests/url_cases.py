@@ -188,6 +188,11 @@ def _partycare(tree, users) -> dict[str, Case]:
         ("concern-detail", "concern"),
     ]:
         cases[name] = Case({"pk": inside[key].pk}, {"pk": outside[key].pk})
+    # set-up pages: township staff and leaders only (others 403 inside, 404 outside)
+    for name, key in [("partycare:branch-edit", "branch"), ("partycare:member-edit", "member")]:
+        cases[name] = Case(
+            {"pk": inside[key].pk}, {"pk": outside[key].pk}, roles=(Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
+        )
     return cases
 
 
@@ -489,6 +494,7 @@ SKIP = {
     # partycare: POST-only actions
     "partycare:member-record",
     "partycare:aid-action",
+    "partycare:pairing-end",
     "aid-application-act",
     "concern-act",
 }

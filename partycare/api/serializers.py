@@ -171,6 +171,7 @@ class AidApplicationSerializer(serializers.ModelSerializer):
             "status",
             "prepared_at",
             "notice_reference",
+            "notice_id",
             "notice_starts_on",
             "notice_ends_on",
             "paid_on",
@@ -203,9 +204,9 @@ class AidActionSerializer(serializers.Serializer):
         choices=["branch_check", "notice", "township_check", "county_approve", "pay", "reject"]
     )
     reference = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    title = serializers.CharField(max_length=150, required=False, allow_blank=True)
     starts_on = serializers.DateField(required=False)
     ends_on = serializers.DateField(required=False)
-    objections_answered = serializers.BooleanField(required=False, default=False)
     paid_on = serializers.DateField(required=False)
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
 

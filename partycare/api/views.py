@@ -152,17 +152,15 @@ class AidApplicationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
         if name == "branch_check":
             result = services.aid_branch_check(user=user, application=application)
         elif name == "notice":
-            result = services.aid_notice_record(
+            result = services.aid_notice_post(
                 user=user,
                 application=application,
-                reference=data.get("reference", ""),
                 starts_on=data.get("starts_on"),
                 ends_on=data.get("ends_on"),
+                title=data.get("title", ""),
             )
         elif name == "township_check":
-            result = services.aid_township_check(
-                user=user, application=application, objections_answered=data["objections_answered"]
-            )
+            result = services.aid_township_check(user=user, application=application)
         elif name == "county_approve":
             result = services.aid_county_approve(user=user, application=application)
         elif name == "pay":

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from beneficiaries.tests.factories import person
 from org.models import Role
@@ -21,6 +22,8 @@ from partycare.models import (
     PioneerScore,
 )
 from partycare.tests.factories import branch, member
+from publicity.models import PublicNotice
+from publicity.services import notice_close
 
 D = datetime.date
 TODAY = D(2026, 11, 25)
@@ -159,7 +162,7 @@ def test_aid_workflow_order_and_four_eyes(tree, users, b, second_staff):
     app = _apply(users, member(branch=b))
     # out of order: no township check or county approval of a draft
     with pytest.raises(ValidationError) as excinfo:
-        services.aid_township_check(user=leader, application=app, objections_answered=True, today=TODAY)
+        services.aid_township_check(user=leader, application=app)
     assert excinfo.value.error_dict["status"][0].code == "invalid_transition"
     with pytest.raises(ValidationError):
         services.aid_county_approve(user=reviewer, application=app)
@@ -168,44 +171,39 @@ def test_aid_workflow_order_and_four_eyes(tree, users, b, second_staff):
         services.aid_branch_check(user=cadre, application=app)
     assert excinfo.value.error_list[0].code == "four_eyes"
     app = services.aid_branch_check(user=staff, application=app)
-    with pytest.raises(ValidationError):  # staff checked the branch step: another posts the notice
-        services.aid_notice_record(
+    today = timezone.localdate()  # the publicity app judges notice periods by the real date
+    with pytest.raises(ValidationError) as excinfo:  # staff checked the branch step: another posts
+        services.aid_notice_post(
             user=staff,
             application=app,
-            reference="公示〔2026〕8号",
-            starts_on=D(2026, 11, 10),
-            ends_on=D(2026, 11, 16),
-            today=TODAY,
+            starts_on=today - datetime.timedelta(days=9),
+            ends_on=today - datetime.timedelta(days=3),
         )
-    with pytest.raises(ValidationError) as excinfo:
-        services.aid_notice_record(
+    assert excinfo.value.error_list[0].code == "four_eyes"
+    with pytest.raises(ValidationError) as excinfo:  # a notice stays up at least 7 days
+        services.aid_notice_post(
             user=second_staff,
             application=app,
-            reference="公示〔2026〕8号",
-            starts_on=D(2026, 11, 10),
-            ends_on=D(2026, 11, 14),
-            today=TODAY,
+            starts_on=today - datetime.timedelta(days=9),
+            ends_on=today - datetime.timedelta(days=5),
         )
-    assert "notice_ends_on" in excinfo.value.message_dict
-    app = services.aid_notice_record(
+    assert "ends_on" in excinfo.value.message_dict
+    assert (
+        PublicNotice.objects.count() == 0 and AidApplication.objects.get(pk=app.pk).status == "branch_checked"
+    )
+    app = services.aid_notice_post(
         user=second_staff,
         application=app,
-        reference="公示〔2026〕8号",
-        starts_on=D(2026, 11, 19),
-        ends_on=D(2026, 11, 25),
-        today=TODAY,
+        starts_on=today - datetime.timedelta(days=9),
+        ends_on=today - datetime.timedelta(days=3),
     )
-    with pytest.raises(ValidationError) as excinfo:  # the notice still runs today
-        services.aid_township_check(user=leader, application=app, objections_answered=True, today=TODAY)
-    assert "notice_ends_on" in excinfo.value.message_dict
-    with pytest.raises(ValidationError) as excinfo:
-        services.aid_township_check(
-            user=leader, application=app, objections_answered=False, today=D(2026, 11, 26)
-        )
-    assert "objections_answered" in excinfo.value.message_dict
-    app = services.aid_township_check(
-        user=leader, application=app, objections_answered=True, today=D(2026, 11, 26)
-    )
+    notice = PublicNotice.objects.get()
+    assert app.notice_id == notice.pk and notice.kind == "aid" and notice.source == app
+    with pytest.raises(ValidationError) as excinfo:  # period over but not closed as clear yet
+        services.aid_township_check(user=leader, application=app)
+    assert excinfo.value.error_dict["notice"][0].code == "notice_not_clear"
+    notice_close(user=staff, notice=notice)
+    app = services.aid_township_check(user=leader, application=app)
     # a county approval by a township user
     with pytest.raises(ValidationError) as excinfo:
         services.aid_county_approve(user=leader, application=app)

@@ -10,7 +10,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
-from org.models import Role
+from common.jobs import job_run
+from common.models import Job
+from org.models import AccessLog, Role
 from partycare import services
 from partycare.models import AidApplication, CareCase
 from partycare.tests.factories import branch, member
@@ -200,10 +202,22 @@ def test_pdf_forms_embed_a_cjk_font(client, users, members, tmp_path):
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     fonts = _fonts(response.content, tmp_path)
     assert "CJK" in fonts and " yes " in fonts  # embedded
-    roster = client.get(reverse("partycare:old-member-roster"), {"format": "pdf"})
-    assert "CJK" in _fonts(roster.content, tmp_path)
+    roster = _export(client, reverse("partycare:old-member-roster"), {"format": "pdf"})
+    assert "CJK" in _fonts(roster, tmp_path)
     register = client.get(reverse("partycare:pairing-list"), {"format": "pdf"})
     assert "CJK" in _fonts(register.content, tmp_path)
+
+
+def _export(client, url, data) -> bytes:
+    """Start an export from its page, run its job as the worker would, fetch the download."""
+    before = set(Job.objects.values_list("pk", flat=True))
+    response = client.post(url, data)
+    job = Job.objects.exclude(pk__in=before).get()
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
+    assert job_run(job_id=job.pk) == Job.Status.DONE, Job.objects.get(pk=job.pk).message
+    download = client.get(reverse("jobs:download", args=[job.pk]))
+    assert download.status_code == 200
+    return b"".join(download.streaming_content)
 
 
 def test_excel_exports_escape_formulas(client, tree, users):
@@ -211,14 +225,16 @@ def test_excel_exports_escape_formulas(client, tree, users):
     b = branch(division=tree.village, name="=HYPERLINK(1)")
     member(branch=b, born=D(1940, 1, 1), joined_on=D(1970, 1, 1))
     client.force_login(staff)
-    response = client.get(reverse("partycare:old-member-roster"))
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    content = _export(client, reverse("partycare:old-member-roster"), {"format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(content)).active
     assert sheet["A2"].value == "'=HYPERLINK(1)" and sheet["E2"].value >= 85
     campaign = services.campaign_create(
         user=staff, township=tree.township, holiday="national_day", year=2027, today=D(2026, 11, 25)
     )
-    response = client.get(reverse("partycare:campaign-detail", args=[campaign.pk]), {"format": "xlsx"})
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    content = _export(client, reverse("partycare:campaign-detail", args=[campaign.pk]), {"action": "export"})
+    sheet = load_workbook(io.BytesIO(content)).active
     assert [c.value for c in sheet[2]][:3] == ["'=HYPERLINK(1)", 1, 0]
-    response = client.get(reverse("partycare:aid-payments"), {"year": 2026})
-    assert response.status_code == 200
+    content = _export(client, reverse("partycare:aid-payments"), {"year": 2026})
+    assert load_workbook(io.BytesIO(content)).active["A1"].value
+    # each download is logged with who, what and how many rows
+    assert AccessLog.objects.filter(user=staff, action=AccessLog.Action.DOWNLOAD).count() == 3
