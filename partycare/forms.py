@@ -6,25 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import DATE, BootstrapForm
 from partycare.models import AidApplication, Campaign, CareCase, PairingContact, TalkTrigger
-
-# ISO dates: what an <input type="date"> reads, whatever the language's display format
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class BootstrapForm(forms.Form):
-    """Bootstrap classes on every widget, so the fields fit a 375-px phone."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                widget.attrs.setdefault("class", "form-check-input")
-            else:
-                widget.attrs.setdefault(
-                    "class", "form-select" if isinstance(widget, forms.Select) else "form-control"
-                )
 
 
 class CareCaseForm(BootstrapForm):
