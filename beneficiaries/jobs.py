@@ -49,7 +49,12 @@ def bank_file(*, job, user, progress) -> JobOutcome:
     )
 
 
-@register_job("beneficiaries.reconcile", label=_("Reconcile a batch with the bank's result"), roles=OFFICE)
+@register_job(
+    "beneficiaries.reconcile",
+    label=_("Reconcile a batch with the bank's result"),
+    roles=OFFICE,
+    spec=excel.BANK_SPEC,
+)
 def reconcile(*, job, user, progress) -> JobOutcome:
     batch = selectors.batch_get(user=user, pk=job.params["batch"])
     results = excel.read_bank_result(job.upload, name=job.upload_name)

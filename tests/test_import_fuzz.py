@@ -65,16 +65,43 @@ def _bad_files(spec) -> dict[str, bytes]:
     }
 
 
+def _exported_batch(tree, users):
+    """A batch sent to the bank, waiting for its result file."""
+    import datetime
+
+    from beneficiaries import services
+    from beneficiaries.tests.factories import active_enrolment, standard
+    from org.models import Role
+    from projects.tests.factories import ProjectFactory
+
+    project = ProjectFactory(division=tree.township, code="FZ")
+    standard(project=project)
+    active_enrolment(project=project, village=tree.village)
+    staff, leader = users[Role.TOWNSHIP_STAFF], users[Role.TOWNSHIP_LEADER]
+    batch = services.batch_generate(
+        user=staff, project=project, division=tree.township, period_start=datetime.date(2026, 3, 1)
+    )
+    services.batch_check(user=staff, batch=batch)
+    services.batch_approve(user=leader, batch=batch)
+    return services.batch_mark_exported(user=staff, batch=batch)
+
+
+# The parameters an import needs besides its file (the record it reads the file into).
+PARAMS = {"beneficiaries.reconcile": lambda tree, users: {"batch": _exported_batch(tree, users).pk}}
+
+
 @pytest.mark.parametrize("kind", IMPORTS, ids=lambda k: k.kind)
 def test_every_import_refuses_bad_files_and_changes_nothing(tree, users, kind):
     assert IMPORTS, "no import registered a spec"
     admin = users["admin"]
+    params = PARAMS[kind.kind](tree, users) if kind.kind in PARAMS else {}
     for name, content in _bad_files(kind.spec).items():
         before = _snapshot()
         with transaction.atomic():
             job = job_enqueue(
                 user=admin,
                 kind=kind.kind,
+                params=params,
                 upload=SimpleUploadedFile("导入.xlsx", content),
                 division=tree.township,
             )
@@ -82,4 +109,5 @@ def test_every_import_refuses_bad_files_and_changes_nothing(tree, users, kind):
         job.refresh_from_db()
         assert job.status == Job.Status.FAILED, (name, job.status)
         assert job.message.strip(), name
+        assert "KeyError" not in job.message and "internal" not in job.message.lower(), (name, job.message)
         assert _snapshot() == before, name
