@@ -167,9 +167,51 @@ def fund_rates_by_source(*, user, year: int, as_of: datetime.date) -> dict:
     return {"rows": rows, "as_of": as_of}
 
 
+def payments_this_month(*, user, today: datetime.date) -> dict:
+    """The batches reconciled with the bank since the 1st, with the payments paid and failed
+    (one query)."""
+    from beneficiaries import selectors as beneficiary_selectors
+
+    rows = beneficiary_selectors.payment_month_totals(user=user, start=today.replace(day=1), end=today)
+    return {
+        "batches": sum(r["batches"] for r in rows),
+        "paid": sum(r["paid"] for r in rows),
+        "paid_amount": sum((r["paid_amount"] or ZERO for r in rows), ZERO),
+        "failed": sum(r["failed"] for r in rows),
+        "failed_amount": sum((r["failed_amount"] or ZERO for r in rows), ZERO),
+        "projects": rows,
+    }
+
+
+def township_watch(*, user, today: datetime.date) -> dict:
+    """The township dashboard's other panels, each through its app's selector: payments this
+    month (one query), open anomalies (one), overdue concerns (one), care coverage this year
+    (one) and the publicity quotas (three)."""
+    from beneficiaries import selectors as beneficiary_selectors
+    from partycare import selectors as care_selectors
+    from publicity import selectors as publicity_selectors
+
+    quotas = publicity_selectors.quota_status(user=user, year=today.year, month=today.month)
+    behind = []
+    for row in quotas:
+        missing = row.behind(today.month)
+        if missing:
+            behind.append({"department": row.department, "missing": sum(m["missing"] for m in missing)})
+    return {
+        "payments": payments_this_month(user=user, today=today),
+        "open_anomalies": beneficiary_selectors.anomaly_list(user=user, status="open").count(),
+        "overdue_concerns": care_selectors.concern_list(user=user, overdue=True).count(),
+        "care": care_selectors.care_coverage_totals(
+            user=user, start=datetime.date(today.year, 1, 1), end=today
+        ),
+        "quotas": {"units": len(quotas), "behind": behind, "month": today.month},
+    }
+
+
 def township_dashboard(*, user, today: datetime.date) -> dict:
-    """Projects lagging, fund rates by source, the monthly reports and the township's
-    scorecards. Six queries whatever the data size."""
+    """Projects lagging, fund rates by source, payments this month, open anomalies, overdue
+    concerns, care coverage, publicity quotas, the monthly reports and the township's
+    scorecards. Thirteen queries whatever the data size."""
     lagging = project_selectors.lagging_projects(user=user, today=today, limit=10)
     funds = fund_rates_by_source(user=user, year=today.year, as_of=today)
     reports = list(monthly_report_list(user=user)[:6])
@@ -184,6 +226,7 @@ def township_dashboard(*, user, today: datetime.date) -> dict:
         "funds": funds,
         "reports": reports,
         "cards": cards,
+        **township_watch(user=user, today=today),
         "chart": {
             "sources": [str(r["label"]) for r in funds["rows"]],
             "received": [_fraction(r["received_rate"]) for r in funds["rows"]],
