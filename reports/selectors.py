@@ -41,6 +41,29 @@ def monthly_report_list(
     return qs.order_by("-month", "township__code", "-version")
 
 
+def monthly_report_detail_list(*, user):
+    """Every version in scope, with its snapshot (the API's detail)."""
+    return (
+        MonthlyReport.objects.visible_to(user)
+        .select_related("township")
+        .order_by("-month", "township__code", "-version")
+    )
+
+
+def scorecard_api_list(*, user):
+    """Every computed scorecard in scope with its scheme and its lines (two queries a page)."""
+    return (
+        Scorecard.objects.visible_to(user)
+        .select_related("scheme")
+        .prefetch_related(
+            Prefetch(
+                "lines", queryset=ScoreLine.objects.select_related("item").order_by("item__order", "item__pk")
+            )
+        )
+        .order_by("-scheme__year", "scheme_id", "rank", "unit_name", "pk")
+    )
+
+
 def monthly_report_get(*, user, pk: int) -> MonthlyReport:
     return get_object_or_404(
         MonthlyReport.objects.visible_to(user).select_related(
