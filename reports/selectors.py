@@ -187,6 +187,7 @@ def fund_rates_by_source(*, user, year: int, as_of: datetime.date) -> dict:
                 "spent_rate": rate(values["spent"], values["allocated"]),
             }
         )
+        rows[-1]["rates"] = [rows[-1]["received_rate"], rows[-1]["allocated_rate"], rows[-1]["spent_rate"]]
     return {"rows": rows, "as_of": as_of}
 
 
