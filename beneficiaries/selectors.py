@@ -278,3 +278,76 @@ def home_panel_context(user) -> dict:
         "checked": waiting.get(PaymentBatch.Status.CHECKED, 0),
         "exported": waiting.get(PaymentBatch.Status.EXPORTED, 0),
     }
+
+
+# --- numbers for the reports app (monthly report, scorecards, dashboards) ----------------------
+
+
+def _aware_day_range(start, end):
+    """[start 00:00, end+1 00:00) in the current time zone (Asia/Shanghai), for timestamps."""
+    import datetime
+
+    from django.utils import timezone
+
+    return (
+        timezone.make_aware(datetime.datetime.combine(start, datetime.time.min)),
+        timezone.make_aware(datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min)),
+    )
+
+
+def enrolment_month_counts(*, user, year: int, start, end) -> list[dict]:
+    """Per project of ``year``, the enrolments in scope as they stood at ``end``: enrolled (applied
+    by then, not exited by then), active (paid from a date on or before it, not exited by then),
+    new (paid from a date inside [start, end]) and exited inside [start, end]. One query."""
+    not_exited = Q(exit_on__isnull=True) | Q(exit_on__gt=end)
+    paid = Q(status__in=[Enrolment.Status.ACTIVE, Enrolment.Status.EXITED], active_from__isnull=False)
+    rows = (
+        Enrolment.objects.visible_to(user)
+        .filter(project__year=year, applied_on__lte=end)
+        .order_by()
+        .values("project_id", "project__code", "project__name")
+        .annotate(
+            enrolled=Count("pk", filter=not_exited),
+            active=Count("pk", filter=paid & not_exited & Q(active_from__lte=end)),
+            new=Count("pk", filter=paid & Q(active_from__range=(start, end))),
+            exited=Count("pk", filter=Q(status=Enrolment.Status.EXITED, exit_on__range=(start, end))),
+        )
+        .order_by("project__code")
+    )
+    return list(rows)
+
+
+def payment_month_totals(*, user, start, end) -> list[dict]:
+    """Per project, the payments in scope of the batches the bank's results were reconciled for
+    between ``start`` and ``end`` (dates, local time): batches, paid (count, yuan), failed (count,
+    yuan). One query."""
+    from django.db.models import Sum
+
+    rows = (
+        Payment.objects.visible_to(user)
+        .filter(batch__reconciled_at__range=_aware_day_range(start, end))
+        .order_by()
+        .values("batch__project_id", "batch__project__code", "batch__project__name")
+        .annotate(
+            batches=Count("batch", distinct=True),
+            paid=Count("pk", filter=Q(status=Payment.Status.PAID)),
+            paid_amount=Sum("amount", filter=Q(status=Payment.Status.PAID)),
+            failed=Count("pk", filter=Q(status=Payment.Status.FAILED)),
+            failed_amount=Sum("amount", filter=Q(status=Payment.Status.FAILED)),
+        )
+        .order_by("batch__project__code")
+    )
+    return list(rows)
+
+
+def callback_coverage_totals(*, user, year: int, until, project_ids=None) -> dict:
+    """Active enrolments in scope of the projects of ``year`` (optionally only ``project_ids``)
+    and how many of them a callback reached on or before ``until``. One query."""
+    reached = Callback.objects.filter(enrolment_id=OuterRef("pk"), reached=True, called_on__lte=until)
+    qs = Enrolment.objects.visible_to(user).filter(status=Enrolment.Status.ACTIVE, project__year=year)
+    if project_ids is not None:
+        qs = qs.filter(project_id__in=list(project_ids))
+    totals = qs.annotate(was_reached=Exists(reached)).aggregate(
+        enrolled=Count("pk"), reached=Count("pk", filter=Q(was_reached=True))
+    )
+    return {**totals, "rate": rate(totals["reached"], totals["enrolled"])}

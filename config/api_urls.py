@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("publicity.api.urls")),
     path("", include("common.api_urls")),
     path("", include("projects.api.urls")),
+    path("", include("reports.api.urls")),
 ]

@@ -290,6 +290,7 @@ SPECTACULAR_SETTINGS = {
         "NoticeKindEnum": "publicity.models.PublicNotice.Kind",
         "CallbackMethodEnum": "beneficiaries.models.Callback.Method",
         "SurveyResponseMethodEnum": "publicity.models.SurveyResponse.Method",
+        "MonthlyReportStatusEnum": "reports.models.MonthlyReport.Status",
     },
 }
 

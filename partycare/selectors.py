@@ -4,7 +4,7 @@ reads take ``today`` so tests fix it; pages pass timezone.localdate() (Asia/Shan
 import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 
@@ -563,3 +563,78 @@ def leader_field_days(*, user, year: int) -> list[dict]:
         }
         for leader in leaders
     ]
+
+
+# --- numbers for the reports app (monthly report, scorecards, dashboards) ----------------------
+
+
+def _aware_day_range(start: datetime.date, end: datetime.date):
+    """[start 00:00, end+1 00:00) in the current time zone (Asia/Shanghai), for timestamps."""
+    from django.utils import timezone
+
+    return (
+        timezone.make_aware(datetime.datetime.combine(start, datetime.time.min)),
+        timezone.make_aware(datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min)),
+    )
+
+
+def _overdue_at(day: datetime.date) -> Q:
+    """Past its deadline at the end of ``day`` (the deadline day itself is in time) and not
+    resolved by then."""
+    return Q(deadline__lt=day) & (Q(resolved_on__isnull=True) | Q(resolved_on__gt=day))
+
+
+def concern_month_counts(*, user, start: datetime.date, end: datetime.date) -> list[dict]:
+    """Per village in scope: concerns collected in [start, end], resolved in it, of those
+    resolved by their deadline, and overdue at the end of ``end``. One query."""
+    collected_at = _aware_day_range(start, end)
+    resolved = Q(resolved_on__range=(start, end))
+    rows = (
+        Concern.objects.visible_to(user)
+        .filter(created_at__lt=collected_at[1])
+        .filter(
+            Q(created_at__gte=collected_at[0]) | resolved | (_overdue_at(end) & Q(deadline__isnull=False))
+        )
+        .order_by()
+        .values("village_id", "village__code", "village__name")
+        .annotate(
+            opened=Count("pk", filter=Q(created_at__gte=collected_at[0])),
+            resolved=Count("pk", filter=resolved),
+            on_time=Count("pk", filter=resolved & Q(deadline__isnull=False, resolved_on__lte=F("deadline"))),
+            overdue=Count("pk", filter=_overdue_at(end) & Q(deadline__isnull=False)),
+        )
+        .order_by("village__code")
+    )
+    return list(rows)
+
+
+def concern_deadline_totals(
+    *, user, start: datetime.date, end: datetime.date, department_id: int | None = None
+) -> dict:
+    """Concerns in scope (optionally dispatched to one department) with a deadline that fell
+    due in [start, end] or that were resolved in it: how many, and how many were resolved on or
+    before their deadline. Those not yet due and not resolved are not judged. One query."""
+    qs = Concern.objects.visible_to(user).filter(deadline__isnull=False)
+    if department_id:
+        qs = qs.filter(pk__in=Concern.objects.filter(departments=department_id).values("pk"))
+    due = Q(deadline__range=(start, end)) | Q(resolved_on__range=(start, end))
+    totals = qs.filter(due).aggregate(
+        due=Count("pk"),
+        on_time=Count("pk", filter=Q(resolved_on__lte=F("deadline")) & Q(resolved_on__lte=end)),
+    )
+    return {**totals, "rate": rate(totals["on_time"], totals["due"])}
+
+
+def care_coverage_totals(
+    *, user, start: datetime.date, end: datetime.date, branch_id: int | None = None
+) -> dict:
+    """Active party members in scope (optionally of one branch) and how many had a care case in
+    [start, end]. One query."""
+    members = PartyMember.objects.visible_to(user).filter(status__in=PartyMember.ACTIVE_STATUSES)
+    if branch_id:
+        members = members.filter(branch_id=branch_id)
+    totals = members.aggregate(
+        members=Count("pk", distinct=True),
+        covered=Count("pk", filter=Q(care_cases__occurred_on__range=(start, end)), distinct=True),
+    )
+    return {**totals, "rate": rate(totals["covered"], totals["members"])}

@@ -235,3 +235,79 @@ def aid_payments(*, job, user, progress) -> JobOutcome:
         filename=f"{year}年党员帮扶救助发放明细.xlsx",
         message=gettext("%(count)d payments exported.") % {"count": len(payments)},
     )
+
+
+@register_job("reports.payment_batches", label=_("Payment batches"), roles=COUNTY_AND_TOWNSHIP)
+def payment_batches(*, job, user, progress) -> JobOutcome:
+    """Every payment batch in scope of a year's periods with its steps and the amounts paid,
+    failed and pending (one query for the batches with their sums)."""
+    from django.db.models import Count, Q
+
+    from beneficiaries import selectors as beneficiary_selectors
+
+    year = int(job.params["year"])
+    batches = list(
+        beneficiary_selectors.batch_list(user=user)
+        .filter(period_start__year=year)
+        .annotate(
+            paid_count=Count("payments", filter=Q(payments__status="paid")),
+            paid_amount=Sum("payments__amount", filter=Q(payments__status="paid")),
+            failed_count=Count("payments", filter=Q(payments__status="failed")),
+            failed_amount=Sum("payments__amount", filter=Q(payments__status="failed")),
+        )
+        .order_by("period_start", "division__code", "project__code", "number")
+    )
+    columns = [
+        ExportColumn("乡镇", value="division.name"),
+        ExportColumn("项目编码", value="project.code"),
+        ExportColumn("项目名称", width=26, value="project.name"),
+        ExportColumn("发放期间", value="period_label"),
+        ExportColumn("批次", OutKind.INTEGER, value="number"),
+        ExportColumn("状态", value=lambda b: b.get_status_display()),
+        ExportColumn("笔数", OutKind.INTEGER, value="payment_count"),
+        ExportColumn("合计(元)", OutKind.MONEY, value="total_amount"),
+        ExportColumn("已发放笔数", OutKind.INTEGER, value="paid_count"),
+        ExportColumn("已发放(元)", OutKind.MONEY, value=lambda b: b.paid_amount or ZERO),
+        ExportColumn("失败笔数", OutKind.INTEGER, value="failed_count"),
+        ExportColumn("失败(元)", OutKind.MONEY, value=lambda b: b.failed_amount or ZERO),
+        ExportColumn("制表人", value=lambda b: b.prepared_by.username if b.prepared_by_id else ""),
+        ExportColumn("审批人", value=lambda b: b.approved_by.username if b.approved_by_id else ""),
+        ExportColumn("送银行时间", width=18, value=lambda b: _local_text(b.exported_at)),
+        ExportColumn("对账时间", width=18, value=lambda b: _local_text(b.reconciled_at)),
+    ]
+    totals = {"total": ZERO, "paid": ZERO, "failed": ZERO}
+    handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115
+    handle.close()
+    with XlsxExport(handle.name, sheet_name=f"{year}年发放批次", columns=columns) as export:
+        for done, batch in enumerate(batches, 1):
+            export.write_row(batch)
+            totals["total"] += batch.total_amount
+            totals["paid"] += batch.paid_amount or ZERO
+            totals["failed"] += batch.failed_amount or ZERO
+            progress(done, len(batches))
+        export.write_totals(
+            [
+                "合计",
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                totals["total"],
+                None,
+                totals["paid"],
+                None,
+                totals["failed"],
+            ]
+            + [None] * 4
+        )
+    return JobOutcome(
+        file_bytes=handle.name,
+        filename=f"{year}年打卡发放批次.xlsx",
+        message=gettext("%(count)d batches exported.") % {"count": len(batches)},
+    )
+
+
+def _local_text(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""

@@ -41,6 +41,29 @@ def monthly_report_list(
     return qs.order_by("-month", "township__code", "-version")
 
 
+def monthly_report_detail_list(*, user):
+    """Every version in scope, with its snapshot (the API's detail)."""
+    return (
+        MonthlyReport.objects.visible_to(user)
+        .select_related("township")
+        .order_by("-month", "township__code", "-version")
+    )
+
+
+def scorecard_api_list(*, user):
+    """Every computed scorecard in scope with its scheme and its lines (two queries a page)."""
+    return (
+        Scorecard.objects.visible_to(user)
+        .select_related("scheme")
+        .prefetch_related(
+            Prefetch(
+                "lines", queryset=ScoreLine.objects.select_related("item").order_by("item__order", "item__pk")
+            )
+        )
+        .order_by("-scheme__year", "scheme_id", "rank", "unit_name", "pk")
+    )
+
+
 def monthly_report_get(*, user, pk: int) -> MonthlyReport:
     return get_object_or_404(
         MonthlyReport.objects.visible_to(user).select_related(
@@ -164,12 +187,55 @@ def fund_rates_by_source(*, user, year: int, as_of: datetime.date) -> dict:
                 "spent_rate": rate(values["spent"], values["allocated"]),
             }
         )
+        rows[-1]["rates"] = [rows[-1]["received_rate"], rows[-1]["allocated_rate"], rows[-1]["spent_rate"]]
     return {"rows": rows, "as_of": as_of}
 
 
+def payments_this_month(*, user, today: datetime.date) -> dict:
+    """The batches reconciled with the bank since the 1st, with the payments paid and failed
+    (one query)."""
+    from beneficiaries import selectors as beneficiary_selectors
+
+    rows = beneficiary_selectors.payment_month_totals(user=user, start=today.replace(day=1), end=today)
+    return {
+        "batches": sum(r["batches"] for r in rows),
+        "paid": sum(r["paid"] for r in rows),
+        "paid_amount": sum((r["paid_amount"] or ZERO for r in rows), ZERO),
+        "failed": sum(r["failed"] for r in rows),
+        "failed_amount": sum((r["failed_amount"] or ZERO for r in rows), ZERO),
+        "projects": rows,
+    }
+
+
+def township_watch(*, user, today: datetime.date) -> dict:
+    """The township dashboard's other panels, each through its app's selector: payments this
+    month (one query), open anomalies (one), overdue concerns (one), care coverage this year
+    (one) and the publicity quotas (three)."""
+    from beneficiaries import selectors as beneficiary_selectors
+    from partycare import selectors as care_selectors
+    from publicity import selectors as publicity_selectors
+
+    quotas = publicity_selectors.quota_status(user=user, year=today.year, month=today.month)
+    behind = []
+    for row in quotas:
+        missing = row.behind(today.month)
+        if missing:
+            behind.append({"department": row.department, "missing": sum(m["missing"] for m in missing)})
+    return {
+        "payments": payments_this_month(user=user, today=today),
+        "open_anomalies": beneficiary_selectors.anomaly_list(user=user, status="open").count(),
+        "overdue_concerns": care_selectors.concern_list(user=user, overdue=True).count(),
+        "care": care_selectors.care_coverage_totals(
+            user=user, start=datetime.date(today.year, 1, 1), end=today
+        ),
+        "quotas": {"units": len(quotas), "behind": behind, "month": today.month},
+    }
+
+
 def township_dashboard(*, user, today: datetime.date) -> dict:
-    """Projects lagging, fund rates by source, the monthly reports and the township's
-    scorecards. Six queries whatever the data size."""
+    """Projects lagging, fund rates by source, payments this month, open anomalies, overdue
+    concerns, care coverage, publicity quotas, the monthly reports and the township's
+    scorecards. Thirteen queries whatever the data size."""
     lagging = project_selectors.lagging_projects(user=user, today=today, limit=10)
     funds = fund_rates_by_source(user=user, year=today.year, as_of=today)
     reports = list(monthly_report_list(user=user)[:6])
@@ -184,6 +250,7 @@ def township_dashboard(*, user, today: datetime.date) -> dict:
         "funds": funds,
         "reports": reports,
         "cards": cards,
+        **township_watch(user=user, today=today),
         "chart": {
             "sources": [str(r["label"]) for r in funds["rows"]],
             "received": [_fraction(r["received_rate"]) for r in funds["rows"]],

@@ -2,9 +2,9 @@
 
 
 Each entry is a function (unit, period) → numbers that reads the owning app through its
-selectors, as the unit would see it. An entry whose app has not landed yet (publicity, party
-care, enrolments and payments, concerns) is declared with ``build=None``: the report shows it
-as "not available" and a scorecard item on it scores nothing and says why. It is never a fake 0.
+selectors, as the unit would see it. An entry whose app is missing is declared with
+``build=None`` (or its module is absent): the report shows it as "not available" and a scorecard
+item on it scores nothing and says why. It is never a fake 0.
 
 Units act through a *viewer*: an unsaved, read-only stand-in user with the unit's division and
 the role that sees exactly that division (township staff for a township, village cadre for a
@@ -352,26 +352,127 @@ def section_care(unit: Unit, period: Period) -> dict:
         % {
             "covered": coverage["covered"],
             "members": coverage["members"],
-            "rate": "—"
-            if coverage["rate"] is None
-            else f"{(coverage['rate'] * 100).quantize(Decimal('0.01'))}%",
+            "rate": _percent(coverage["rate"]),
         },
     }
 
 
 def care_coverage(unit: Unit, period: Period) -> dict:
     """Active party members in the unit (a division, or one branch) with a care case between
-    1 January and the end of the period, over all active members. Two queries."""
-    care = _care_selectors()
-    members = care.member_list(user=unit.viewer, branch_id=unit.branch_id)
-    members = members.filter(status__in=members.model.ACTIVE_STATUSES).prefetch_related(None)
-    total = members.count()
-    covered = (
-        members.filter(care_cases__occurred_on__range=(datetime.date(period.year, 1, 1), period.end))
-        .distinct()
-        .count()
+    1 January and the end of the period, over all active members. One query."""
+    return _care_selectors().care_coverage_totals(
+        user=unit.viewer,
+        start=datetime.date(period.year, 1, 1),
+        end=period.end,
+        branch_id=unit.branch_id,
     )
-    return {"members": total, "covered": covered, "rate": rate(covered, total)}
+
+
+def _percent(value) -> str:
+    return "—" if value is None else f"{(value * 100).quantize(Decimal('0.01'))}%"
+
+
+def section_payments(unit: Unit, period: Period) -> dict:
+    """Per project of the year: enrolled and active beneficiaries at the end of the month, new
+    (paid from this month) and exited this month; the batches reconciled with the bank this
+    month with the amounts paid and failed. Two queries."""
+    enrolments = beneficiary_selectors.enrolment_month_counts(
+        user=unit.viewer, year=period.year, start=period.start, end=period.end
+    )
+    payments = beneficiary_selectors.payment_month_totals(
+        user=unit.viewer, start=period.start, end=period.end
+    )
+    rows: dict[int, dict] = {}
+    empty = {
+        "enrolled": 0,
+        "active": 0,
+        "new": 0,
+        "exited": 0,
+        "batches": 0,
+        "paid": 0,
+        "paid_amount": ZERO,
+        "failed": 0,
+        "failed_amount": ZERO,
+    }
+    for row in enrolments:
+        entry = rows.setdefault(
+            row["project_id"], {"code": row["project__code"], "name": row["project__name"], **empty}
+        )
+        for key in ("enrolled", "active", "new", "exited"):
+            entry[key] = row[key]
+    for row in payments:
+        entry = rows.setdefault(
+            row["batch__project_id"],
+            {"code": row["batch__project__code"], "name": row["batch__project__name"], **empty},
+        )
+        entry.update(
+            batches=row["batches"],
+            paid=row["paid"],
+            paid_amount=row["paid_amount"] or ZERO,
+            failed=row["failed"],
+            failed_amount=row["failed_amount"] or ZERO,
+        )
+    ordered = sorted(rows.values(), key=lambda r: r["code"])
+    totals = {"code": gettext("Total"), "name": ""}
+    for key, value in empty.items():
+        totals[key] = sum((r[key] for r in ordered), value)
+    money = ("paid_amount", "failed_amount")
+    for row in [*ordered, totals]:
+        for key in money:
+            row[key] = _s(row[key])
+    return {
+        "columns": [
+            _col("code", _("Project code")),
+            _col("name", _("Project")),
+            _col("enrolled", _("Enrolled"), "integer"),
+            _col("active", _("Active (paid)"), "integer"),
+            _col("new", _("New this month"), "integer"),
+            _col("exited", _("Exited this month"), "integer"),
+            _col("batches", _("Batches reconciled"), "integer"),
+            _col("paid", _("Payments made"), "integer"),
+            _col("paid_amount", _("Paid (yuan)"), "money"),
+            _col("failed", _("Payments failed"), "integer"),
+            _col("failed_amount", _("Failed (yuan)"), "money"),
+        ],
+        "rows": ordered,
+        "totals": totals,
+        "note": gettext(
+            "Enrolled and active as at the end of the month; new means paid from a date in the month; payments are those of the batches whose bank results were reconciled in the month."
+        ),
+    }
+
+
+def section_concerns(unit: Unit, period: Period) -> dict:
+    """Per village: concerns collected, resolved (and of those, by their deadline) in the
+    month, and overdue at its end. One query."""
+    counts = _care_selectors().concern_month_counts(user=unit.viewer, start=period.start, end=period.end)
+    rows = [
+        {
+            "village": row["village__name"],
+            "opened": row["opened"],
+            "resolved": row["resolved"],
+            "on_time": row["on_time"],
+            "overdue": row["overdue"],
+        }
+        for row in counts
+    ]
+    totals = {"village": gettext("Total")}
+    for key in ("opened", "resolved", "on_time", "overdue"):
+        totals[key] = sum(r[key] for r in rows)
+    return {
+        "columns": [
+            _col("village", _("Village")),
+            _col("opened", _("Collected this month"), "integer"),
+            _col("resolved", _("Resolved this month"), "integer"),
+            _col("on_time", _("Of which by the deadline"), "integer"),
+            _col("overdue", _("Overdue at the month end"), "integer"),
+        ],
+        "rows": rows,
+        "totals": totals,
+        "note": gettext(
+            "A concern is overdue when its deadline passed (the deadline day itself is in time) and it was not resolved by the end of the month."
+        ),
+    }
 
 
 def _publicity_selectors():
@@ -501,16 +602,14 @@ SECTIONS: list[Section] = [
         "payments",
         _("Beneficiaries and payments of the month"),
         "beneficiaries.selectors",
-        None,
-        needs=_("enrolments and payment batches"),
+        lambda unit, period: section_payments(unit, period),
     ),
     Section("publicity", _("Publicity done"), "publicity.selectors", section_publicity),
     Section(
         "concerns",
         _("Concerns opened, resolved and overdue"),
         "partycare.selectors",
-        None,
-        needs=_("concerns (party care)"),
+        lambda unit, period: section_concerns(unit, period),
     ),
     Section("care", _("Care cases"), "partycare.selectors", section_care),
 ]
@@ -647,7 +746,7 @@ ITEM_SOURCES: list[ItemSource] = [
         "callback_coverage",
         _("Callback coverage"),
         "beneficiaries.selectors",
-        needs=_("callbacks (beneficiaries)"),
+        lambda unit, period: _callback_item(unit, period),
     ),
     ItemSource(
         "survey_awareness",
@@ -665,7 +764,7 @@ ITEM_SOURCES: list[ItemSource] = [
         "concerns_on_time",
         _("Concerns resolved on time"),
         "partycare.selectors",
-        needs=_("concerns (party care)"),
+        lambda unit, period: _concerns_item(unit, period),
     ),
     ItemSource(
         "care_coverage",
@@ -683,6 +782,39 @@ def _coverage_item(unit: Unit, period: Period) -> ItemValue:
         numbers={
             gettext("active party members"): result["members"],
             gettext("members with a care case this year"): result["covered"],
+        },
+    )
+
+
+def _callback_item(unit: Unit, period: Period) -> ItemValue:
+    """Active enrolments of the year's projects (a department: the projects it leads) reached
+    by a callback by the end of the period, over all of them (a zero denominator: undefined)."""
+    project_ids = None
+    if unit.department_id is not None:
+        project_ids = list(_projects(unit, period).values_list("pk", flat=True))
+    result = beneficiary_selectors.callback_coverage_totals(
+        user=unit.viewer, year=period.year, until=period.end, project_ids=project_ids
+    )
+    return ItemValue(
+        rate=result["rate"],
+        numbers={
+            gettext("active beneficiaries"): result["enrolled"],
+            gettext("reached by a callback"): result["reached"],
+        },
+    )
+
+
+def _concerns_item(unit: Unit, period: Period) -> ItemValue:
+    """Concerns with a deadline that fell due in the period or were resolved in it (a
+    department: those dispatched to it), resolved on or before their deadline."""
+    result = _care_selectors().concern_deadline_totals(
+        user=unit.viewer, start=period.start, end=period.end, department_id=unit.department_id
+    )
+    return ItemValue(
+        rate=result["rate"],
+        numbers={
+            gettext("concerns due or resolved"): result["due"],
+            gettext("resolved by the deadline"): result["on_time"],
         },
     )
 

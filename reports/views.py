@@ -243,6 +243,20 @@ def scheme_compute(request, pk: int):
 # --- download centre --------------------------------------------------------------------------------
 
 
+ANOMALY_STATUSES = ("open", "explained", "confirmed", "all")
+
+
+def _anomaly_statuses() -> list[tuple[str, str]]:
+    # The beneficiaries app's names of the states (the same msgids, so the same translations).
+    labels = {
+        "open": gettext("open"),
+        "explained": gettext("explained"),
+        "confirmed": gettext("confirmed"),
+        "all": gettext("All statuses"),
+    }
+    return [(key, labels[key]) for key in ANOMALY_STATUSES]
+
+
 DOWNLOADS_ROLES = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.COUNTY_REVIEWER, Role.COUNTY_AUDITOR)
 
 
@@ -264,8 +278,15 @@ def downloads(request):
                 params = {"year": int(request.POST.get("year") or today.year)}
             elif kind == "reports.fund_position":
                 params = {"month": f"{services.parse_month(request.POST.get('month')):%Y-%m}"}
-            elif kind == "reports.aid_payments":
+            elif kind in ("reports.aid_payments", "reports.payment_batches"):
                 params = {"year": int(request.POST.get("year") or today.year)}
+            elif kind == "beneficiaries.export_anomalies":
+                status = request.POST.get("status") or ""
+                if status not in ANOMALY_STATUSES:
+                    raise ValidationError(gettext("Choose a status."))
+                params = {"filters": {"status": status} if status != "all" else {}}
+            elif kind == "beneficiaries.export_roster":
+                params = {"filters": {}}
             elif kind == "reports.roster":
                 params = {}
             elif kind == "reports.audit_history":
@@ -295,10 +316,7 @@ def downloads(request):
             "year": today.year,
             "month": f"{services.previous_month(today):%Y-%m}",
             "history_kinds": history.KINDS,
-            "unavailable": [
-                gettext("Payment batches"),
-                gettext("Anomaly list"),
-            ],
+            "anomaly_statuses": _anomaly_statuses(),
         },
     )
 

@@ -338,17 +338,28 @@ def _reports(tree):
     other county's township."""
     import datetime
 
+    from reports.models import Scorecard
     from reports.services import monthly_report_generate
     from reports.tests.factories import scheme
 
     month = datetime.date(2026, 10, 1)
-    return {
+    made = {
         key: {
             "report": monthly_report_generate(township_id=township.pk, month=month),
             "scheme": scheme(township, level="village", items=[("完成率", "completion", "100")]),
         }
         for key, township in (("inside", tree.township), ("outside", tree.other_township))
     }
+    for key, village in (("inside", tree.village), ("outside", tree.other_village)):
+        made[key]["card"] = Scorecard.objects.create(
+            scheme=made[key]["scheme"],
+            unit_key=f"division:{village.pk}",
+            unit_name=village.name,
+            division=village,
+            total=0,
+            rank=1,
+        )
+    return made
 
 
 def build_cases(tree, users) -> dict[str, Case]:
@@ -434,6 +445,9 @@ def build_cases(tree, users) -> dict[str, Case]:
         "reports:scheme-detail": report("scheme"),
         "reports:scheme-compute": report("scheme"),
         "reports:year-end-file": Case({"kind": "pdf"}, None, roles=above_village),
+        "monthly-report-detail": report("report"),
+        # a village's card: every role of the tree sees it, the village cadre included
+        "scorecard-detail": Case({"pk": r["inside"]["card"].pk}, {"pk": r["outside"]["card"].pk}),
     }
     return {
         **_publicity(tree, users),

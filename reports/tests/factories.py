@@ -4,6 +4,9 @@ scheme with items."""
 import datetime
 from decimal import Decimal
 
+from django.utils import timezone
+
+from org.models import Role
 from projects.tests.factories import (
     FundLineFactory,
     FundMovementFactory,
@@ -47,3 +50,51 @@ def scheme(division, *, level="township", period="year_end", year=2026, items=No
             scheme=made, order=order, name=name, source=source, weight=Decimal(weight)
         )
     return made
+
+
+def township_watch_data(tree, users, count):
+    """Rows behind the township dashboard's other panels: payments reconciled today, open
+    anomalies, overdue concerns, party members with care, publicity departments."""
+    from beneficiaries.models import AnomalyFinding, Payment, PaymentBatch
+    from beneficiaries.tests.factories import active_enrolment
+    from org.models import Department
+    from partycare.models import CareCase, Concern
+    from partycare.tests.factories import branch, member
+
+    today = timezone.localdate()
+    staff = users[Role.TOWNSHIP_STAFF]
+    party = branch(division=tree.village, name=f"支部{count}")
+    for n in range(count):
+        project = township_project(tree, division=tree.township)
+        enrolment = active_enrolment(project=project, village=tree.village, name=f"受益{n}")
+        batch = PaymentBatch.objects.create(
+            project=project,
+            division=tree.township,
+            period_start=today.replace(day=1),
+            status="reconciled",
+            reconciled_at=timezone.now(),
+        )
+        Payment.objects.create(
+            batch=batch, enrolment=enrolment, period_start=today.replace(day=1), amount=100, status="paid"
+        )
+        AnomalyFinding.objects.create(
+            rule="paid_after_exit",
+            key=f"size{count}-{n}",
+            village=tree.village,
+            detail="已故仍发放",
+            last_seen=timezone.now(),
+        )
+        Concern.objects.create(
+            village=tree.village,
+            category="other",
+            description="路灯",
+            status="dispatched",
+            deadline=today - datetime.timedelta(days=3),
+            is_overdue=True,
+            created_by=staff,
+        )
+        someone = member(branch=party, name=f"党员{n}")
+        CareCase.objects.create(
+            member=someone, kind="talk", occurred_on=today, visitors="李明", recorded_by=staff
+        )
+        Department.objects.create(division=tree.township, name=f"部门{count}-{n}")

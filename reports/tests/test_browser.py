@@ -7,7 +7,7 @@ import pytest
 
 from org.models import Role
 from reports import services
-from reports.tests.factories import scheme, township_project
+from reports.tests.factories import scheme, township_project, township_watch_data
 from tests.browser import DESKTOP, PHONE, chromium, login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,6 +23,7 @@ def browser():
 def _data(tree, users):
     township_project(tree, quantity="100", actual="40", villages=("village",))
     township_project(tree, division=tree.township2, quantity="50", actual="45")
+    township_watch_data(tree, users, 3)
     mine = services.monthly_report_generate(township_id=tree.township.pk, month=OCTOBER)
     services.monthly_report_generate(township_id=tree.township2.pk, month=OCTOBER)
     made = scheme(tree.county)
@@ -67,6 +68,7 @@ def test_reports_pages(browser, live_server, tree, users, settings, size_name, s
     page.context.clear_cookies()
     login(page, live_server.url, "staff", settings.DEMO_PASSWORD)
     visit("/reports/", "township-dashboard", "#township-chart[data-rendered='1'] svg")
+    assert page.locator("#township-watch section").count() == 5
     page.context.clear_cookies()
     login(page, live_server.url, "cadre", settings.DEMO_PASSWORD)
     visit("/reports/", "village-dashboard")

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from org.models import Role
 from reports import services
-from reports.tests.factories import scheme, township_project
+from reports.tests.factories import scheme, township_project, township_watch_data
 
 pytestmark = pytest.mark.django_db
 OCTOBER = datetime.date(2026, 10, 1)
@@ -44,10 +44,17 @@ def test_county_dashboard(client, tree, users, django_assert_num_queries, size):
 @pytest.mark.parametrize("size", [1, 6])
 def test_township_dashboard(client, tree, users, django_assert_num_queries, size):
     grow(tree, users, size)
+    township_watch_data(tree, users, size)
     client.force_login(users[Role.TOWNSHIP_STAFF])
-    # lagging projects, fund lines by source, movements by source, reports, scorecards
-    with django_assert_num_queries(BASE + 5):
-        assert client.get(reverse("reports:dashboard")).status_code == 200
+    # lagging projects, fund lines by source, movements by source, reports, scorecards;
+    # payments reconciled this month, open anomalies, overdue concerns, care coverage;
+    # publicity quotas: departments, submissions by unit and month, projects led by unit
+    with django_assert_num_queries(BASE + 12):
+        response = client.get(reverse("reports:dashboard"))
+    assert response.status_code == 200
+    watch = response.context
+    assert watch["payments"]["paid"] == size and watch["open_anomalies"] == size
+    assert watch["overdue_concerns"] == size and watch["care"]["covered"] == size
 
 
 @pytest.mark.parametrize("size", [1, 6])

@@ -72,12 +72,15 @@ def test_zero_target_gives_a_defined_result(tree, users):
     assert all("denominator is 0" in line.reason for line in first.lines.all())
 
 
-def test_unavailable_source_scores_nothing_and_says_why(data, users):
-    made = scheme(
-        data.county, items=[("回访覆盖率", "callback_coverage", "50"), ("完成率", "completion", "50")]
-    )
+def test_unavailable_source_scores_nothing_and_says_why(data, users, monkeypatch):
+    from reports import sources
+
+    # Every app has landed; a source whose app is missing must still score nothing and say why.
+    ghost = sources.ItemSource("ghost_rate", "Ghost rate", "ghostapp.selectors", needs="ghosts")
+    monkeypatch.setattr(sources, "ITEM_SOURCES", [*sources.ITEM_SOURCES, ghost])
+    made = scheme(data.county, items=[("幽灵", "ghost_rate", "50"), ("完成率", "completion", "50")])
     services.scorecard_compute(user=users[Role.COUNTY_REVIEWER], scheme_id=made.pk)
-    line = card("城关镇").lines.get(item__source="callback_coverage")
+    line = card("城关镇").lines.get(item__source="ghost_rate")
     assert line.is_available is False and line.points == 0 and "Not available" in line.reason
 
 

@@ -196,3 +196,96 @@ def test_county_dashboard_numbers_link_to_the_report(client, users, reports):
     page = client.get(reverse("reports:dashboard") + "?month=2026-10").content.decode()
     link = reverse("reports:report-detail", args=[reports["mine"].pk]) + "#section-projects"
     assert f'<a href="{link}">40.00%</a>' in page  # 40 of 100, from the snapshot's headline
+
+
+def test_township_dashboard_numbers_link_to_their_records(client, users, reports):
+    """Each panel's number is a link to the list of records behind it."""
+    login(client, users[Role.TOWNSHIP_STAFF])
+    page = client.get(reverse("reports:dashboard")).content.decode()
+    for panel, url in (
+        ("watch-payments", reverse("beneficiaries:batch-list") + "?status=reconciled"),
+        ("watch-anomalies", reverse("beneficiaries:anomaly-list") + "?status=open"),
+        ("watch-concerns", reverse("partycare:concern-inbox") + "?overdue=1"),
+        ("watch-care", reverse("partycare:member-list")),
+        ("watch-quotas", reverse("publicity:quota") + "?year="),
+    ):
+        section = page.split(f'id="{panel}"', 1)[1].split("</section>", 1)[0]
+        assert f'href="{url}' in section, panel
+    # every page the panels link to answers for the same user
+    for url in (
+        reverse("beneficiaries:batch-list") + "?status=reconciled",
+        reverse("beneficiaries:anomaly-list") + "?status=open",
+        reverse("partycare:concern-inbox") + "?overdue=1",
+        reverse("partycare:member-list"),
+        reverse("publicity:quota"),
+    ):
+        assert client.get(url).status_code == 200, url
+
+
+def test_download_centre_makes_batches_anomalies_and_rosters(client, users, tree):
+    """The auditors' standard set: payment batches (hand-checked sums), the anomaly list and
+    the beneficiary roster, each made as a job and logged when downloaded."""
+    import io
+
+    import openpyxl
+    from django.utils import timezone
+
+    from beneficiaries.models import AnomalyFinding, Payment, PaymentBatch
+    from beneficiaries.tests.factories import active_enrolment
+    from common.jobs import job_run
+
+    project = township_project(tree)
+    first, second = (active_enrolment(project=project, village=tree.village, name=n) for n in "甲乙")
+    batch = PaymentBatch.objects.create(
+        project=project,
+        division=tree.township,
+        period_start=OCTOBER,
+        status="reconciled",
+        payment_count=2,
+        total_amount=300,
+        reconciled_at=timezone.now(),
+    )
+    Payment.objects.create(batch=batch, enrolment=first, period_start=OCTOBER, amount=100, status="paid")
+    Payment.objects.create(
+        batch=batch,
+        enrolment=second,
+        period_start=OCTOBER,
+        amount=200,
+        status="failed",
+        failure_reason="销户",
+    )
+    AnomalyFinding.objects.create(
+        rule="paid_after_exit", key="k1", village=tree.village, detail="已故仍发放", last_seen=timezone.now()
+    )
+    auditor = users[Role.COUNTY_AUDITOR]
+    login(client, auditor)
+    page = client.get(reverse("reports:downloads")).content.decode()
+    for kind in ("reports.payment_batches", "beneficiaries.export_anomalies", "beneficiaries.export_roster"):
+        assert f'value="{kind}"' in page
+    made = {}
+    for kind, data in (
+        ("reports.payment_batches", {"year": "2026"}),
+        ("beneficiaries.export_anomalies", {"status": "open"}),
+        ("beneficiaries.export_roster", {}),
+    ):
+        response = client.post(reverse("reports:downloads"), {"kind": kind, **data})
+        job = Job.objects.get(kind=kind)
+        assert response["Location"] == job.get_absolute_url()
+        assert job_run(job_id=job.pk) == "done", Job.objects.get(pk=job.pk).message
+        made[kind] = job
+    response = client.get(reverse("jobs:download", args=[made["reports.payment_batches"].pk]))
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    header, line, totals = rows[0], rows[1], rows[-1]
+    values = dict(zip(header, line, strict=False))
+    assert (values["已发放笔数"], values["已发放(元)"], values["失败笔数"], values["失败(元)"]) == (
+        1,
+        100,
+        1,
+        200,
+    )
+    assert values["乡镇"] == "城关镇" and totals[0] == "合计"
+    assert AccessLog.objects.filter(user=auditor, what__contains="发放批次").count() == 1
+    # a wrong status is refused with a message, and no job is made
+    client.post(reverse("reports:downloads"), {"kind": "beneficiaries.export_anomalies", "status": "x"})
+    assert Job.objects.filter(kind="beneficiaries.export_anomalies").count() == 1
