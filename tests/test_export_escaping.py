@@ -125,6 +125,7 @@ def _export_params():
         "reports.audit_history": {"kind": "person"},
         "reports.aid_payments": {"year": 2026},
         "partycare.export_old_members": {},
+        "partycare.export_visits": {"year": 2026},
         "partycare.export_aid_payments": {"year": 2026},
         "partycare.export_campaign_coverage": {"campaign": campaign.pk},
     }
