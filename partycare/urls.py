@@ -1,6 +1,6 @@
 from django.urls import path
 
-from partycare import views
+from partycare import views, views_visits
 
 app_name = "partycare"
 urlpatterns = [
@@ -26,4 +26,5 @@ urlpatterns = [
     path("concerns/weekly/", views.concern_weekly, name="concern-weekly"),
     path("concerns/", views.concern_inbox, name="concern-inbox"),
     path("concerns/<int:pk>/", views.concern_detail, name="concern-detail"),
+    path("visits/export/", views_visits.visit_export, name="visit-export"),
 ]
