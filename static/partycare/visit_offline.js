@@ -284,7 +284,7 @@
       // a visit usually meets the beneficiary: reached is ticked when the enrolment is chosen
       if (event.target.checked) row.querySelector("[data-key=reached]").checked = true;
     }
-    if (event.target.dataset && event.target.dataset.key) answersEnabled();
+    answersEnabled();
     if (event.target.id === "photos") {
       const files = [...event.target.files];
       photosPut(files).then(() => { $("photo-count").textContent = files.length ? "📷 " + files.length : ""; });
