@@ -350,7 +350,9 @@ def visit_list(*, user, visitor=None, year: int | None = None, village_id: int |
     if village_id:
         qs = qs.filter(village_id=village_id)
     return qs.annotate(
-        concern_count=Count("concerns", distinct=True), photo_count=Count("photos", distinct=True)
+        concern_count=Count("concerns", distinct=True),
+        photo_count=Count("photos", distinct=True),
+        callback_count=Count("callback_links", distinct=True),
     ).order_by("-visited_on", "-pk")
 
 

@@ -26,7 +26,7 @@ from beneficiaries.tests.factories import person
 from common.jobs import job_enqueue, job_run, job_run_task
 from common.models import Job
 from org.models import Department, Role
-from partycare import demo_visits, services
+from partycare import demo_visits, selectors, services
 from partycare.models import Concern, HomeVisit, VisitCallback, VisitPhoto
 from partycare.visit_exports import EXPORT_VISITS, write_visits
 from projects.tests.factories import ProjectFactory
@@ -441,6 +441,7 @@ def test_visit_export_is_a_scoped_escaped_job(client, family, tree, cadre, staff
         callbacks=[{"enrolment": family["head"], "reached": True}],
     )
     visit(staff, household(tree.village2, number="077", head_name="钱七"), purpose="collect", notes="西湖村")
+    assert [v.callback_count for v in selectors.visit_list(user=cadre)] == [1]  # shown on "My visits"
     client.force_login(cadre)
     page = client.get(reverse("partycare:my-visits"))
     assert reverse("partycare:visit-export").encode() in page.content

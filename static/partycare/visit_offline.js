@@ -224,7 +224,7 @@
   async function showCount() {
     const items = await queueAll();
     $("queue-count").textContent = String(items.length);
-    $("net-state").textContent = navigator.onLine ? "online" : "offline";
+    $("net-state").textContent = navigator.onLine ? app.dataset.netOnline : app.dataset.netOffline;
     return items;
   }
   function csrfToken() {
