@@ -804,6 +804,7 @@ PHOTO_MAX_BYTES = 8 * 1024 * 1024
 PHOTOS_PER_VISIT = 9
 PHOTO_MAX_SIDE = 1600  # px, the long side of a stored photo
 PHOTO_JPEG_QUALITY = 80
+PHOTO_MAX_PIXELS = 50_000_000  # a 50-megapixel camera; more would take gigabytes to decode
 ESCALATE_AFTER_DAYS = 3
 
 
@@ -829,6 +830,9 @@ def _photo_prepare(photo, *, index: int) -> ContentFile:
             image.verify()
         photo.seek(0)
         with Image.open(photo) as image:
+            pixels = getattr(settings, "PARTYCARE_PHOTO_MAX_PIXELS", PHOTO_MAX_PIXELS)
+            if image.width * image.height > pixels:
+                raise Image.DecompressionBombError(name)
             image.draft("RGB", (PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))  # JPEG: decode at a smaller scale
             upright = ImageOps.exif_transpose(image)
             if upright.mode in ("RGBA", "LA", "P", "PA"):

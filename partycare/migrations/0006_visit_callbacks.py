@@ -10,6 +10,7 @@ A visit with a "reached" left empty but other answers given counts as reached.
 import django.db.models.deletion
 from django.db import migrations, models
 from django.db.models import Q
+from django.utils import timezone
 
 
 NOTE_PREFIX = "【回访】"
@@ -24,6 +25,8 @@ def answers_to_callbacks(apps, schema_editor):
     VisitCallback = apps.get_model("partycare", "VisitCallback")
     Enrolment = apps.get_model("beneficiaries", "Enrolment")
     Callback = apps.get_model("beneficiaries", "Callback")
+    HistoricalCallback = apps.get_model("beneficiaries", "HistoricalCallback")
+    now = timezone.now()
     answered = HomeVisit.objects.filter(purpose="callback").filter(
         Q(callback_reached__isnull=False)
         | Q(callback_knew_policy__isnull=False)
@@ -53,6 +56,25 @@ def answers_to_callbacks(apps, schema_editor):
                 recorded_by_id=visit.visitor_id,
             )
             VisitCallback.objects.create(visit=visit, callback=callback, enrolment=enrolment)
+            # the audit history a Callback made through the service has (simple_history's
+            # signals do not run in migrations)
+            HistoricalCallback.objects.create(
+                id=callback.pk,
+                enrolment_id=callback.enrolment_id,
+                method=callback.method,
+                called_on=callback.called_on,
+                reached=callback.reached,
+                knew_policy=callback.knew_policy,
+                received_money=callback.received_money,
+                satisfied=callback.satisfied,
+                notes=callback.notes,
+                recorded_by_id=callback.recorded_by_id,
+                created_at=callback.created_at,
+                history_date=now,
+                history_type="+",
+                history_user_id=visit.visitor_id,
+                history_change_reason="moved from the home visit (partycare 0006)",
+            )
             made += 1
         if not made:
             note = f"{NOTE_PREFIX}见到本人：{_yes_no(visit.callback_reached)}；知晓政策：{_yes_no(knew)}；满意：{_yes_no(satisfied)}"

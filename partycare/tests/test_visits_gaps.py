@@ -317,6 +317,7 @@ def test_migration_moves_old_answers_into_callbacks(tree, users):
             D(2026, 5, 1),
         )
         assert (callback.reached, callback.knew_policy, callback.satisfied) == (True, False, True)
+        assert callback.history.get().history_user_id == users[Role.VILLAGE_CADRE].pk
         assert list(HomeVisit.objects.get(pk=answered.pk).callbacks.all()) == [callback]
         notes = HomeVisit.objects.get(pk=lonely.pk).notes
         assert notes.startswith("记录\n【回访】") and "满意：是" in notes
@@ -361,8 +362,12 @@ def test_transparent_png_becomes_a_jpeg_on_white(tree, cadre):
         assert stored.format == "JPEG" and stored.getpixel((5, 5))[0] > 240
 
 
-def test_photo_with_too_many_pixels_is_refused(tree, cadre, monkeypatch):
-    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+@pytest.mark.parametrize("limit", ["portal", "pillow"])
+def test_photo_with_too_many_pixels_is_refused(tree, cadre, monkeypatch, settings, limit):
+    if limit == "portal":
+        settings.PARTYCARE_PHOTO_MAX_PIXELS = 9_999  # 100 × 100 is one pixel too many
+    else:
+        monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # Pillow's own bomb guard
     with pytest.raises(ValidationError, match="too many pixels"):
         visit(
             cadre,
