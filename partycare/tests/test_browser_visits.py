@@ -112,6 +112,9 @@ def test_callback_visit_chooses_enrolments_offline(live_server, tree, users, set
     household.head = person(village=tree.village, name="王大山", household=household)
     household.save(update_fields=["head"])
     wife = person(village=tree.village, name="刘小花", household=household)
+    bare = Household.objects.create(village=tree.village, number="0009")
+    bare.head = person(village=tree.village, name="孙无项", household=bare)
+    bare.save(update_fields=["head"])
     enrolments = {}
     for who, name, code in ((household.head, "农村低保", "DB"), (wife, "高龄津贴", "GL")):
         enrolments[code] = Enrolment.objects.create(
@@ -137,10 +140,15 @@ def test_callback_visit_chooses_enrolments_offline(live_server, tree, users, set
         )
 
         context.set_offline(True)
-        page.fill("#household-search", "wds")
+        # a household the phone knows no enrolment of: one set of answers for the household
+        page.fill("#household-search", "swx")
         page.click(".household-option")
         page.select_option("#purpose", "callback")
-        assert page.is_hidden("#callback-household")
+        assert page.is_visible("#callback-household") and page.is_hidden("#callback-choice")
+        screenshot(page, "partycare-visit-callback-household-phone")
+        page.fill("#household-search", "wds")
+        page.click(".household-option")
+        assert page.is_hidden("#callback-household") and page.is_visible("#callback-choice")
         page.check(f"#enrolment-{enrolments['DB'].pk}")
         assert page.is_checked(f"#enrolment-{enrolments['DB'].pk}-reached")  # a visit meets them
         page.check(f"#enrolment-{enrolments['DB'].pk}-knew_policy")

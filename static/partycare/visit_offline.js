@@ -137,6 +137,7 @@
     box.replaceChildren();
     const known = draft.household ? householdEnrolments(draft.household) : null;
     $("callback-household").hidden = !!known;
+    $("callback-choice").hidden = !known;
     (known || []).forEach((enrolment) => {
       const row = $("enrolment-template").content.firstElementChild.cloneNode(true);
       const saved = (draft.callbacks || {})[enrolment.id];
