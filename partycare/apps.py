@@ -7,6 +7,7 @@ class PartycareConfig(AppConfig):
     verbose_name = _("Party-member care")
 
     def ready(self):
+        import partycare.visit_exports  # noqa: F401  registers the visit export job
         from org.models import Role
         from org.navigation import NavItem, register_nav
         from org.panels import HomePanel, register_home_panel

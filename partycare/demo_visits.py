@@ -1,14 +1,19 @@
 """Demo home visits and concerns (issue 7): the county profile about 20,000 visits and 5,000
-concerns in every state of the pipeline, the small profile a few hundred visits. Idempotent:
-each visit's client id is derived from its village and number (uuid5), so a second run adds
-nothing; concerns and their log are written only for visits made in this run. Bulk only."""
+concerns in every state of the pipeline, the small profile a few hundred visits (``visits`` and
+``concerns`` override the profile's numbers: the tests run the same code scaled down).
+Idempotent: each visit's client id is derived from its village and number (uuid5), so a second
+run adds nothing; concerns, their log and the callbacks of callback visits (one beneficiaries
+Callback per active enrolment of the household, linked to the visit) are written only for
+visits made in this run. Bulk only."""
 
 import datetime
 import uuid
 
-from beneficiaries.models import Household
+from django.db.models import Q
+
+from beneficiaries.models import Callback, Enrolment, Household
 from org.models import Department, Role, User
-from partycare.models import Concern, ConcernEvent, HomeVisit
+from partycare.models import Concern, ConcernEvent, HomeVisit, VisitCallback
 
 SIZES = {"county": (20_000, 5_000), "small": (300, 80)}
 NAMESPACE = uuid.UUID("6f1c2f3e-4b5a-4c3d-8e9f-0a1b2c3d4e5f")
@@ -34,15 +39,25 @@ STATE_SHARES = [
 ]
 
 
-def seed_visits(*, size: str, rng, today: datetime.date, county_code: str = "341226") -> dict:
+def seed_visits(
+    *,
+    size: str,
+    rng,
+    today: datetime.date,
+    county_code: str = "341226",
+    visits: int | None = None,
+    concerns: int | None = None,
+) -> dict:
     visits_wanted, concerns_wanted = SIZES.get(size, SIZES["small"])
+    visits_wanted = visits_wanted if visits is None else visits
+    concerns_wanted = concerns_wanted if concerns is None else concerns
     households = list(
         Household.objects.filter(village__code__startswith=county_code).values_list(
             "pk", "village_id", "head_id"
         )
     )
     if not households:
-        return {"visits": 0, "concerns": 0}
+        return {"visits": 0, "concerns": 0, "callbacks": 0}
     users = list(
         User.objects.filter(
             division__code__startswith=county_code,
@@ -57,7 +72,7 @@ def seed_visits(*, size: str, rng, today: datetime.date, county_code: str = "341
             township_users.setdefault(u.division.code, []).append(u)
     fallback = users[0] if users else User.objects.filter(is_superuser=True).first()
     if fallback is None:
-        return {"visits": 0, "concerns": 0}
+        return {"visits": 0, "concerns": 0, "callbacks": 0}
     from org.models import Division
 
     village_codes = dict(
@@ -88,19 +103,20 @@ def seed_visits(*, size: str, rng, today: datetime.date, county_code: str = "341
     new = [v for v in planned if v.client_id not in existing]
     HomeVisit.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
     if not new:
-        return {"visits": 0, "concerns": 0}
+        return {"visits": 0, "concerns": 0, "callbacks": 0}
     stored = list(
         HomeVisit.objects.filter(client_id__in=[v.client_id for v in new])
         .order_by("pk")
         .values_list("pk", "village_id", "household__head_id", "visited_on", "visitor_id")
     )
+    callbacks = _seed_callbacks(new=new, rng=rng)
     departments = {}
     for d in Department.objects.filter(division__code__startswith=county_code, is_active=True):
         departments.setdefault(d.division_id, []).append(d)
     township_of = dict(Division.objects.filter(pk__in=village_codes).values_list("pk", "parent_id"))
     share = concerns_wanted / max(len(planned), 1)
     states = [state for state, weight in STATE_SHARES for _ in range(weight)]
-    concerns, dispatch = [], []
+    made, dispatch = [], []
     for pk, village_id, head_id, visited_on, visitor_id in stored:
         if rng.random() >= share:
             continue
@@ -132,7 +148,8 @@ def seed_visits(*, size: str, rng, today: datetime.date, county_code: str = "341
             c.resolved_on = min(today, visited_on + datetime.timedelta(days=rng.randint(2, 40)))
         if state == S.CLOSED and c.resolved_on:
             c.feedback_how, c.feedback_on, c.is_satisfied = "visit", c.resolved_on, True
-        concerns.append(c)
+        made.append(c)
+    concerns = made
     Concern.objects.bulk_create(concerns, batch_size=2000)
     through = Concern.departments.through
     through.objects.bulk_create(
@@ -160,4 +177,56 @@ def seed_visits(*, size: str, rng, today: datetime.date, county_code: str = "341
         ],
         batch_size=2000,
     )
-    return {"visits": len(new), "concerns": len(concerns)}
+    return {"visits": len(new), "concerns": len(concerns), "callbacks": callbacks}
+
+
+def _seed_callbacks(*, new, rng) -> int:
+    """The callbacks of this run's callback visits: one per enrolment of the household active
+    on the visit date, reached nine times in ten (as beneficiaries' callback_record would)."""
+    wanted = [v for v in new if v.purpose == HomeVisit.Purpose.CALLBACK]
+    if not wanted:
+        return 0
+    households = {v.household_id for v in wanted}
+    enrolments = {}
+    for pk, household_id, person_household_id, active_from, exit_on in (
+        Enrolment.objects.filter(Q(household_id__in=households) | Q(person__household_id__in=households))
+        .filter(status__in=[Enrolment.Status.ACTIVE, Enrolment.Status.EXITED])
+        .values_list("pk", "household_id", "person__household_id", "active_from", "exit_on")
+    ):
+        for household_id_ in {household_id, person_household_id} & households:
+            enrolments.setdefault(household_id_, []).append((pk, active_from, exit_on))
+    visit_pks = dict(
+        HomeVisit.objects.filter(client_id__in=[v.client_id for v in wanted]).values_list("client_id", "pk")
+    )
+    planned = []
+    for visit in wanted:
+        for enrolment_id, active_from, exit_on in enrolments.get(visit.household_id, []):
+            if (active_from and active_from > visit.visited_on) or (exit_on and exit_on < visit.visited_on):
+                continue
+            reached = rng.random() < 0.9
+            answer = (lambda share: rng.random() < share) if reached else (lambda share: None)
+            planned.append(
+                (
+                    visit_pks[visit.client_id],
+                    Callback(
+                        enrolment_id=enrolment_id,
+                        method=Callback.Method.VISIT,
+                        called_on=visit.visited_on,
+                        reached=reached,
+                        knew_policy=answer(0.85),
+                        received_money=answer(0.95),
+                        satisfied=answer(0.9),
+                        recorded_by_id=visit.visitor_id,
+                    ),
+                )
+            )
+    Callback.objects.bulk_create([callback for _, callback in planned], batch_size=2000)
+    VisitCallback.objects.bulk_create(
+        [
+            VisitCallback(visit_id=visit_id, callback_id=callback.pk, enrolment_id=callback.enrolment_id)
+            for visit_id, callback in planned
+        ],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
+    return len(planned)

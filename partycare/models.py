@@ -925,10 +925,15 @@ class HomeVisit(models.Model):
     visited_on = models.DateField(_("visit date"), db_index=True)
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
     notes = models.TextField(_("notes"), blank=True)
-    # A callback visit answers the three callback questions (回访: reached, knew, satisfied).
-    callback_reached = models.BooleanField(_("beneficiary reached"), null=True, blank=True)
-    callback_knew_policy = models.BooleanField(_("knew the policy"), null=True, blank=True)
-    callback_satisfied = models.BooleanField(_("satisfied"), null=True, blank=True)
+    # A callback visit (受益回访) records one beneficiaries Callback per enrolment answered,
+    # through beneficiaries.services.callback_record, so it counts in the callback coverage.
+    callbacks = models.ManyToManyField(
+        "beneficiaries.Callback",
+        verbose_name=_("callbacks"),
+        through="VisitCallback",
+        related_name="home_visits",
+        blank=True,
+    )
     visitor = models.ForeignKey(
         USER, verbose_name=_("visitor"), on_delete=models.PROTECT, related_name="home_visits"
     )
@@ -951,21 +956,41 @@ class HomeVisit(models.Model):
         verbose_name_plural = _("home visits")
         ordering = ["-visited_on", "-pk"]
         indexes = [models.Index(fields=["visitor", "visited_on"], name="home_visit_visitor_day")]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(purpose="callback")
-                | Q(
-                    callback_reached__isnull=True,
-                    callback_knew_policy__isnull=True,
-                    callback_satisfied__isnull=True,
-                ),
-                name="home_visit_callback_answers_only_on_callbacks",
-                violation_error_message=_("Only a callback visit records callback answers."),
-            ),
-        ]
 
     def __str__(self):
         return f"{self.household} · {self.visited_on}"
+
+
+class VisitCallback(models.Model):
+    """Which callback visit recorded which beneficiaries ``Callback`` (one per enrolment).
+    The Callback itself lives in beneficiaries, which knows nothing of visits (apps depend
+    downwards), so the link is kept here."""
+
+    visit = models.ForeignKey(
+        HomeVisit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="callback_links"
+    )
+    callback = models.OneToOneField(
+        "beneficiaries.Callback",
+        verbose_name=_("callback"),
+        on_delete=models.CASCADE,
+        related_name="visit_link",
+    )
+    enrolment = models.ForeignKey(
+        "beneficiaries.Enrolment", verbose_name=_("enrolment"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    SCOPE_PATH = "visit__village"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("callback of a visit")
+        verbose_name_plural = _("callbacks of visits")
+        constraints = [
+            models.UniqueConstraint(fields=["visit", "enrolment"], name="visit_callback_once_per_enrolment")
+        ]
+
+    def __str__(self):
+        return f"{self.visit_id} → {self.callback_id}"
 
 
 class VisitPhoto(models.Model):

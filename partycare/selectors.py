@@ -425,7 +425,9 @@ def visit_list(*, user, visitor=None, year: int | None = None, village_id: int |
     if village_id:
         qs = qs.filter(village_id=village_id)
     return qs.annotate(
-        concern_count=Count("concerns", distinct=True), photo_count=Count("photos", distinct=True)
+        concern_count=Count("concerns", distinct=True),
+        photo_count=Count("photos", distinct=True),
+        callback_count=Count("callback_links", distinct=True),
     ).order_by("-visited_on", "-pk")
 
 
@@ -433,9 +435,62 @@ def visit_get(*, user, pk: int) -> HomeVisit:
     return get_object_or_404(
         HomeVisit.objects.visible_to(user)
         .select_related("household__head", "village", "visitor")
-        .prefetch_related("photos", "concerns"),
+        .prefetch_related("photos", "concerns", visit_callbacks_prefetch()),
         pk=pk,
     )
+
+
+def visit_callbacks_prefetch() -> Prefetch:
+    """A visit's callbacks with their enrolment's project and person (one query for a page)."""
+    from beneficiaries.models import Callback
+
+    return Prefetch(
+        "callbacks",
+        queryset=Callback.objects.select_related("enrolment__project", "enrolment__person").order_by("pk"),
+    )
+
+
+def household_enrolments_on(*, user, household, day: datetime.date):
+    """The enrolments of a household (its own, or one of its members') that were being paid
+    on ``day``: active then, or exited later. Used for answers given for the whole household."""
+    from beneficiaries.models import Enrolment
+
+    return (
+        Enrolment.objects.visible_to(user)
+        .filter(Q(household=household) | Q(person__household=household))
+        .filter(status__in=[Enrolment.Status.ACTIVE, Enrolment.Status.EXITED])
+        .filter(Q(active_from__isnull=True) | Q(active_from__lte=day))
+        .filter(Q(exit_on__isnull=True) | Q(exit_on__gte=day))
+        .order_by("pk")
+    )
+
+
+def visit_household_enrolments(*, user) -> dict[int, list[dict]]:
+    """The active enrolments of every household the user may visit, by household id, for the
+    phone's callback choice offline: id, project (name and year) and the person. One query."""
+    from beneficiaries.models import Enrolment
+
+    rows = (
+        Enrolment.objects.visible_to(user)
+        .filter(status=Enrolment.Status.ACTIVE)
+        .filter(Q(household__isnull=False) | Q(person__household__isnull=False))
+        .order_by("project__name", "pk")
+        .values(
+            "pk", "household_id", "person__household_id", "project__name", "project__year", "person__name"
+        )
+    )
+    by_household: dict[int, list[dict]] = {}
+    for row in rows:
+        household_id = row["household_id"] or row["person__household_id"]
+        by_household.setdefault(household_id, []).append(
+            {
+                "id": row["pk"],
+                "project": row["project__name"],
+                "year": row["project__year"],
+                "person": row["person__name"] or "",
+            }
+        )
+    return by_household
 
 
 def visit_household_choices(*, user):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from partycare import views, views_setup
+from partycare import views, views_setup, views_visits
 
 app_name = "partycare"
 urlpatterns = [
@@ -34,4 +34,5 @@ urlpatterns = [
     path("trainings/new/", views_setup.training_new, name="training-new"),
     path("pairings/new/", views_setup.pairing_new, name="pairing-new"),
     path("pairings/<int:pk>/end/", views_setup.pairing_end, name="pairing-end"),
+    path("visits/export/", views_visits.visit_export, name="visit-export"),
 ]

@@ -489,6 +489,7 @@ def visit_form(request):
             "callback_questions": [
                 ("reached", _("Beneficiary reached")),
                 ("knew_policy", _("Knew the policy")),
+                ("received_money", _("Received the money")),
                 ("satisfied", _("Satisfied")),
             ],
         },

@@ -249,12 +249,26 @@ class ConcernBriefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class VisitCallbackBriefSerializer(serializers.Serializer):
+    """A callback (回访) the visit recorded in beneficiaries, one per enrolment answered."""
+
+    id = serializers.IntegerField(read_only=True)
+    enrolment = serializers.IntegerField(source="enrolment_id", read_only=True)
+    project_name = serializers.CharField(source="enrolment.project.name", read_only=True)
+    person_name = serializers.CharField(source="enrolment.person.masked_name", read_only=True)
+    reached = serializers.BooleanField(read_only=True)
+    knew_policy = serializers.BooleanField(read_only=True, allow_null=True)
+    received_money = serializers.BooleanField(read_only=True, allow_null=True)
+    satisfied = serializers.BooleanField(read_only=True, allow_null=True)
+
+
 class HomeVisitSerializer(serializers.ModelSerializer):
     household_number = serializers.CharField(source="household.number", read_only=True)
     head_name = serializers.CharField(source="household.head.name", read_only=True, default="")
     visitor_name = serializers.CharField(source="visitor.display_name", read_only=True)
     photos = serializers.SerializerMethodField()
     concerns = ConcernBriefSerializer(many=True, read_only=True)
+    callbacks = VisitCallbackBriefSerializer(many=True, read_only=True)
 
     class Meta:
         model = HomeVisit
@@ -268,9 +282,7 @@ class HomeVisitSerializer(serializers.ModelSerializer):
             "visited_on",
             "purpose",
             "notes",
-            "callback_reached",
-            "callback_knew_policy",
-            "callback_satisfied",
+            "callbacks",
             "visitor",
             "visitor_name",
             "photos",
@@ -290,9 +302,31 @@ class ConcernItemSerializer(serializers.Serializer):
     is_common = serializers.BooleanField(required=False, default=False)
 
 
+class CallbackItemSerializer(serializers.Serializer):
+    """One enrolment called back during a visit; the answers stay empty when not reached."""
+
+    enrolment = serializers.IntegerField()
+    reached = serializers.BooleanField()
+    knew_policy = serializers.BooleanField(required=False, allow_null=True, default=None)
+    received_money = serializers.BooleanField(required=False, allow_null=True, default=None)
+    satisfied = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+def _json_text(value, empty):
+    if isinstance(value, str):
+        try:
+            return json.loads(value or empty)
+        except ValueError:
+            raise serializers.ValidationError("Not JSON.") from None
+    return value
+
+
 class HomeVisitCreateSerializer(serializers.Serializer):
-    """A visit from the phone (multipart: photos as repeated ``photos`` files; ``concerns`` and
-    ``callback`` as JSON text)."""
+    """A visit from the phone (multipart: photos as repeated ``photos`` files; ``concerns``,
+    ``callbacks`` and ``callback`` as JSON text). ``callbacks``: one item per enrolment called
+    back (a list of {enrolment, reached, knew_policy, received_money, satisfied});
+    ``callback``: answers for the whole household, from a phone that had no enrolment list
+    (applied to the household's enrolments active on the visit date)."""
 
     client_id = serializers.UUIDField()
     household = serializers.IntegerField()
@@ -301,22 +335,38 @@ class HomeVisitCreateSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
     photos = serializers.ListField(child=serializers.FileField(), required=False, default=list)
     concerns = serializers.JSONField(required=False, default=list)
+    callbacks = serializers.JSONField(required=False, default=list)
     callback = serializers.JSONField(required=False, default=None)
     member = serializers.IntegerField(required=False, allow_null=True, default=None)
 
     def validate_concerns(self, value):
-        if isinstance(value, str):
-            value = json.loads(value or "[]")
+        value = _json_text(value, "[]")
         items = ConcernItemSerializer(data=value, many=True)
         items.is_valid(raise_exception=True)
         return items.validated_data
 
+    def validate_callbacks(self, value):
+        value = _json_text(value, "[]")
+        if value is None:
+            return []
+        items = CallbackItemSerializer(data=value, many=True)
+        items.is_valid(raise_exception=True)
+        return items.validated_data
+
     def validate_callback(self, value):
+        value = _json_text(value, "null")
         if value in (None, "", {}):
             return None
         if not isinstance(value, dict):
-            raise serializers.ValidationError("An object with reached, knew_policy, satisfied.")
-        return {key: value.get(key) for key in ("reached", "knew_policy", "satisfied")}
+            raise serializers.ValidationError(
+                "An object with reached, knew_policy, received_money, satisfied."
+            )
+        answers = {}
+        for key in ("reached", "knew_policy", "received_money", "satisfied"):
+            if value.get(key) not in (None, True, False):
+                raise serializers.ValidationError(f"{key}: true, false or null.")
+            answers[key] = value.get(key)
+        return answers
 
 
 class WhistleCallSerializer(serializers.ModelSerializer):

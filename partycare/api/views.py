@@ -39,8 +39,18 @@ from partycare.models import (
 RECORDERS = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.VILLAGE_CADRE)
 
 
+class VisitEnrolmentSerializer(serializers.Serializer):
+    """An active enrolment of the household, for choosing what a callback visit calls back."""
+
+    id = serializers.IntegerField()
+    project = serializers.CharField()
+    year = serializers.IntegerField()
+    person = serializers.CharField()
+
+
 class VisitHouseholdSerializer(serializers.Serializer):
-    """One household for the phone's offline search (documents the households action)."""
+    """One household for the phone's offline search (documents the households action), with
+    its active enrolments so a callback visit can choose them offline."""
 
     id = serializers.IntegerField()
     number = serializers.CharField()
@@ -48,6 +58,7 @@ class VisitHouseholdSerializer(serializers.Serializer):
     village = serializers.CharField()
     head = serializers.CharField()
     pinyin = serializers.CharField()
+    enrolments = VisitEnrolmentSerializer(many=True)
 
 
 @extend_schema(tags=["partycare"])
@@ -199,7 +210,9 @@ class HomeVisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     write_roles = RECORDERS
 
     def get_queryset(self):
-        return selectors.visit_list(user=self.request.user).prefetch_related("photos", "concerns")
+        return selectors.visit_list(user=self.request.user).prefetch_related(
+            "photos", "concerns", selectors.visit_callbacks_prefetch()
+        )
 
     @extend_schema(
         request={
@@ -226,6 +239,7 @@ class HomeVisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             notes=data["notes"],
             photos=data["photos"],
             concerns=concerns,
+            callbacks=data["callbacks"],
             callback=data["callback"],
             member=data["member"],
         )
@@ -239,6 +253,7 @@ class HomeVisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def households(self, request):
         """The households the user may visit, for the offline search on the phone."""
         rows = selectors.visit_household_choices(user=request.user)
+        enrolments = selectors.visit_household_enrolments(user=request.user)
         return Response(
             [
                 {
@@ -248,6 +263,7 @@ class HomeVisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                     "village": row["village__name"],
                     "head": row["head__name"] or "",
                     "pinyin": row["head__name_search"] or "",
+                    "enrolments": enrolments.get(row["pk"], []),
                 }
                 for row in rows
             ]

@@ -98,3 +98,83 @@ def test_visit_typed_offline_is_kept_and_stored_once(live_server, tree, users, s
         assert HomeVisit.objects.count() == 1 and Concern.objects.count() == 1
         assert [e for e in errors if "Content Security Policy" in e] == [], json.dumps(errors)
         context.close()
+
+
+def test_callback_visit_chooses_enrolments_offline(live_server, tree, users, settings):
+    """The enrolments come with the household list, so the cadre picks them with no network;
+    the visit sent later records one beneficiaries Callback per enrolment ticked."""
+    import datetime
+
+    from beneficiaries.models import Callback, Enrolment
+    from projects.tests.factories import ProjectFactory
+
+    household = Household.objects.create(village=tree.village, number="0008", address="东庄村5组")
+    household.head = person(village=tree.village, name="王大山", household=household)
+    household.save(update_fields=["head"])
+    wife = person(village=tree.village, name="刘小花", household=household)
+    bare = Household.objects.create(village=tree.village, number="0009")
+    bare.head = person(village=tree.village, name="孙无项", household=bare)
+    bare.save(update_fields=["head"])
+    enrolments = {}
+    for who, name, code in ((household.head, "农村低保", "DB"), (wife, "高龄津贴", "GL")):
+        enrolments[code] = Enrolment.objects.create(
+            project=ProjectFactory(division=tree.township, name=name, code=code),
+            person=who,
+            village=tree.village,
+            status=Enrolment.Status.ACTIVE,
+            applied_on=datetime.date(2025, 12, 1),
+            active_from=datetime.date(2026, 1, 1),
+        )
+    with chromium() as browser:
+        context = browser.new_context(viewport=PHONE, locale="zh-CN")
+        page = context.new_page()
+        login(page, live_server.url, "cadre", settings.DEMO_PASSWORD)
+        page.goto(f"{live_server.url}/partycare/visits/new/")
+        page.wait_for_function(
+            "() => navigator.serviceWorker && navigator.serviceWorker.ready.then(() => true)"
+        )
+        page.reload()
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+        page.wait_for_function(
+            "() => (localStorage.getItem('visit-households:cadre') || '').includes('enrolments')"
+        )
+
+        context.set_offline(True)
+        # a household the phone knows no enrolment of: one set of answers for the household
+        page.fill("#household-search", "swx")
+        page.click(".household-option")
+        page.select_option("#purpose", "callback")
+        assert page.is_visible("#callback-household") and page.is_hidden("#callback-choice")
+        screenshot(page, "partycare-visit-callback-household-phone")
+        page.fill("#household-search", "wds")
+        page.click(".household-option")
+        assert page.is_hidden("#callback-household") and page.is_visible("#callback-choice")
+        page.check(f"#enrolment-{enrolments['DB'].pk}")
+        assert page.is_checked(f"#enrolment-{enrolments['DB'].pk}-reached")  # a visit meets them
+        page.check(f"#enrolment-{enrolments['DB'].pk}-knew_policy")
+        page.check(f"#enrolment-{enrolments['DB'].pk}-received_money")
+        page.fill("#notes", "回访低保户")
+        page.reload()  # offline: the draft and the ticks survive
+        assert page.is_checked(f"#enrolment-{enrolments['DB'].pk}-received_money")
+        assert not page.is_checked(f"#enrolment-{enrolments['GL'].pk}")
+        screenshot(page, "partycare-visit-callback-phone")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        page.click("#save-visit")
+        page.wait_for_function("() => document.getElementById('queue-count').textContent === '1'")
+        assert not HomeVisit.objects.exists()
+
+        context.set_offline(False)
+        page.wait_for_function(
+            "() => document.getElementById('queue-count').textContent === '0'", timeout=20000
+        )
+        visit = HomeVisit.objects.get()
+        callback = Callback.objects.get()
+        assert list(visit.callbacks.all()) == [callback]
+        assert callback.enrolment_id == enrolments["DB"].pk and callback.method == "visit"
+        assert (callback.reached, callback.knew_policy, callback.received_money, callback.satisfied) == (
+            True,
+            True,
+            True,
+            False,
+        )
+        context.close()

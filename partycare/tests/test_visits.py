@@ -224,18 +224,16 @@ def test_beat_task_exists_once(db):
 # --- visits ---------------------------------------------------------------------------------
 
 
-def test_visit_with_photos_concerns_and_callback(tree, cadre):
+def test_visit_with_photos_and_concerns(tree, cadre):
     h = household(tree.village)
     v, created = visit(
         cadre,
         h,
-        purpose="callback",
+        purpose="care",
         photos=[jpeg()],
         concerns=[{"category": "health", "description": "看病远"}],
-        callback={"reached": True, "knew_policy": False, "satisfied": True},
     )
     assert created and v.photos.count() == 1 and v.concerns.get().status == S.COLLECTED
-    assert (v.callback_reached, v.callback_knew_policy, v.callback_satisfied) == (True, False, True)
 
 
 def test_visit_bad_input(tree, cadre, settings):
@@ -252,6 +250,8 @@ def test_visit_bad_input(tree, cadre, settings):
         visit(cadre, h, visited_on=TODAY + datetime.timedelta(days=1))
     with pytest.raises(ValidationError, match="callback"):
         visit(cadre, h, callback={"reached": True})
+    with pytest.raises(ValidationError, match="callback"):
+        visit(cadre, h, callbacks=[{"enrolment": 1, "reached": True}])
     assert not HomeVisit.objects.exists() and not Concern.objects.exists()
 
 

@@ -4,7 +4,13 @@
    - "Save visit" puts the visit in a queue on the phone (IndexedDB) with its client id (UUID);
      the queue is sent when the network returns. The portal stores a client id once, so a
      visit sent twice (a lost answer, two tabs) is stored once.
-   - The count of waiting visits is always shown. */
+   - The count of waiting visits is always shown.
+   - A callback visit (受益回访) chooses which enrolments of the household it calls back, with
+     each one's answers. The enrolments come with the household list (fetched whenever the
+     phone is online and kept for offline use), so the choice works offline. For a household
+     the phone knows no enrolment of, the cadre gives the household's answers instead; the
+     portal applies them, when the visit is sent, to every enrolment of the household active
+     on the visit date. */
 (function () {
   "use strict";
   const app = document.getElementById("visit-app");
@@ -55,16 +61,27 @@
   // --- the draft
   let draft = JSON.parse(localStorage.getItem(DRAFT_KEY) || "null") || newDraft();
   function newDraft() {
-    return { client_id: uuid(), household: "", household_label: "", visited_on: app.dataset.today, purpose: "", notes: "", callback: {}, concerns: [] };
+    return { client_id: uuid(), household: "", household_label: "", visited_on: app.dataset.today, purpose: "", notes: "", callback: {}, callbacks: {}, concerns: [] };
   }
   function saveDraft() {
     draft.household = $("household-id").value;
     draft.visited_on = $("visited-on").value;
     draft.purpose = $("purpose").value;
     draft.notes = $("notes").value;
+    // answers for the whole household: only when the phone knows no enrolment of it
     draft.callback = {};
-    form.querySelectorAll("#callback-answers input").forEach((box) => {
-      draft.callback[box.name.replace("callback_", "")] = box.checked;
+    if (!$("callback-household").hidden) {
+      form.querySelectorAll("#callback-household .household-answer").forEach((box) => {
+        draft.callback[box.dataset.key] = box.checked;
+      });
+    }
+    // one entry per enrolment ticked, keyed by the enrolment id
+    draft.callbacks = {};
+    document.querySelectorAll("#callback-enrolments .callback-enrolment").forEach((row) => {
+      if (!row.querySelector(".enrolment-include").checked) return;
+      const answers = {};
+      row.querySelectorAll(".enrolment-answer").forEach((box) => { answers[box.dataset.key] = box.checked; });
+      draft.callbacks[row.dataset.enrolment] = answers;
     });
     draft.concerns = [...document.querySelectorAll("#concerns .concern")].map((row) => ({
       category: row.querySelector(".concern-category").value,
@@ -88,22 +105,88 @@
     $("visited-on").value = draft.visited_on;
     $("purpose").value = draft.purpose;
     $("notes").value = draft.notes;
-    form.querySelectorAll("#callback-answers input").forEach((box) => {
-      box.checked = !!draft.callback[box.name.replace("callback_", "")];
-    });
     $("callback-answers").hidden = draft.purpose !== "callback";
+    renderCallbacks();
+    form.querySelectorAll("#callback-household .household-answer").forEach((box) => {
+      box.checked = !!(draft.callback || {})[box.dataset.key];
+    });
+    answersEnabled();
     $("concerns").replaceChildren();
     draft.concerns.forEach(addConcernRow);
     photosGet().then((files) => { $("photo-count").textContent = files && files.length ? "📷 " + files.length : ""; });
   }
 
-  // --- households: fetched when online, kept for the offline search
+  // --- households (with their active enrolments): fetched when online, kept for offline use
   function households() { return JSON.parse(localStorage.getItem(HOUSEHOLDS_KEY) || "[]"); }
   function refreshHouseholds() {
     return fetch(app.dataset.households, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then((r) => (r.ok ? r.json() : Promise.reject(r)))
-      .then((rows) => localStorage.setItem(HOUSEHOLDS_KEY, JSON.stringify(rows)))
+      .then((rows) => {
+        localStorage.setItem(HOUSEHOLDS_KEY, JSON.stringify(rows));
+        renderCallbacks();
+      })
       .catch(() => null);
+  }
+  // The household's enrolments as this phone knows them; null when it knows none.
+  function householdEnrolments(id) {
+    const household = households().find((h) => String(h.id) === String(id));
+    return household && Array.isArray(household.enrolments) && household.enrolments.length ? household.enrolments : null;
+  }
+  function renderCallbacks() {
+    const box = $("callback-enrolments");
+    box.replaceChildren();
+    const known = draft.household ? householdEnrolments(draft.household) : null;
+    $("callback-household").hidden = !!known;
+    $("callback-choice").hidden = !known;
+    (known || []).forEach((enrolment) => {
+      const row = $("enrolment-template").content.firstElementChild.cloneNode(true);
+      const saved = (draft.callbacks || {})[enrolment.id];
+      row.dataset.enrolment = enrolment.id;
+      const include = row.querySelector(".enrolment-include");
+      include.id = `enrolment-${enrolment.id}`;
+      include.checked = !!saved;
+      const label = row.querySelector(".enrolment-label");
+      label.htmlFor = include.id;
+      label.textContent = `${enrolment.project} (${enrolment.year}) · ${enrolment.person}`;
+      row.querySelector(".enrolment-answers").hidden = !saved;
+      row.querySelectorAll(".enrolment-answer").forEach((answer) => {
+        answer.id = `enrolment-${enrolment.id}-${answer.dataset.key}`;
+        answer.nextElementSibling.htmlFor = answer.id;
+        answer.checked = !!(saved && saved[answer.dataset.key]);
+      });
+      box.appendChild(row);
+    });
+    answersEnabled();
+  }
+  // Nobody reached: nothing to answer.
+  function answersEnabled() {
+    document.querySelectorAll("#callback-enrolments .callback-enrolment, #callback-household").forEach((group) => {
+      const reached = group.querySelector("[data-key=reached]");
+      if (!reached) return;
+      group.querySelectorAll("[data-key]").forEach((box) => {
+        if (box !== reached) box.disabled = !reached.checked;
+      });
+    });
+  }
+  function callbackPayload(item) {
+    const chosen = Object.entries(item.callbacks || {});
+    if (chosen.length) {
+      return ["callbacks", chosen.map(([id, a]) => ({
+        enrolment: Number(id),
+        reached: !!a.reached,
+        knew_policy: a.reached ? !!a.knew_policy : null,
+        received_money: a.reached ? !!a.received_money : null,
+        satisfied: a.reached ? !!a.satisfied : null,
+      }))];
+    }
+    const answers = item.callback || {};
+    if (!Object.keys(answers).length) return null;
+    const reached = !!answers.reached;
+    const household = { reached };
+    for (const key of ["knew_policy", "received_money", "satisfied"]) {
+      household[key] = reached && key in answers ? !!answers[key] : null;
+    }
+    return ["callback", household];
   }
   function search(term) {
     const results = $("household-results");
@@ -120,10 +203,13 @@
         button.textContent = `${h.head || "—"} · ${h.number} ${h.address || ""}`;
         button.addEventListener("click", () => {
           draft.household_label = button.textContent;
+          draft.household = String(h.id);
+          draft.callbacks = {};
           $("household-id").value = h.id;
           $("household-chosen").textContent = button.textContent;
           results.replaceChildren();
           $("household-search").value = "";
+          renderCallbacks();
           saveDraft();
         });
         results.appendChild(button);
@@ -139,7 +225,7 @@
   async function showCount() {
     const items = await queueAll();
     $("queue-count").textContent = String(items.length);
-    $("net-state").textContent = navigator.onLine ? "online" : "offline";
+    $("net-state").textContent = navigator.onLine ? app.dataset.netOnline : app.dataset.netOffline;
     return items;
   }
   function csrfToken() {
@@ -155,7 +241,8 @@
         const body = new FormData();
         for (const key of ["client_id", "household", "visited_on", "purpose", "notes"]) body.append(key, item[key]);
         body.append("concerns", JSON.stringify(item.concerns));
-        if (item.purpose === "callback") body.append("callback", JSON.stringify(item.callback));
+        const callback = item.purpose === "callback" ? callbackPayload(item) : null;
+        if (callback) body.append(callback[0], JSON.stringify(callback[1]));
         (item.photos || []).forEach((file, i) => body.append("photos", file, file.name || `photo-${i + 1}.jpg`));
         let response;
         try {
@@ -192,6 +279,13 @@
   form.addEventListener("input", saveDraft);
   form.addEventListener("change", (event) => {
     if (event.target.id === "purpose") $("callback-answers").hidden = event.target.value !== "callback";
+    if (event.target.classList.contains("enrolment-include")) {
+      const row = event.target.closest(".callback-enrolment");
+      row.querySelector(".enrolment-answers").hidden = !event.target.checked;
+      // a visit usually meets the beneficiary: reached is ticked when the enrolment is chosen
+      if (event.target.checked) row.querySelector("[data-key=reached]").checked = true;
+    }
+    answersEnabled();
     if (event.target.id === "photos") {
       const files = [...event.target.files];
       photosPut(files).then(() => { $("photo-count").textContent = files.length ? "📷 " + files.length : ""; });
