@@ -21,6 +21,12 @@ D = datetime.date
 TODAY = D(2026, 11, 25)
 
 
+@pytest.fixture(autouse=True)
+def _english_pages(client, settings):
+    """The pages answer in Chinese unless the language switch chose English (its cookie)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
 def _messages(response) -> str:
     return " ".join(str(m) for m in response.context["messages"])
 
