@@ -305,10 +305,13 @@ def import_roster(*, parsed, user, progress=None, today: datetime.date | None = 
     missing = [Household(village_id=v, number=n) for v, n in sorted(wanted) if (v, n) not in households]
     if missing:
         insert_with_history(missing, Household, user=user)
-        for household in Household.objects.filter(
-            village_id__in={h.village_id for h in missing}, number__in={h.number for h in missing}
-        ):
-            households[(household.village_id, household.number)] = household
+        if all(h.pk for h in missing):  # COPY and bulk_create give the new keys back
+            households.update({(h.village_id, h.number): h for h in missing})
+        else:
+            for household in Household.objects.filter(
+                village_id__in={h.village_id for h in missing}, number__in={h.number for h in missing}
+            ):
+                households[(household.village_id, household.number)] = household
 
     new_people, person_of, seen, search_keys = [], {}, set(), {}
     for row, info, name, village, _project, card, *_rest in good:
@@ -341,11 +344,12 @@ def import_roster(*, parsed, user, progress=None, today: datetime.date | None = 
     progress(total * 6 // 10, total)
     if new_people:
         insert_with_history(new_people, Person, user=user)
-        created = {}
-        for chunk in _chunks([p.id_number_index for p in new_people]):
-            created.update(
-                Person.objects.filter(id_number_index__in=chunk).values_list("id_number_index", "pk")
-            )
+        created = {p.id_number_index: p.pk for p in new_people if p.pk}
+        if len(created) < len(new_people):  # a backend that does not give the keys back
+            for chunk in _chunks([p.id_number_index for p in new_people]):
+                created.update(
+                    Person.objects.filter(id_number_index__in=chunk).values_list("id_number_index", "pk")
+                )
         number_of = {index: number for number, index in index_of.items()}
         for person in new_people:
             person_of[number_of[person.id_number_index]] = created[person.id_number_index]
