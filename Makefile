@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: install install-test run test bench lint format messages clean help fuzz audit soak
+.PHONY: install install-test install-bench run test bench lint format messages clean help fuzz audit soak
 
 help:
 	@echo "make run      install, migrate, load demo data, start Redis + Celery + web on http://127.0.0.1:8000"
@@ -23,13 +23,16 @@ install:
 install-test:
 	@scripts/install.sh test
 
+install-bench:
+	@scripts/install.sh bench
+
 run: install
 	@scripts/run.sh
 
 test: install-test
 	@scripts/test.sh $(ARGS)
 
-bench: install-test
+bench: install-bench
 	@scripts/bench.sh $(ARGS)
 
 lint: install-test

@@ -23,7 +23,13 @@ from django.core.management import call_command  # noqa: E402
 
 from bench.harness import MEASUREMENTS  # noqa: E402
 
-MODULES = ["bench.measure_org", "bench.measure_projects", "bench.measure_web", "bench.measure_reports"]
+MODULES = [
+    "bench.measure_org",
+    "bench.measure_projects",
+    "bench.measure_web",
+    "bench.measure_beneficiaries",
+    "bench.measure_reports",
+]
 
 
 def profile_fingerprint() -> str:

@@ -8,13 +8,15 @@ from django.db import transaction
 from beneficiaries import excel, services
 from common.demo import chinese_name, demo_id_number
 from common.excel import ExportColumn, XlsxExport
+from common.idcard import check_char
 
 
 def build_roster_xlsx(
-    path, rows: int = 50_000, *, village_codes=None, project_code="MS12", year=None, seed=5
+    path, rows: int = 50_000, *, village_codes=None, project_code="MS12", year=None, seed=5, region=None
 ):
     """Write a valid roster of ``rows`` fictional people (region 99xxxx, unique IDs) to ``path``.
-    ``village_codes``: the villages to spread them over (default: the demo county's)."""
+    ``village_codes``: the villages to spread them over (default: the demo county's);
+    ``region``: another fictional 6-digit region, so that no ID meets one already registered."""
     from org.models import Division
 
     rng = random.Random(seed)
@@ -34,6 +36,9 @@ def build_roster_xlsx(
             while True:
                 sequence += 1
                 number = demo_id_number(rng, sequence=sequence, min_age=18, max_age=90, today=today)
+                if region:
+                    first17 = region + number[6:17]
+                    number = first17 + check_char(first17)
                 if number not in seen:
                     seen.add(number)
                     break

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from beneficiaries import selectors
 from beneficiaries.bulk import analyze, insert_with_history
 from beneficiaries.models import Enrolment, Household, Payment, PaymentBatch, Person
-from common.crypto import blind_index, encrypt
+from common.crypto import blind_index, decrypt, encrypt
 from common.excel import (
     Column,
     ExcelRefused,
@@ -305,10 +305,13 @@ def import_roster(*, parsed, user, progress=None, today: datetime.date | None = 
     missing = [Household(village_id=v, number=n) for v, n in sorted(wanted) if (v, n) not in households]
     if missing:
         insert_with_history(missing, Household, user=user)
-        for household in Household.objects.filter(
-            village_id__in={h.village_id for h in missing}, number__in={h.number for h in missing}
-        ):
-            households[(household.village_id, household.number)] = household
+        if all(h.pk for h in missing):  # COPY and bulk_create give the new keys back
+            households.update({(h.village_id, h.number): h for h in missing})
+        else:
+            for household in Household.objects.filter(
+                village_id__in={h.village_id for h in missing}, number__in={h.number for h in missing}
+            ):
+                households[(household.village_id, household.number)] = household
 
     new_people, person_of, seen, search_keys = [], {}, set(), {}
     for row, info, name, village, _project, card, *_rest in good:
@@ -341,11 +344,12 @@ def import_roster(*, parsed, user, progress=None, today: datetime.date | None = 
     progress(total * 6 // 10, total)
     if new_people:
         insert_with_history(new_people, Person, user=user)
-        created = {}
-        for chunk in _chunks([p.id_number_index for p in new_people]):
-            created.update(
-                Person.objects.filter(id_number_index__in=chunk).values_list("id_number_index", "pk")
-            )
+        created = {p.id_number_index: p.pk for p in new_people if p.pk}
+        if len(created) < len(new_people):  # a backend that does not give the keys back
+            for chunk in _chunks([p.id_number_index for p in new_people]):
+                created.update(
+                    Person.objects.filter(id_number_index__in=chunk).values_list("id_number_index", "pk")
+                )
         number_of = {index: number for number, index in index_of.items()}
         for person in new_people:
             person_of[number_of[person.id_number_index]] = created[person.id_number_index]
@@ -353,13 +357,13 @@ def import_roster(*, parsed, user, progress=None, today: datetime.date | None = 
 
     enrolments = [
         Enrolment(
-            project=project,
+            project_id=project.pk,
             person_id=person_of[info.number],
-            village=village,
+            village_id=village.pk,
             tier=(row.get("tier") or "").strip(),
             persons_covered=persons,
             applied_on=applied_on,
-            created_by=user,
+            created_by_id=user.pk,
         )
         for row, info, _name, village, project, _card, persons, applied_on in good
     ]
@@ -533,36 +537,75 @@ def roster_columns():
     ]
 
 
-def write_roster(target, *, user, filters: dict, progress=None) -> int:
+ROSTER_FIELDS = (
+    "project__name",
+    "project__year",
+    "village__parent__name",
+    "village__name",
+    "person__name",
+    "person__id_number_cipher",
+    "person__bank_card_cipher",
+    "tier",
+    "persons_covered",
+    "status",
+    "applied_on",
+    "active_from",
+    "exit_on",
+    "exit_reason",
+)
+
+
+def roster_rows(*, user, filters: dict, progress=None):
+    """The roster export's rows (dicts keyed like ``roster_columns``), streamed from the
+    database: whole ID and card numbers for county auditors, masked for everyone else.
+    Plain tuples of the 14 columns, not five model instances a row: a third of the time."""
     whole = selectors.sees_whole_numbers(user)
-    qs = selectors.enrolment_list(user=user, **filters).select_related("project", "village__parent", "person")
-    total = qs.count()
+    qs = selectors.enrolment_list(user=user, **filters)
+    total = qs.count() if progress else None
+    statuses = {value: str(label) for value, label in Enrolment.Status.choices}
+    reasons = {value: str(label) for value, label in Enrolment.ExitReason.choices}
+    for done, (
+        project,
+        year,
+        township,
+        village,
+        name,
+        id_cipher,
+        card_cipher,
+        tier,
+        persons,
+        status,
+        applied_on,
+        active_from,
+        exit_on,
+        exit_reason,
+    ) in enumerate(qs.values_list(*ROSTER_FIELDS).iterator(chunk_size=5000), 1):
+        if progress and done % 1000 == 0:
+            progress(done, total)
+        id_number = decrypt(id_cipher) if id_cipher else ""
+        card = decrypt(card_cipher) if card_cipher else ""
+        yield {
+            "project": project,
+            "year": year,
+            "township": township or "",
+            "village": village,
+            "name": name,
+            "id_number": id_number if whole else mask_id_number(id_number),
+            "bank_card": card if whole else mask_bank_card(card),
+            "tier": tier,
+            "persons": persons,
+            "status": statuses.get(status, status),
+            "applied_on": applied_on,
+            "active_from": active_from,
+            "exit_on": exit_on,
+            "exit_reason": reasons.get(exit_reason, exit_reason) if exit_reason else "",
+        }
 
-    def rows():
-        for done, e in enumerate(qs.iterator(chunk_size=5000), 1):
-            if progress and done % 1000 == 0:
-                progress(done, total)
-            p = e.person
-            yield {
-                "project": e.project.name,
-                "year": e.project.year,
-                "township": e.village.parent.name if e.village.parent_id else "",
-                "village": e.village.name,
-                "name": p.name,
-                "id_number": p.id_number if whole else p.masked_id_number,
-                "bank_card": p.bank_card if whole else p.masked_bank_card,
-                "tier": e.tier,
-                "persons": e.persons_covered,
-                "status": e.get_status_display(),
-                "applied_on": e.applied_on,
-                "active_from": e.active_from,
-                "exit_on": e.exit_on,
-                "exit_reason": e.get_exit_reason_display() if e.exit_reason else "",
-            }
 
+def write_roster(target, *, user, filters: dict, progress=None) -> int:
     count = 0
     with XlsxExport(target, sheet_name="受益对象花名册", columns=roster_columns()) as export:
-        for row in rows():
+        for row in roster_rows(user=user, filters=filters, progress=progress):
             export.write_row(row)
             count += 1
     return count

@@ -46,5 +46,8 @@ def name_initials(name: str) -> str:
 
 
 def search_key(name: str) -> str:
-    """What a name is stored as for search: full pinyin and initials, space-separated."""
-    return f"{name_pinyin(name)} {name_initials(name)}".strip()
+    """What a name is stored as for search: full pinyin and initials, space-separated
+    (the same as name_pinyin + name_initials, from one pinyin lookup: imports call this per row)."""
+    syllables = name_syllables(name)
+    initials = "".join(syllable[0] for syllable in syllables if syllable)
+    return f"{''.join(syllables)} {initials}".lower().strip()

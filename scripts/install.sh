@@ -2,12 +2,13 @@
 # Installs what the portal needs on a fresh Debian 12 machine, and nothing twice.
 #   scripts/install.sh run   — runtime: apt packages, .venv from pyproject.toml, npm assets, translations
 #   scripts/install.sh test  — the same plus test extras, PostgreSQL, Chromium and poppler
+#   scripts/install.sh bench — the same as test plus the bench extras (the peers make bench measures)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-run}
 
 apt_packages=(redis-server fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext)
-if [ "$mode" = test ]; then
+if [ "$mode" = test ] || [ "$mode" = bench ]; then
   apt_packages+=(postgresql chromium poppler-utils)
 fi
 
@@ -36,8 +37,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 extras=""
 [ "$mode" = test ] && extras="[test]"
+[ "$mode" = bench ] && extras="[test,bench]"
 stamp=".venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)-${mode}"
-if [ ! -f "$stamp" ] && ! { [ "$mode" = run ] && ls .venv/.installed-"$(sha1sum pyproject.toml | cut -c1-12)"-test >/dev/null 2>&1; }; then
+if [ ! -f "$stamp" ] && ! { [ "$mode" = run ] && ls .venv/.installed-"$(sha1sum pyproject.toml | cut -c1-12)"-{test,bench} 2>/dev/null | grep -q .; }; then
   echo "==> python: installing the project${extras} into .venv"
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}" 2>&1 \
     | grep -v "is ignored: it is neither a file nor a directory" || true

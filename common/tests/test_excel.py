@@ -573,3 +573,75 @@ def test_formula_cells_give_their_cached_value():
     spec = SheetSpec("s", [Column("n", "人数", Kind.INTEGER), Column("amount", "金额", Kind.DECIMAL)])
     parsed = read_xlsx(upload(output.getvalue()), spec)
     assert parsed.rows == [{"_row": 2, "n": 2, "amount": Decimal("0.30")}]
+
+
+# --- our own .xlsx writer: the cases XlsxWriter used to handle for us ------------------------
+
+
+TRICKY_TEXTS = [
+    "a<b>&c",  # XML's own characters
+    "bell\x07 and \x1f",  # control characters → _x0007_ (Excel's escape)
+    "_x0041_ stays literal",  # a literal escape sequence is protected (_x005F_)
+    "  leading and trailing  ",  # whitespace kept (xml:space="preserve")
+    "line\nbreak\tand tab",
+    "张三 𠀋",  # CJK outside the BMP
+]
+
+
+def test_export_writes_tricky_text_that_reads_back_exactly():
+    output = io.BytesIO()
+    write_xlsx(output, sheet_name="s", columns=[ExportColumn("文本")], rows=[(t,) for t in TRICKY_TEXTS])
+    # openpyxl leaves Excel's _xHHHH_ escapes as they are (so it did with XlsxWriter's files).
+    sheet = openpyxl.load_workbook(io.BytesIO(output.getvalue())).active
+    plain = [TRICKY_TEXTS[i] for i in (0, 3, 4, 5)]
+    assert [row[0].value for row in sheet.iter_rows(min_row=2) if row[0].value in plain] == plain
+    spec = SheetSpec("s", [Column("text", "文本")])
+    parsed = read_xlsx(SimpleUploadedFile("t.xlsx", output.getvalue()), spec)
+    assert [row["text"] for row in parsed.rows] == [t.strip() for t in TRICKY_TEXTS]
+
+
+def test_export_cuts_text_at_excels_limit_and_refuses_nan():
+    output = io.BytesIO()
+    write_xlsx(output, sheet_name="s", columns=[ExportColumn("文本")], rows=[("x" * 40_000,)])
+    sheet = openpyxl.load_workbook(io.BytesIO(output.getvalue())).active
+    assert len(sheet["A2"].value) == 32_767
+    with pytest.raises(ValueError):
+        write_xlsx(
+            io.BytesIO(), sheet_name="s", columns=[ExportColumn("n", OutKind.MONEY)], rows=[(Decimal("NaN"),)]
+        )
+
+
+def test_export_refuses_a_sheet_name_excel_refuses():
+    with pytest.raises(ValueError):
+        write_xlsx(io.BytesIO(), sheet_name="a/b", columns=[ExportColumn("x")], rows=[])
+
+
+def test_export_streams_to_a_target_that_cannot_seek():
+    """An HTTP response or a pipe: the zip is written with data descriptors."""
+
+    class Pipe(io.RawIOBase):
+        def __init__(self):
+            self.chunks = []
+
+        def writable(self):
+            return True
+
+        def write(self, data):
+            self.chunks.append(bytes(data))
+            return len(data)
+
+    pipe = Pipe()
+    count = write_xlsx(
+        pipe, sheet_name="s", columns=EXPORT_COLUMNS, rows=[("甲", 1, Decimal("2.50"), 1, 0.5, None)]
+    )
+    assert count == 1
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(pipe.chunks))).active
+    assert sheet["A2"].value == "甲" and sheet["C2"].value == 2.5 and sheet.freeze_panes == "A2"
+
+
+def test_export_holds_dates_before_and_after_excels_leap_day():
+    output = io.BytesIO()
+    days = [datetime.date(1900, 2, 28), datetime.date(1900, 3, 1), datetime.date(2026, 11, 25)]
+    write_xlsx(output, sheet_name="s", columns=[ExportColumn("d", OutKind.DATE)], rows=[(d,) for d in days])
+    sheet = openpyxl.load_workbook(io.BytesIO(output.getvalue())).active
+    assert [row[0].value.date() for row in sheet.iter_rows(min_row=2)] == days
