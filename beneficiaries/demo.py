@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 from django.db import models, transaction
+from django.utils import timezone
 
 from beneficiaries.models import Household, Person
 from common.crypto import blind_index
@@ -382,6 +383,7 @@ def seed_subsidies(*, villages, rng, today, own: set) -> dict:
         .select_related("person", "village")
     )
     townships = sorted({v.parent for v in villages}, key=lambda t: t.code)
+    zone = timezone.get_current_timezone()
     batch_rows = [
         PaymentBatch(
             project=project,
@@ -390,6 +392,9 @@ def seed_subsidies(*, villages, rng, today, own: set) -> dict:
             period="month",
             number=1,
             status=PaymentBatch.Status.RECONCILED,
+            # sent to the bank on the 20th, its result back on the 25th: paid in the month
+            exported_at=datetime.datetime.combine(month.replace(day=20), datetime.time(9), tzinfo=zone),
+            reconciled_at=datetime.datetime.combine(month.replace(day=25), datetime.time(16), tzinfo=zone),
         )
         for project in projects.values()
         for township in townships

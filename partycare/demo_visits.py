@@ -10,6 +10,7 @@ import datetime
 import uuid
 
 from django.db.models import Q
+from django.utils import timezone
 
 from beneficiaries.models import Callback, Enrolment, Household
 from org.models import Department, Role, User
@@ -132,6 +133,7 @@ def seed_visits(
             status=state,
             created_by_id=visitor_id,
         )
+        c.collected_on = visited_on
         if state == S.IN_VILLAGE:
             c.decision = Concern.Decision.VILLAGE
         elif state != S.COLLECTED:
@@ -151,6 +153,12 @@ def seed_visits(
         made.append(c)
     concerns = made
     Concern.objects.bulk_create(concerns, batch_size=2000)
+    # collected on the day of the visit, not on the day the demo was seeded (the monthly report
+    # and the weekly list count concerns by when they were collected)
+    zone = timezone.get_current_timezone()
+    for c in concerns:
+        c.created_at = datetime.datetime.combine(c.collected_on, datetime.time(10), tzinfo=zone)
+    Concern.objects.bulk_update(concerns, ["created_at"], batch_size=2000)
     through = Concern.departments.through
     through.objects.bulk_create(
         [through(concern_id=c.pk, department_id=d.pk) for c, ds in dispatch for d in ds[:2]],

@@ -21,6 +21,13 @@ def test_small_profile_subsidies_are_idempotent_and_plant_every_rule(settings, t
         "贫困残疾人生活特别救助",
     }
     assert Payment.objects.filter(status="failed").exists()
+    # reconciled within their month (the monthly report counts payments by that date)
+    from django.utils import timezone
+
+    for batch in PaymentBatch.objects.all():
+        reconciled = timezone.localtime(batch.reconciled_at).date()
+        assert (reconciled.year, reconciled.month) == (batch.period_start.year, batch.period_start.month)
+        assert batch.exported_at < batch.reconciled_at
     assert set(AnomalyFinding.objects.values_list("rule", flat=True)) == {
         "exclusive",
         "two_villages",

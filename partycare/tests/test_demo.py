@@ -25,3 +25,8 @@ def test_demo_seed_is_idempotent_and_realistic(db):
         person__birth_date__lte=eligibility.anniversary_cutoff(TODAY, 70)
     ).exists()
     assert DueItem.objects.exists()
+    # concerns are dated by the visit that raised them, not by the day the demo was seeded
+    from django.utils import timezone
+
+    for concern in Concern.objects.select_related("visit")[:200]:
+        assert timezone.localtime(concern.created_at).date() == concern.visit.visited_on
