@@ -245,6 +245,65 @@ def job_requeue_task(*, older_than_seconds: int = 60) -> int:
     return sent
 
 
+JOB_FILES_DIR = "jobs"
+
+
+def job_files_purge(*, older_than_days: int | None = None, now=None) -> dict:
+    """Delete the files of jobs finished more than ``older_than_days`` ago (settings
+    JOB_FILE_RETENTION_DAYS): exports carry whole ID and bank card numbers, and uploads are
+    rosters of people, so they do not lie on the disk for ever. The job rows stay (who asked
+    for what, when, with what result: the download log points at them); their page then says
+    the file was removed. Files under jobs/ that no job points at (a worker killed between
+    writing the file and committing) go too, once they are as old. Returns the counts."""
+    days = settings.JOB_FILE_RETENTION_DAYS if older_than_days is None else older_than_days
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=days)
+    removed = {"results": 0, "uploads": 0, "orphans": 0}
+    old = Job.objects.filter(status__in=Job.FINISHED, finished_at__lt=cutoff).exclude(result="", upload="")
+    for job in old.iterator(chunk_size=500):
+        changed = []
+        for name, key in (("result", "results"), ("upload", "uploads")):
+            stored = getattr(job, name)
+            if stored:
+                stored.storage.delete(stored.name)
+                changed.append(name)
+                removed[key] += 1
+        Job.objects.filter(pk=job.pk).update(**dict.fromkeys(changed, ""))
+    removed["orphans"] = _purge_orphans(cutoff)
+    return removed
+
+
+def _purge_orphans(cutoff) -> int:
+    from django.core.files.storage import default_storage
+
+    referenced = set()
+    for result, upload in Job.objects.values_list("result", "upload").iterator(chunk_size=2000):
+        referenced.update(name for name in (result, upload) if name)
+    removed = 0
+    stack = [JOB_FILES_DIR]
+    while stack:
+        folder = stack.pop()
+        try:
+            folders, files = default_storage.listdir(folder)
+        except FileNotFoundError:
+            continue
+        stack.extend(f"{folder}/{name}" for name in folders)
+        for name in files:
+            path = f"{folder}/{name}"
+            if path in referenced:
+                continue
+            if default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
+                removed += 1
+    return removed
+
+
+@shared_task(base=PortalTask, name="common.job_files_purge")
+def job_files_purge_task() -> dict:
+    """Nightly (django-celery-beat, migration common 0003)."""
+    return job_files_purge()
+
+
 def _claim(job_id) -> Job | None:
     """created → running under a row lock. None when there is nothing to do: the job is gone,
     finished, or locked by a worker that is running it right now (a second delivery)."""

@@ -2,6 +2,7 @@
 
 import mimetypes
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
@@ -37,7 +38,12 @@ def download_response(content: bytes, *, filename: str) -> HttpResponse:
 
 
 def _context(job) -> dict:
-    return {"job": job, "label": job_label(job), "progress": job_progress(job)}
+    return {
+        "job": job,
+        "label": job_label(job),
+        "progress": job_progress(job),
+        "retention_days": settings.JOB_FILE_RETENTION_DAYS,
+    }
 
 
 @login_required

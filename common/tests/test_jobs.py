@@ -470,3 +470,63 @@ def test_download_response_for_templates():
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert "filename*=utf-8''" + urllib.parse.quote("部门导入模板.xlsx") in response["Content-Disposition"]
     assert response.content.startswith(b"PK\x03\x04")
+
+
+# --- files are not kept for ever ---------------------------------------------------------------
+
+
+def test_old_job_files_are_deleted_and_the_rows_kept(tree, users, enqueued, settings):
+    import datetime
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from common.jobs import job_files_purge
+
+    staff = users[Role.TOWNSHIP_STAFF]
+    old = start(staff, "test.department_import", upload=departments_file(["民政办"]))
+    assert job_run(job_id=old.pk) == "done"
+    recent = start(staff, "test.department_export")
+    assert job_run(job_id=recent.pk) == "done"
+    waiting = start(staff, "test.department_import", upload=departments_file(["财政所"]))
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    waiting.refresh_from_db()
+    old.result.save("result.xlsx", ContentFile(b"x"), save=True)
+    now = timezone.now()
+    Job.objects.filter(pk=old.pk).update(finished_at=now - datetime.timedelta(days=8))
+    orphan = default_storage.save("jobs/2026/01/crashed/result.xlsx", ContentFile(b"whole IDs"))
+    kept_files = [recent.result.name, waiting.upload.name]
+    old_files = [old.result.name, old.upload.name]
+
+    assert job_files_purge(now=now + datetime.timedelta(days=1)) == {"results": 1, "uploads": 1, "orphans": 0}
+    old.refresh_from_db()
+    assert not old.result and not old.upload and old.upload_name  # the row and its names stay
+    assert not any(default_storage.exists(name) for name in old_files)
+    assert all(default_storage.exists(name) for name in kept_files)  # recent, or still waiting
+    assert default_storage.exists(orphan)  # not old enough yet
+    # ten days on: the recent one is old too, the orphan goes; the waiting upload stays
+    counts = job_files_purge(now=now + datetime.timedelta(days=10))
+    assert counts == {"results": 1, "uploads": 0, "orphans": 1}
+    assert default_storage.exists(waiting.upload.name) and not default_storage.exists(orphan)
+
+
+def test_purged_job_page_says_why_there_is_no_download(client, tree, users, enqueued, settings):
+    staff = users[Role.TOWNSHIP_STAFF]
+    job = start(staff, "test.department_export")
+    assert job_run(job_id=job.pk) == "done"
+    job.refresh_from_db()
+    Job.objects.filter(pk=job.pk).update(result="")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(staff)
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "The file was deleted 7 days after" in page
+    assert client.get(f"/jobs/{job.pk}/download/").status_code == 404
+
+
+def test_purge_is_scheduled_nightly(db):
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(task="common.job_files_purge")
+    assert task.enabled and task.crontab.hour == "3"
