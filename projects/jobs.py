@@ -37,10 +37,11 @@ def _make_importer(kind):
 
 for _kind in excel.SPECS:
     register_job(
-        f"projects.import_{_kind}", label=IMPORT_LABELS[_kind], roles=IMPORT_ROLES[_kind], spec=excel.SPECS[_kind]
-    )(
-        _make_importer(_kind)
-    )
+        f"projects.import_{_kind}",
+        label=IMPORT_LABELS[_kind],
+        roles=IMPORT_ROLES[_kind],
+        spec=excel.SPECS[_kind],
+    )(_make_importer(_kind))
 
 
 ALL_ROLES = tuple(Role)

@@ -32,6 +32,7 @@ $PY manage.py check --fail-level WARNING
 $PY manage.py makemigrations --check --dry-run >/dev/null || {
   echo "Models and migrations disagree: run manage.py makemigrations"; exit 1; }
 $PY -m ruff check --quiet .
+$PY -m ruff format --check --quiet . || { echo "Run make format: ruff format would change the files above"; exit 1; }
 
 echo "==> pytest (PostgreSQL :$PG_PORT, Redis :$REDIS_PORT)"
 set +e
