@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from common.tests.db import guards_off
 from org.models import Role
 from publicity import selectors, services
 from publicity.models import Objection, PublicNotice
@@ -47,7 +48,10 @@ def _publish(user, division, *, starts_on=None, days=7, rows=ROWS, **extra):
 def _age(notice, days_after_end=1):
     """Move a notice's period into the past (the database constraint keeps it ≥ 7 days)."""
     end = timezone.localdate() - datetime.timedelta(days=days_after_end)
-    PublicNotice.objects.filter(pk=notice.pk).update(ends_on=end, starts_on=end - datetime.timedelta(days=6))
+    with guards_off():
+        PublicNotice.objects.filter(pk=notice.pk).update(
+            ends_on=end, starts_on=end - datetime.timedelta(days=6)
+        )
     notice.refresh_from_db()
     return notice
 
@@ -131,6 +135,18 @@ def test_posted_notice_is_immutable(tree, staff):
     notice.rows = []
     with pytest.raises(ValidationError):
         notice.save(update_fields=["rows"])
+    assert PublicNotice.objects.get(pk=notice.pk).rows[0][0] == "张**"
+
+
+def test_the_database_refuses_a_changed_notice_too(tree, staff):
+    """Below the model: a queryset update cannot rewrite what residents were shown."""
+    from django.db import IntegrityError, transaction
+
+    notice = _publish(staff, tree.village)
+    for change in ({"rows": []}, {"title": "改过的标题"}, {"ends_on": notice.ends_on.replace(year=2099)}):
+        with pytest.raises(IntegrityError, match="cannot be changed"), transaction.atomic():
+            PublicNotice.objects.filter(pk=notice.pk).update(**change)
+    PublicNotice.objects.filter(pk=notice.pk).update(close_note="期满无异议")  # the closing fields may
     assert PublicNotice.objects.get(pk=notice.pk).rows[0][0] == "张**"
 
 

@@ -86,6 +86,19 @@ def test_snapshot_is_immutable(tree):
     fresh.save()  # other fields may change
 
 
+def test_the_database_refuses_a_changed_snapshot_too(tree):
+    """Below the model: a queryset update (the admin's bulk actions, a script) is refused."""
+    from django.db import IntegrityError, transaction
+
+    report = MonthlyReport.objects.get(pk=generate(tree).pk)
+    with pytest.raises(IntegrityError, match="snapshot cannot be changed"), transaction.atomic():
+        MonthlyReport.objects.filter(pk=report.pk).update(snapshot={"headline": {}})
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MonthlyReport.objects.filter(pk=report.pk).update(version=9)
+    MonthlyReport.objects.filter(pk=report.pk).update(summary="写好的总结", status=report.status)
+    assert MonthlyReport.objects.get(pk=report.pk).snapshot == report.snapshot
+
+
 def test_future_and_current_month_are_refused(tree):
     with pytest.raises(ValidationError, match="has not ended"):
         generate(tree, month=datetime.date(2099, 1, 1))
