@@ -573,6 +573,15 @@ class Pairing(models.Model):
     )
     helper_kind = models.CharField(_("helper is"), max_length=10, choices=HelperKind.choices)
     helper_name = models.CharField(_("helper"), max_length=40)
+    helper_user = models.ForeignKey(
+        USER,
+        verbose_name=_("helper (portal user)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pairings_as_helper",
+        help_text=_("A cadre who uses the portal: the pair shows among their own."),
+    )
     helper_member = models.ForeignKey(
         PartyMember,
         verbose_name=_("helper (member)"),

@@ -310,13 +310,16 @@ def old_member_roster(*, user, today: datetime.date):
 # --- Pairing ---------------------------------------------------------------------------------
 
 
-def pairing_list(*, user, today: datetime.date, stale_only: bool = False):
-    """Active pairings; stale ones had no contact (or began) 90 days or more before ``today``."""
+def pairing_list(*, user, today: datetime.date, stale_only: bool = False, mine: bool = False):
+    """Active pairings; stale ones had no contact (or began) 90 days or more before ``today``.
+    ``mine``: those where the user is the helper."""
     qs = (
         Pairing.objects.visible_to(user)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today))
         .select_related("member__person", "helper_member__person", "household", "division")
     )
+    if mine:
+        qs = qs.filter(helper_user=user)
     cutoff = today - datetime.timedelta(days=STALE_PAIRING_DAYS)
     if stale_only:
         qs = qs.filter(

@@ -849,6 +849,7 @@ def pairing_create(
         division=division,
         helper_kind=helper_kind,
         helper_name=helper_name,
+        helper_user=helper_user,
         helper_member=helper_member,
         member=member,
         household=household,

@@ -375,7 +375,8 @@ def old_member_roster(request):
 def pairing_list(request):
     today = timezone.localdate()
     stale = request.GET.get("stale") == "1"
-    pairings = selectors.pairing_list(user=request.user, today=today, stale_only=stale)
+    mine = request.GET.get("mine") == "1"
+    pairings = selectors.pairing_list(user=request.user, today=today, stale_only=stale, mine=mine)
     if request.GET.get("format") == "pdf":
         content = pdf.render_pdf(
             "partycare/pdf/pairing_register.html",
@@ -394,7 +395,13 @@ def pairing_list(request):
     return render(
         request,
         "partycare/pairing_list.html",
-        {"page": page, "stale": stale, "can_edit": has_role(request.user, *EDITORS)},
+        {
+            "page": page,
+            "stale": stale,
+            "mine": mine,
+            "has_own": selectors.pairing_list(user=request.user, today=today, mine=True).exists(),
+            "can_edit": has_role(request.user, *EDITORS),
+        },
     )
 
 

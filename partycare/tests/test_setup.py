@@ -371,6 +371,12 @@ def test_pairing_with_a_portal_user_and_its_end(tree, users):
         today=TODAY,
     )
     assert pairing.helper_name == users[Role.TOWNSHIP_LEADER].display_name
+    assert pairing.helper_user == users[Role.TOWNSHIP_LEADER]  # linked, not only named
+    from partycare import selectors
+
+    leader = users[Role.TOWNSHIP_LEADER]
+    assert list(selectors.pairing_list(user=leader, today=TODAY, mine=True)) == [pairing]
+    assert not selectors.pairing_list(user=staff, today=TODAY, mine=True).exists()
     with pytest.raises(ValidationError) as excinfo:  # a user of another township
         services.pairing_create(
             user=staff,
