@@ -9,9 +9,20 @@ class BeneficiariesConfig(AppConfig):
     def ready(self):
         from org.navigation import NavItem, register_nav
 
-        register_nav(NavItem(_("Persons"), "beneficiaries:person-list", "people"))
-        register_nav(NavItem(_("Payment batches"), "beneficiaries:batch-list", "credit-card"))
-        register_nav(NavItem(_("Anomalies"), "beneficiaries:anomaly-list", "exclamation-triangle"))
+        register_nav(
+            NavItem(_("Persons"), "beneficiaries:person-list", "people", group="beneficiaries"),
+            before="api-docs",
+        )
+        register_nav(
+            NavItem(_("Payment batches"), "beneficiaries:batch-list", "credit-card", group="beneficiaries"),
+            before="api-docs",
+        )
+        register_nav(
+            NavItem(
+                _("Anomalies"), "beneficiaries:anomaly-list", "exclamation-triangle", group="beneficiaries"
+            ),
+            before="api-docs",
+        )
 
         from beneficiaries.selectors import home_panel_context
         from org.models import Role

@@ -18,6 +18,16 @@ class NavItem:
     url_name: str
     icon: str
     roles: tuple = ALL_ROLES
+    #: a key of GROUPS: the item sits in that group's menu (shown where the group's first item is)
+    group: str | None = None
+
+
+# Menus that gather one area's pages, so the bar fits a township office's 1366-px screen.
+GROUPS = {
+    "beneficiaries": (_("Beneficiaries"), "people"),
+    "publicity": (_("Publicity and notices"), "megaphone"),
+    "partycare": (_("Party care"), "flag"),
+}
 
 
 NAV = [
@@ -36,7 +46,9 @@ def register_nav(item: NavItem, *, before: str | None = None) -> None:
 
 
 def nav_for(user, current_path: str = "") -> list[dict]:
-    items = []
+    """The bar's entries for the user: links, and menus ({"links": [...]}) for the groups with
+    more than one page the user may open (a group with one is shown as its plain link)."""
+    entries, menus = [], {}
     for item in NAV:
         if not has_role(user, *item.roles):
             continue
@@ -45,5 +57,19 @@ def nav_for(user, current_path: str = "") -> list[dict]:
         except NoReverseMatch:  # an app whose pages are not wired in this deployment
             continue
         active = current_path == url if url == "/" else current_path.startswith(url)
-        items.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
-    return items
+        link = {"label": item.label, "url": url, "icon": item.icon, "active": active}
+        if item.group is None:
+            entries.append(link)
+            continue
+        if item.group not in menus:
+            label, icon = GROUPS[item.group]
+            menus[item.group] = {"label": label, "icon": icon, "key": item.group, "links": []}
+            entries.append(menus[item.group])
+        menus[item.group]["links"].append(link)
+    for index, entry in enumerate(entries):
+        if "links" in entry:
+            if len(entry["links"]) == 1:
+                entries[index] = entry["links"][0]
+            else:
+                entry["active"] = any(link["active"] for link in entry["links"])
+    return entries

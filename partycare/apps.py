@@ -13,18 +13,26 @@ class PartycareConfig(AppConfig):
         from org.panels import HomePanel, register_home_panel
         from partycare.panels import due_panel, overdue_concerns_panel
 
-        register_nav(NavItem(_("Party members"), "partycare:member-list", "flag"), before="api-docs")
-        register_nav(NavItem(_("Hardship aid"), "partycare:aid-list", "heart"), before="api-docs")
+        register_nav(
+            NavItem(_("Party members"), "partycare:member-list", "flag", group="partycare"), before="api-docs"
+        )
+        register_nav(
+            NavItem(_("Hardship aid"), "partycare:aid-list", "heart", group="partycare"), before="api-docs"
+        )
         register_nav(
             NavItem(
                 _("Home visits"),
                 "partycare:my-visits",
                 "house-door",
                 roles=(Role.VILLAGE_CADRE, Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER),
+                group="partycare",
             ),
             before="api-docs",
         )
-        register_nav(NavItem(_("Concerns"), "partycare:concern-inbox", "megaphone"), before="api-docs")
+        register_nav(
+            NavItem(_("Concerns"), "partycare:concern-inbox", "megaphone", group="partycare"),
+            before="api-docs",
+        )
         register_home_panel(
             HomePanel(
                 key="partycare-overdue-concerns",

@@ -21,11 +21,23 @@ class PublicityConfig(AppConfig):
             Role.COUNTY_AUDITOR,
         )
         register_nav(
-            NavItem(_("Submissions"), "publicity:submission-list", "newspaper", roles=everyone_but_cadres),
+            NavItem(
+                _("Submissions"),
+                "publicity:submission-list",
+                "newspaper",
+                roles=everyone_but_cadres,
+                group="publicity",
+            ),
             before="api-docs",
         )
-        register_nav(NavItem(_("Publicity"), "publicity:activity-list", "megaphone"), before="api-docs")
-        register_nav(NavItem(_("Notices"), "publicity:notice-list", "clipboard-check"), before="api-docs")
+        register_nav(
+            NavItem(_("Publicity"), "publicity:activity-list", "megaphone", group="publicity"),
+            before="api-docs",
+        )
+        register_nav(
+            NavItem(_("Notices"), "publicity:notice-list", "clipboard-check", group="publicity"),
+            before="api-docs",
+        )
         register_home_panel(
             HomePanel(
                 key="publicity-quota",

@@ -291,3 +291,36 @@ def test_error_pages_are_the_portals_own(client, users):
     assert (ROOT / "templates/500.html").read_text(encoding="utf-8").count(
         "{%"
     ) == 0  # renders without context
+
+
+def test_navigation_gathers_an_area_into_one_menu(users):
+    from django.utils import translation
+
+    from org.navigation import GROUPS, NAV, NavItem, nav_for
+
+    def shape(user):
+        return {
+            str(entry["label"]): sorted(str(link["label"]) for link in entry.get("links", []))
+            for entry in nav_for(user, "/beneficiaries/persons/")
+        }
+
+    with translation.override("en"):
+        staff = shape(users[Role.TOWNSHIP_STAFF])
+        assert staff["Beneficiaries"] == ["Anomalies", "Payment batches", "Persons"]
+        assert staff["Party care"] == ["Concerns", "Hardship aid", "Home visits", "Party members"]
+        assert "Submissions" in staff["Publicity and notices"]
+        # the menu holding the current page is marked active, and only it
+        entries = nav_for(users[Role.TOWNSHIP_STAFF], "/beneficiaries/persons/")
+        assert [str(e["label"]) for e in entries if e["active"]] == ["Beneficiaries"]
+    # a menu is only made for two or more pages: one page of an area is a plain link
+    for role in users:
+        for entry in nav_for(users[role], "/"):
+            assert "links" not in entry or len(entry["links"]) > 1, (role, entry["label"])
+    NAV.append(NavItem("Only", "home", "x", roles=(Role.COUNTY_AUDITOR,), group="nowhere"))
+    GROUPS["nowhere"] = ("Nowhere", "x")
+    try:
+        entries = nav_for(users[Role.COUNTY_AUDITOR], "/")
+        assert [e["label"] for e in entries if e["label"] in ("Only", "Nowhere")] == ["Only"]
+    finally:
+        NAV.pop()
+        GROUPS.pop("nowhere")
