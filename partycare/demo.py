@@ -345,6 +345,14 @@ def seed(*, profile, rng, stdout=None) -> dict:
             )
             for m in needy
         ]
+        # the township leader helps every fifth: "the ones I help" has something to show
+        leader = (
+            User.objects.filter(role=Role.TOWNSHIP_LEADER, division=township, is_active=True)
+            .order_by("pk")
+            .first()
+        )
+        for pairing in pairings[::5] if leader else []:
+            pairing.helper_user, pairing.helper_name = leader, leader.display_name[:40]
         Pairing.objects.bulk_create(pairings)
         contacts = []
         for pairing in Pairing.objects.filter(division__code__startswith=township.code):

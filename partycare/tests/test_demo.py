@@ -25,6 +25,11 @@ def test_demo_seed_is_idempotent_and_realistic(db):
         person__birth_date__lte=eligibility.anniversary_cutoff(TODAY, 70)
     ).exists()
     assert DueItem.objects.exists()
+    # some pairings are helped by the township leader, linked to their portal user
+    from partycare.models import Pairing
+
+    linked = Pairing.objects.filter(helper_user__isnull=False)
+    assert linked.exists() and {p.helper_user.role for p in linked} == {"township_leader"}
     # concerns are dated by the visit that raised them, not by the day the demo was seeded
     from django.utils import timezone
 
