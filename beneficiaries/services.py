@@ -184,7 +184,9 @@ def person_set_status(
     if status not in Person.Status.values:
         raise ValidationError({"status": gettext("Unknown status “%(status)s”.") % {"status": status}})
     today = today or timezone.localdate()
-    if status != Person.Status.LIVING and (on is None or on > today):
+    if status != Person.Status.LIVING and on is None:
+        raise ValidationError({"status_on": gettext("Give the date of the death or the move.")})
+    if status != Person.Status.LIVING and on > today:
         raise ValidationError({"status_on": gettext("The date %(date)s is in the future.") % {"date": on}})
     person = Person.objects.visible_to(user).select_for_update().get(pk=person.pk)
     was_living = person.status == Person.Status.LIVING
@@ -249,11 +251,9 @@ def _restore_with_person(*, user, person: Person) -> int:
         enrolment.exit_reason, enrolment.exit_on, enrolment.exit_note = "", None, ""
         enrolment._history_user = user
         enrolment._change_reason = RESTORE_WITH_PERSON
-        try:
-            with transaction.atomic():
-                enrolment.save(update_fields=["status", "exit_reason", "exit_on", "exit_note"])
-        except IntegrityError:
-            continue  # re-enrolled in the meantime: the new enrolment stands, this one stays exited
+        # one enrolment per person and project-year ever (a database constraint): nothing can have
+        # taken its place in the meantime
+        enrolment.save(update_fields=["status", "exit_reason", "exit_on", "exit_note"])
         restored += 1
     return restored
 

@@ -130,6 +130,18 @@ def test_status_page_refuses_a_future_date(staff_client, tree):
     assert someone.status == "living"
 
 
+def test_status_page_asks_for_the_date(staff_client, tree):
+    someone = person(village=tree.village)
+    response = staff_client.post(
+        reverse("beneficiaries:person-status", args=[someone.pk]),
+        {"status": "deceased", "status_on": ""},
+        follow=True,
+    )
+    assert "Give the date of the death or the move." in response.content.decode()
+    someone.refresh_from_db()
+    assert someone.status == "living"
+
+
 def test_person_pages_outside_the_scope_answer_404(client, tree, users):
     outside = person(village=tree.village2)
     client.force_login(users[Role.VILLAGE_CADRE])
