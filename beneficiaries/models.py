@@ -20,6 +20,26 @@ def normalize_card(value) -> str:
     return "".join(str(value or "").split())
 
 
+# The audit tables are read by object (id), date and user only; simple_history would otherwise copy
+# every foreign key's index onto them, which imports and batches pay for on every row.
+HISTORY_UNINDEXED = [
+    "village",
+    "household",
+    "head",
+    "project",
+    "person",
+    "village_notice",
+    "township_notice",
+    "final_notice",
+    "approved_by",
+    "created_by",
+    "batch",
+    "enrolment",
+    "standard",
+    "reissue_of",
+]
+
+
 class Household(models.Model):
     """A registered household (户) of a village."""
 
@@ -42,7 +62,7 @@ class Household(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=HISTORY_UNINDEXED)
 
     SCOPE_PATH = "village"
     objects = ScopedQuerySet.as_manager()
@@ -87,11 +107,14 @@ class Person(models.Model):
         OTHER = "other", _("other relative")
 
     id_number_cipher = models.TextField(_("ID number (encrypted)"), editable=False)
-    id_number_index = models.CharField(_("ID number index"), max_length=64, unique=True, editable=False)
+    # Unique by the constraint in Meta (a unique=True field would also get a LIKE index, useless
+    # for a keyed hash that is only ever compared whole).
+    id_number_index = models.CharField(_("ID number index"), max_length=64, editable=False)
     id_number = EncryptedValue("id", normalise=normalize_id_number)
 
     name = models.CharField(_("name"), max_length=40)
-    name_search = models.CharField(_("pinyin"), max_length=200, blank=True, db_index=True, editable=False)
+    # Searched with "contains" (LIKE '%…%'), which no B-tree index helps: none is kept.
+    name_search = models.CharField(_("pinyin"), max_length=200, blank=True, editable=False)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, editable=False)
     birth_date = models.DateField(_("birth date"), editable=False)
     village = models.ForeignKey(
@@ -118,14 +141,14 @@ class Person(models.Model):
 
     bank_card_cipher = models.TextField(_("bank card (encrypted)"), blank=True, editable=False)
     bank_card_index = models.CharField(
-        _("bank card index"), max_length=64, null=True, blank=True, db_index=True, editable=False
+        _("bank card index"), max_length=64, null=True, blank=True, editable=False
     )
     bank_card = EncryptedValue("card", normalise=normalize_card)
     bank_name = models.CharField(_("bank"), max_length=60, blank=True)
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=HISTORY_UNINDEXED)
 
     SCOPE_PATH = "village"
     objects = PersonQuerySet.as_manager()
@@ -134,7 +157,9 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("persons")
         ordering = ["village__code", "name", "pk"]
+        indexes = [models.Index(fields=["bank_card_index"], name="person_bank_card_index")]
         constraints = [
+            models.UniqueConstraint(fields=["id_number_index"], name="person_id_number_unique"),
             models.CheckConstraint(
                 condition=models.Q(status="living", status_on__isnull=True)
                 | (~models.Q(status="living") & models.Q(status_on__isnull=False)),
@@ -201,7 +226,11 @@ class Enrolment(models.Model):
         OTHER = "other", _("other")
 
     project = models.ForeignKey(
-        "projects.Project", verbose_name=_("project"), on_delete=models.PROTECT, related_name="enrolments"
+        "projects.Project",
+        verbose_name=_("project"),
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+        db_index=False,  # led by the (project, village, status) index and the unique (project, person)
     )
     person = models.ForeignKey(
         Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="enrolments"
@@ -275,7 +304,7 @@ class Enrolment(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=HISTORY_UNINDEXED)
 
     SCOPE_PATH = "village"
     objects = EnrolmentQuerySet.as_manager()
@@ -497,7 +526,7 @@ class Payment(models.Model):
         "self", verbose_name=_("re-issues"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     adjust_reason = models.CharField(_("reason for the amount"), max_length=200, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=HISTORY_UNINDEXED)
 
     SCOPE_PATH = "enrolment__village"
     objects = ScopedQuerySet.as_manager()

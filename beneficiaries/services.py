@@ -941,8 +941,7 @@ def batch_generate(
             )
         )
     insert_with_history(payments, Payment, user=user)  # COPY on PostgreSQL, with audit rows
-    if len(payments) >= 5000:
-        analyze(Payment)
+    analyze(Payment, added=len(payments))
     _batch_totals(batch)
     return batch
 

@@ -23,7 +23,12 @@ from django.core.exceptions import ImproperlyConfigured
 
 def _derive(label: str) -> bytes:
     """A development key derived from SECRET_KEY (production sets real keys)."""
-    return hashlib.sha256(f"{label}:{settings.SECRET_KEY}".encode()).digest()
+    return _derived(label, settings.SECRET_KEY)
+
+
+@lru_cache(maxsize=8)
+def _derived(label: str, secret: str) -> bytes:
+    return hashlib.sha256(f"{label}:{secret}".encode()).digest()
 
 
 @lru_cache(maxsize=4)

@@ -5,6 +5,7 @@ gives a message that says what is wrong; ``parse_id_number`` derives birth date 
 """
 
 import datetime
+import operator
 import re
 from dataclasses import dataclass
 
@@ -17,7 +18,9 @@ SHAPE = re.compile(r"^\d{17}[\dX]$")
 
 
 def check_char(first17: str) -> str:
-    total = sum(int(digit) * weight for digit, weight in zip(first17, WEIGHTS, strict=True))
+    if len(first17) != len(WEIGHTS):
+        raise ValueError(f"17 characters expected, not {len(first17)}")
+    total = sum(map(operator.mul, map(int, first17), WEIGHTS))
     return CHECK_CHARS[total % 11]
 
 

@@ -1,6 +1,9 @@
 """Pinyin of Chinese names for search: 张三 is found by "zhangsan", "zhang" or "zs"."""
 
+from functools import lru_cache
+
 from pypinyin import lazy_pinyin
+from pypinyin.constants import PHRASES_DICT
 
 # Surnames read differently from the same characters elsewhere (曾 zeng, not ceng).
 SURNAME_READINGS = {
@@ -27,12 +30,37 @@ SURNAME_READINGS = {
 }
 
 
+SURNAMES_LONGEST_FIRST = sorted(SURNAME_READINGS, key=len, reverse=True)
+
+
+@lru_cache(maxsize=20000)
+def _char_syllables(char: str) -> tuple[str, ...]:
+    return tuple(lazy_pinyin(char, errors="ignore"))
+
+
+def _syllables(text: str) -> list[str]:
+    """``lazy_pinyin(text)``, fast for the usual name: when no run of two or more of its characters
+    is one of pypinyin's phrases (长生 reads chang sheng, 长 alone zhang), each character reads as it
+    does alone, which is cached. Anything else (a phrase, a character without pinyin) asks pypinyin
+    for the whole text."""
+    size = len(text)
+    if any(text[i:j] in PHRASES_DICT for i in range(size - 1) for j in range(i + 2, size + 1)):
+        return lazy_pinyin(text, errors="ignore")
+    syllables = []
+    for char in text:
+        reading = _char_syllables(char)
+        if len(reading) != 1:
+            return lazy_pinyin(text, errors="ignore")
+        syllables.append(reading[0])
+    return syllables
+
+
 def name_syllables(name: str) -> list[str]:
     name = "".join((name or "").split())
-    for surname in sorted(SURNAME_READINGS, key=len, reverse=True):
+    for surname in SURNAMES_LONGEST_FIRST:
         if name.startswith(surname):
-            return [*SURNAME_READINGS[surname], *lazy_pinyin(name[len(surname) :], errors="ignore")]
-    return lazy_pinyin(name, errors="ignore")
+            return [*SURNAME_READINGS[surname], *_syllables(name[len(surname) :])]
+    return _syllables(name)
 
 
 def name_pinyin(name: str) -> str:

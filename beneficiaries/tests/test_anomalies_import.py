@@ -214,3 +214,34 @@ def test_title_row_or_merged_cells_refuse_the_file(tree, users, project, options
     with pytest.raises(ValidationError, match=reason):
         _import(tree, users, [_row(tree), _row(tree)], **options)
     assert Person.objects.count() == 0
+
+
+def test_one_person_in_two_projects_of_the_file_is_registered_once(tree, users, project):
+    ProjectFactory(division=tree.township, name="特困人员救助供养", code="TK")
+    same = _row(tree, name="吴十")
+    rows = [same, {**same, "code": "TK"}, _row(tree, name="郑十一", relation="子女")]
+    assert _import(tree, users, rows) == 3
+    wu = Person.objects.get(name="吴十")
+    assert Person.objects.count() == 2
+    assert sorted(wu.enrolments.values_list("project__code", flat=True)) == ["DB", "TK"]
+    assert wu.history.filter(history_type="+").count() == 1  # one audit row for the one new person
+
+
+def test_an_existing_household_takes_the_new_members_and_keeps_its_head(tree, users, project):
+    home = Household.objects.create(village=tree.village, number="0001")
+    head = person(village=tree.village, name="冯老", household=home, relation="head")
+    Household.objects.filter(pk=home.pk).update(head=head)
+    _import(tree, users, [_row(tree, name="冯小", relation="户主"), _row(tree, name="冯二", relation="子女")])
+    assert Household.objects.count() == 1
+    home.refresh_from_db()
+    assert home.head == head and home.members.count() == 3
+    new = Enrolment.objects.get(person__name="冯二")
+    assert new.person.household_id == home.pk and new.created_by == users[Role.TOWNSHIP_STAFF]
+    assert new.history.get().history_user == users[Role.TOWNSHIP_STAFF]
+
+
+def test_an_existing_household_without_a_head_takes_its_first_head_of_the_file(tree, users, project):
+    home = Household.objects.create(village=tree.village, number="0001")
+    _import(tree, users, [_row(tree, name="褚一", relation="子女"), _row(tree, name="褚二", relation="户主")])
+    home.refresh_from_db()
+    assert home.head.name == "褚二"

@@ -85,3 +85,34 @@ def test_a_refreshed_instance_reads_the_new_clear_value(tree):
     other.save()
     someone.refresh_from_db()
     assert someone.bank_card == "6217000011112222"
+
+
+@pytest.mark.parametrize(
+    "name", ["张长生", "长孙无忌", "李朝阳", "阿依古丽·买买提", "王重阳", "单长", "张三Ａ", "乐乐"]
+)
+def test_fast_pinyin_agrees_with_pypinyin_on_phrases_and_odd_characters(name):
+    """The per-character cache must never read a phrase differently (长生 is chang sheng while 长
+    alone is zhang) nor drop what pypinyin keeps."""
+    from pypinyin import lazy_pinyin
+
+    from common.pinyin import SURNAMES_LONGEST_FIRST, _syllables, name_syllables
+
+    assert _syllables(name) == lazy_pinyin(name, errors="ignore")
+    if not any(name.startswith(s) for s in SURNAMES_LONGEST_FIRST):
+        assert name_syllables(name) == lazy_pinyin(name, errors="ignore")
+
+
+def test_fast_pinyin_reads_a_phrase_inside_a_name_as_pypinyin_does():
+    assert name_pinyin("张长生") == "zhangchangsheng"  # 长 alone would be zhang
+
+
+_HANZI = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
+
+
+@given(st.text(alphabet=st.one_of(_HANZI, st.sampled_from("·ＡA1 长生朝阳重")), min_size=1, max_size=5))
+def test_fast_pinyin_is_pypinyin(text):
+    from pypinyin import lazy_pinyin
+
+    from common.pinyin import _syllables
+
+    assert _syllables(text) == lazy_pinyin(text, errors="ignore")
