@@ -485,12 +485,14 @@ def visit_form(request):
     if not has_role(request.user, *RECORDERS):
         raise PermissionDenied
     from partycare.models import Concern, HomeVisit
+    from partycare.services import PHOTO_MAX_SIDE
 
     return render(
         request,
         "partycare/visit_form.html",
         {
             "today": timezone.localdate(),
+            "photo_max_side": PHOTO_MAX_SIDE,
             "purposes": HomeVisit.Purpose.choices,
             "categories": Concern.Category.choices,
             "callback_questions": [

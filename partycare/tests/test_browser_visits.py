@@ -178,3 +178,104 @@ def test_callback_visit_chooses_enrolments_offline(live_server, tree, users, set
             False,
         )
         context.close()
+
+
+def big_sideways_jpeg() -> bytes:
+    """A 12-megapixel camera picture, taken with the phone turned (EXIF orientation 6: shown
+    3000 × 4000), in noise so that it is as heavy as a real one."""
+    noise = Image.effect_noise((4000, 3000), 60)
+    picture = Image.merge("RGB", (noise, noise.transpose(Image.Transpose.FLIP_LEFT_RIGHT), noise))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=95, exif=exif.tobytes())
+    return buffer.getvalue()
+
+
+def test_a_camera_photo_is_made_small_and_upright_on_the_phone(live_server, tree, users, settings):
+    """Poor signal: the phone keeps and sends a JPEG of at most 1600 px, upright, not the
+    camera's megabytes; a small picture is kept as taken."""
+    from partycare.services import PHOTO_MAX_SIDE
+
+    household = Household.objects.create(village=tree.village, number="0010", address="东庄村1组")
+    household.head = person(village=tree.village, name="李照相", household=household)
+    household.save(update_fields=["head"])
+    original = big_sideways_jpeg()
+    assert len(original) > 4_000_000
+    with chromium() as browser:
+        context = browser.new_context(viewport=PHONE, locale="zh-CN")
+        page = context.new_page()
+        sent = []
+        page.on(
+            "request",
+            lambda r: (
+                sent.append(len(r.post_data_buffer or b""))
+                if r.method == "POST" and "/api/v1/home-visits/" in r.url
+                else None
+            ),
+        )
+        login(page, live_server.url, "cadre", settings.DEMO_PASSWORD)
+        page.goto(f"{live_server.url}/partycare/visits/new/")
+        page.wait_for_function("() => localStorage.getItem('visit-households:cadre') !== null")
+        page.fill("#household-search", "lzx")
+        page.click(".household-option")
+        page.select_option("#purpose", "collect")
+        page.set_input_files(
+            "#photos",
+            files=[
+                {"name": "IMG_0001.JPG", "mimeType": "image/jpeg", "buffer": original},
+                {"name": "door.png", "mimeType": "image/png", "buffer": png()},
+            ],
+        )
+        page.wait_for_function("() => document.getElementById('photo-count').textContent.includes('2')")
+        kept = page.evaluate(
+            """() => new Promise((resolve, reject) => {
+                const open = indexedDB.open('portal-visits');
+                open.onerror = reject;
+                open.onsuccess = () => {
+                    const get = open.result.transaction('photos').objectStore('photos').get('cadre');
+                    get.onsuccess = async () => resolve(await Promise.all(get.result.map(async (file) => {
+                        const bitmap = await createImageBitmap(file);
+                        return {name: file.name, type: file.type, size: file.size,
+                                width: bitmap.width, height: bitmap.height};
+                    })));
+                };
+            })"""
+        )
+        camera, door = kept
+        assert (camera["name"], camera["type"]) == ("IMG_0001.jpg", "image/jpeg")
+        assert (camera["width"], camera["height"]) == (PHOTO_MAX_SIDE * 3 // 4, PHOTO_MAX_SIDE)  # upright
+        assert camera["size"] < len(original) / 4
+        assert door == {
+            "name": "door.png",
+            "type": "image/png",
+            "size": len(png()),
+            "width": 40,
+            "height": 30,
+        }
+
+        page.evaluate(  # count what each send carries (the browser does not report a form's files)
+            """() => {
+                const send = window.fetch;
+                window.sentBytes = [];
+                window.fetch = (url, options) => {
+                    if (options && options.body instanceof FormData) {
+                        let bytes = 0;
+                        for (const [, value] of options.body.entries()) bytes += value.size ?? String(value).length;
+                        window.sentBytes.push(bytes);
+                    }
+                    return send(url, options);
+                };
+            }"""
+        )
+        page.click("#save-visit")
+        page.wait_for_function("() => window.sentBytes.length === 1", timeout=20000)
+        page.wait_for_function(  # '1' since the save, '0' once the portal has stored it
+            "() => document.getElementById('queue-count').textContent === '0'", timeout=20000
+        )
+        sent = page.evaluate("window.sentBytes")
+        assert len(sent) == 1 and sent[0] < len(original) / 4
+        photos = HomeVisit.objects.get().photos.all()
+        assert photos.count() == 2
+        screenshot(page, "partycare-visit-photo-phone")
+        context.close()

@@ -31,6 +31,35 @@
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   }
 
+  // --- Photos are made small on the phone before they wait or travel: a 12-megapixel picture
+  // (4-8 MB) becomes a JPEG of at most PHOTO_MAX_SIDE px on its long side (a few hundred kB),
+  // turned upright by its EXIF orientation, without EXIF (no GPS). The server does the same again
+  // and checks the file, so a picture this browser cannot decode (HEIC) is sent as it is.
+  const PHOTO_MAX_SIDE = Number(app.dataset.photoMaxSide) || 1600;
+  const PHOTO_KEEP_BYTES = 1024 * 1024; // a small picture that fits is kept as taken
+  async function shrinkPhoto(file) {
+    if (!file.type.startsWith("image/") || typeof createImageBitmap !== "function") return file;
+    try {
+      const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
+      const scale = Math.min(1, PHOTO_MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+      if (scale === 1 && file.size <= PHOTO_KEEP_BYTES) {
+        bitmap.close();
+        return file;
+      }
+      const canvas = document.createElement("canvas");
+      canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+      canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      bitmap.close();
+      const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.8));
+      if (!blob || (scale === 1 && blob.size >= file.size)) return file;
+      const name = (file.name || "photo").replace(/\.[^.]*$/, "") + ".jpg";
+      return new File([blob], name, { type: "image/jpeg", lastModified: file.lastModified });
+    } catch (error) {
+      return file;
+    }
+  }
+
   // --- IndexedDB: the queue ("queue", keyed by client_id) and the draft's photos ("photos")
   function openDb() {
     return new Promise((resolve, reject) => {
@@ -287,8 +316,11 @@
     }
     answersEnabled();
     if (event.target.id === "photos") {
-      const files = [...event.target.files];
-      photosPut(files).then(() => { $("photo-count").textContent = files.length ? "📷 " + files.length : ""; });
+      const chosen = [...event.target.files];
+      $("photo-count").textContent = chosen.length ? "📷 …" : "";
+      Promise.all(chosen.map(shrinkPhoto))
+        .then(photosPut)
+        .then(() => { $("photo-count").textContent = chosen.length ? "📷 " + chosen.length : ""; });
     }
     saveDraft();
   });

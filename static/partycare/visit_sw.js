@@ -2,7 +2,7 @@
    partycare.views.service_worker). It only answers for the visit form and static files, so
    every other page of the portal goes to the network as usual. */
 "use strict";
-const CACHE = "visits-v2";
+const CACHE = "visits-v3";
 const FORM = "/partycare/visits/new/";
 
 async function precache() {
