@@ -13,7 +13,7 @@ help:
 	@echo "make install  the installation part alone (apt packages, .venv, npm assets, translations)"
 	@echo "make fuzz     schemathesis against the API schema as every role, 100 examples per operation"
 	@echo "make soak     50 simulated cadres post for 60 s on loopback; Redis stopped and PostgreSQL restarted mid-run"
-	@echo "make audit    pip-audit of the installed Python packages (asks PyPI's advisory data)"
+	@echo "make audit    pip-audit of the installed Python packages (asks PyPI's advisory data; fails when it cannot)"
 	@echo "make lint     ruff check + format check"
 	@echo "make messages re-extract translatable strings into locale/zh_Hans"
 
@@ -53,8 +53,10 @@ clean:
 fuzz: install-test
 	@FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} scripts/test.sh tests/test_api_fuzz.py -q $(ARGS)
 
+# --strict: a package whose advisories cannot be fetched fails the audit (without it, pip-audit
+# says "No known vulnerabilities found" and exits 0 having audited nothing).
 audit: install-test
-	.venv/bin/python -m pip_audit --progress-spinner off $(ARGS)
+	.venv/bin/python -m pip_audit --strict --skip-editable --progress-spinner off $(ARGS)
 
 soak: install-test
 	@scripts/soak.sh
