@@ -1,7 +1,7 @@
 """``field__any=[…]``: membership in a long list as one array parameter.
 
-``__in`` with 50,000 values makes Django resolve, and psycopg parse, a placeholder each (a
-measurable part of a roster import); ``= ANY(%s)`` sends the list as one PostgreSQL array. Other
+``__in`` with 50,000 values makes Django resolve, and psycopg parse, one query parameter per value
+(a measurable part of a roster import); ``= ANY(%s)`` sends the list as one PostgreSQL array. Other
 databases (SQLite in ``make run``) get a plain ``IN (…)``. The values must be plain Python values
 of the column's type (str, int, date), as they are for keys and codes.
 """
