@@ -1,0 +1,107 @@
+"""Writes of the beneficiaries app, one module per topic:
+
+- ``registry``: persons and households, a death or move and its correction
+- ``enrolment``: enrolments and the three notice rounds
+- ``standards``: subsidy standards, mutually exclusive projects
+- ``payments``: payment batches, payments, bank reconciliation
+- ``callbacks``: callbacks to beneficiaries
+- ``anomalies``: running the anomaly checks, handling their findings
+
+Callers import from ``beneficiaries.services``; the names below are its public surface.
+"""
+
+from beneficiaries.services.anomalies import anomaly_check_run, anomaly_confirm, anomaly_explain
+from beneficiaries.services.callbacks import callback_record
+from beneficiaries.services.enrolment import (
+    BULK_ACTIONS,
+    BULK_LIMIT,
+    ENROL_ROLES,
+    ENROLMENT_MACHINE,
+    MIN_NOTICE_DAYS,
+    NOTICE_COLUMNS,
+    NOTICE_ROUNDS,
+    OFFICE_ROLES,
+    enrolment_activate,
+    enrolment_approve,
+    enrolment_bulk,
+    enrolment_create,
+    enrolment_exit,
+    enrolment_notice_post,
+    enrolment_put_on_notice,
+    enrolment_review,
+)
+from beneficiaries.services.payments import (
+    BATCH_MACHINE,
+    RESULT_FAILED,
+    RESULT_PAID,
+    batch_approve,
+    batch_check,
+    batch_delete,
+    batch_generate,
+    batch_mark_exported,
+    batch_reconcile,
+    batch_reopen,
+    payment_add,
+    payment_adjust,
+    period_end,
+)
+from beneficiaries.services.registry import (
+    EXIT_WITH_PERSON,
+    REGISTRY_ROLES,
+    RESTORE_WITH_PERSON,
+    household_create,
+    household_set_head,
+    person_register,
+    person_set_status,
+    person_update,
+    user_person_link,
+)
+from beneficiaries.services.standards import exclusive_pair_add, standard_amount_for, standard_set
+
+__all__ = [
+    "BATCH_MACHINE",
+    "BULK_ACTIONS",
+    "BULK_LIMIT",
+    "ENROLMENT_MACHINE",
+    "ENROL_ROLES",
+    "EXIT_WITH_PERSON",
+    "MIN_NOTICE_DAYS",
+    "NOTICE_COLUMNS",
+    "NOTICE_ROUNDS",
+    "OFFICE_ROLES",
+    "REGISTRY_ROLES",
+    "RESTORE_WITH_PERSON",
+    "RESULT_FAILED",
+    "RESULT_PAID",
+    "anomaly_check_run",
+    "anomaly_confirm",
+    "anomaly_explain",
+    "batch_approve",
+    "batch_check",
+    "batch_delete",
+    "batch_generate",
+    "batch_mark_exported",
+    "batch_reconcile",
+    "batch_reopen",
+    "callback_record",
+    "enrolment_activate",
+    "enrolment_approve",
+    "enrolment_bulk",
+    "enrolment_create",
+    "enrolment_exit",
+    "enrolment_notice_post",
+    "enrolment_put_on_notice",
+    "enrolment_review",
+    "exclusive_pair_add",
+    "household_create",
+    "household_set_head",
+    "payment_add",
+    "payment_adjust",
+    "period_end",
+    "person_register",
+    "person_set_status",
+    "person_update",
+    "standard_amount_for",
+    "standard_set",
+    "user_person_link",
+]

@@ -1,0 +1,87 @@
+"""Running the anomaly checks (虚报冒领) and handling their findings.
+
+Writes are keyword-only; each function is its own transaction and refuses bad input with a
+message that names the field and the value."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from beneficiaries.models import (
+    AnomalyFinding,
+)
+from beneficiaries.services.enrolment import OFFICE_ROLES
+from org.models import Division, Role
+from org.roles import require_role
+from org.scoping import scope_prefix
+
+
+def anomaly_check_run(*, user=None, rules=None) -> dict:
+    """Run the anomaly rules and store what they find. ``user``: an on-demand run by that
+    user keeps the findings inside their area (None: the nightly run, everything). A finding
+    seen before keeps its row, status and note; only ``last_seen`` moves. Returns counts per
+    rule of what was found now and how many of those are new."""
+    from beneficiaries.anomalies import RULES
+
+    if user is not None:
+        require_role(user, *OFFICE_ROLES, Role.COUNTY_REVIEWER)
+    prefix = scope_prefix(user) if user is not None else ""
+    if prefix is None:
+        raise PermissionDenied(gettext("You have no division to act in."))
+    villages = dict(Division.objects.filter(level=Division.Level.VILLAGE).values_list("pk", "code"))
+    now = timezone.now()
+    summary = {}
+    for rule, function in RULES.items():
+        if rules and rule not in rules:
+            continue
+        found = [f for f in function() if villages.get(f.village_id, "").startswith(prefix)]
+        with transaction.atomic():
+            keys = [f.key for f in found]
+            known = set()
+            for start in range(0, len(keys), 5000):
+                chunk = keys[start : start + 5000]
+                known |= set(AnomalyFinding.objects.filter(key__in=chunk).values_list("key", flat=True))
+                AnomalyFinding.objects.filter(key__in=chunk).update(last_seen=now)
+            new = [
+                AnomalyFinding(
+                    rule=f.rule,
+                    key=f.key,
+                    village_id=f.village_id,
+                    person_id=f.person_id,
+                    enrolment_id=f.enrolment_id,
+                    payment_id=f.payment_id,
+                    related=f.related,
+                    detail=f.detail[:300],
+                    last_seen=now,
+                )
+                for f in found
+                if f.key not in known
+            ]
+            # ignore_conflicts: a run racing this one may have stored the same key first
+            AnomalyFinding.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
+        summary[str(rule)] = {"found": len(found), "new": len(new)}
+    return summary
+
+
+def _anomaly_handle(*, user, finding: AnomalyFinding, status: str, note: str) -> AnomalyFinding:
+    require_role(user, *OFFICE_ROLES)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": gettext("Write what was found out.")})
+    with transaction.atomic():
+        locked = AnomalyFinding.objects.visible_to(user).select_for_update().get(pk=finding.pk)
+        locked.status, locked.note, locked.handled_by = status, note[:500], user
+        locked._history_user = user
+        locked.save(update_fields=["status", "note", "handled_by"])
+    return locked
+
+
+def anomaly_explain(*, user, finding: AnomalyFinding, note: str) -> AnomalyFinding:
+    """Close a finding as explained (not a false claim), with the explanation."""
+    return _anomaly_handle(user=user, finding=finding, status=AnomalyFinding.Status.EXPLAINED, note=note)
+
+
+def anomaly_confirm(*, user, finding: AnomalyFinding, note: str) -> AnomalyFinding:
+    """Confirm a finding as a real irregularity, with what follows (recovery, exit …)."""
+    return _anomaly_handle(user=user, finding=finding, status=AnomalyFinding.Status.CONFIRMED, note=note)

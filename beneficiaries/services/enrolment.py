@@ -1,0 +1,411 @@
+"""Enrolments (纳入/退出) and their three notice rounds (三榜公示).
+
+Writes are keyword-only; each function is its own transaction and refuses bad input with a
+message that names the field and the value."""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from beneficiaries.models import (
+    Enrolment,
+    Household,
+    Person,
+)
+from common.states import StateMachine, Transition
+from org.models import Division, Role
+from org.roles import require_role
+from org.scoping import division_in_scope
+from org.services import ensure_four_eyes
+
+ENROL_ROLES = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.VILLAGE_CADRE)
+OFFICE_ROLES = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
+MIN_NOTICE_DAYS = 7
+
+
+def _project_visible(*, user, project):
+    from beneficiaries.selectors import enrolment_projects
+
+    if project is None or not enrolment_projects(user=user).filter(pk=project.pk).exists():
+        raise ValidationError(
+            {"project": gettext("The project %(project)s is outside your area.") % {"project": project}}
+        )
+
+
+def _already_enrolled_error(project, person) -> ValidationError:
+    return ValidationError(
+        {
+            "person": ValidationError(
+                gettext("%(name)s (%(id)s) is already enrolled in %(project)s %(year)s.")
+                % {
+                    "name": person.name,
+                    "id": person.masked_id_number,
+                    "project": project.name,
+                    "year": project.year,
+                },
+                code="enrolled_twice",
+            )
+        }
+    )
+
+
+def enrolment_create(
+    *,
+    user,
+    project,
+    person: Person,
+    tier: str = "",
+    household: Household | None = None,
+    persons_covered: int = 1,
+    applied_on: datetime.date | None = None,
+    today: datetime.date | None = None,
+) -> Enrolment:
+    """Enrol a person (or their household) in a project-year, status "applied".
+
+    Refuses a person outside the user's area, a deceased or moved-out person, a second
+    enrolment of the same person in the same project-year (checked here, and by the unique
+    index when two requests race), a household the person does not belong to.
+    """
+    require_role(user, *ENROL_ROLES)
+    today = today or timezone.localdate()
+    person = Person.objects.visible_to(user).select_related("village").filter(pk=person.pk).first()
+    if person is None:
+        raise ValidationError({"person": gettext("This person is outside your area.")})
+    _project_visible(user=user, project=project)
+    if not person.is_living:
+        raise ValidationError(
+            {
+                "person": gettext("%(name)s is recorded as %(status)s since %(date)s and cannot be enrolled.")
+                % {"name": person.name, "status": person.get_status_display(), "date": person.status_on}
+            }
+        )
+    if household is not None and person.household_id != household.pk:
+        raise ValidationError({"household": gettext("The person is not a member of this household.")})
+    if not persons_covered or persons_covered < 1:
+        raise ValidationError({"persons_covered": gettext("At least one person must be covered.")})
+    applied_on = applied_on or today
+    if applied_on > today:
+        raise ValidationError(
+            {"applied_on": gettext("The date %(date)s is in the future.") % {"date": applied_on}}
+        )
+    if Enrolment.objects.filter(project=project, person=person).exists():
+        raise _already_enrolled_error(project, person)
+    enrolment = Enrolment(
+        project=project,
+        person=person,
+        household=household,
+        village=person.village,
+        tier=(tier or "").strip(),
+        persons_covered=persons_covered,
+        applied_on=applied_on,
+        created_by=user,
+    )
+    enrolment._history_user = user
+    try:
+        with transaction.atomic():
+            enrolment.save()
+    except IntegrityError:
+        raise _already_enrolled_error(project, person) from None
+    return enrolment
+
+
+NOTICE_ROUNDS = {
+    "village": ("village_notice", _("village list (first round)")),
+    "township": ("township_notice", _("township review list (second round)")),
+    "final": ("final_notice", _("final list (third round)")),
+}
+
+
+def _notice_blocking_reason(enrolment: Enrolment, today: datetime.date | None = None) -> str | None:
+    """Why the three rounds do not clear the enrolment yet (None when they do): a round not
+    posted, or the publicity app's reason for a posted one (still running, an objection
+    unanswered or upheld, not closed)."""
+    from publicity.selectors import notice_blocking_reason
+
+    for field, label in NOTICE_ROUNDS.values():
+        notice = getattr(enrolment, field)
+        if notice is None:
+            return gettext("The %(round)s has not been posted yet.") % {"round": label}
+        reason = notice_blocking_reason(notice=notice)
+        if reason:
+            return f"{label}: {reason}"
+    return None
+
+
+def _check_posted(enrolment, user):
+    if enrolment.village_notice_id is None:
+        raise ValidationError(
+            {
+                "village_notice": gettext(
+                    "Post the village list (first round) before putting the enrolment on notice."
+                )
+            }
+        )
+
+
+ENROLMENT_MACHINE = StateMachine(
+    field="status",
+    transitions=[
+        Transition(
+            "review",
+            sources=(Enrolment.Status.APPLIED,),
+            target=Enrolment.Status.VILLAGE_REVIEWED,
+            roles=ENROL_ROLES,
+            label=_("Village review done"),
+        ),
+        Transition(
+            "notice",
+            sources=(Enrolment.Status.VILLAGE_REVIEWED,),
+            target=Enrolment.Status.NOTICE,
+            roles=OFFICE_ROLES,
+            label=_("Put on public notice"),
+            check=_check_posted,
+        ),
+        Transition(
+            "approve",
+            sources=(Enrolment.Status.NOTICE,),
+            target=Enrolment.Status.APPROVED,
+            roles=(Role.TOWNSHIP_LEADER,),
+            label=_("Approve"),
+        ),
+        Transition(
+            "activate",
+            sources=(Enrolment.Status.APPROVED,),
+            target=Enrolment.Status.ACTIVE,
+            roles=OFFICE_ROLES,
+            label=_("Start payments"),
+        ),
+        Transition(
+            "exit",
+            sources=tuple(s for s in Enrolment.Status.values if s != Enrolment.Status.EXITED),
+            target=Enrolment.Status.EXITED,
+            roles=OFFICE_ROLES,
+            label=_("Exit"),
+        ),
+    ],
+)
+
+
+def enrolment_review(*, user, enrolment: Enrolment) -> Enrolment:
+    return ENROLMENT_MACHINE.transition(
+        obj=enrolment, user=user, name="review", queryset=Enrolment.objects.visible_to(user)
+    )
+
+
+def enrolment_put_on_notice(*, user, enrolment: Enrolment) -> Enrolment:
+    return ENROLMENT_MACHINE.transition(
+        obj=enrolment, user=user, name="notice", queryset=Enrolment.objects.visible_to(user)
+    )
+
+
+@transaction.atomic
+def enrolment_approve(*, user, enrolment: Enrolment, today: datetime.date | None = None) -> Enrolment:
+    """Approve after the three rounds: refused while a round is missing, still open, or has an
+    unanswered objection, and refused to the person who entered the enrolment (four-eyes)."""
+    require_role(user, Role.TOWNSHIP_LEADER)
+    today = today or timezone.localdate()
+    locked = (
+        Enrolment.objects.visible_to(user)
+        .select_for_update(of=("self",))
+        .select_related("village_notice", "township_notice", "final_notice", "created_by")
+        .get(pk=enrolment.pk)
+    )
+    if locked.status == Enrolment.Status.NOTICE:
+        ensure_four_eyes(prepared_by=locked.created_by, acting=user, what=str(locked))
+        reason = _notice_blocking_reason(locked, today)
+        if reason:
+            raise ValidationError({"status": ValidationError(reason, code="notice_not_clear")})
+    return ENROLMENT_MACHINE.transition(
+        obj=locked,
+        user=user,
+        name="approve",
+        queryset=Enrolment.objects.visible_to(user),
+        approved_by=user,
+        approved_on=today,
+    )
+
+
+def enrolment_activate(*, user, enrolment: Enrolment, active_from: datetime.date) -> Enrolment:
+    """Start payments from ``active_from`` (the first period paid is the one containing it)."""
+    if active_from is None:
+        raise ValidationError({"active_from": gettext("Give the date payments start.")})
+    return ENROLMENT_MACHINE.transition(
+        obj=enrolment,
+        user=user,
+        name="activate",
+        queryset=Enrolment.objects.visible_to(user),
+        active_from=active_from,
+    )
+
+
+def enrolment_exit(
+    *,
+    user,
+    enrolment: Enrolment,
+    reason: str,
+    on: datetime.date,
+    note: str = "",
+    today: datetime.date | None = None,
+) -> Enrolment:
+    """Exit (death, move, no longer eligible). Periods starting on or after ``on`` are no longer
+    paid; payments already generated for them in a draft batch must be removed by regenerating."""
+    today = today or timezone.localdate()
+    if reason not in Enrolment.ExitReason.values:
+        raise ValidationError({"exit_reason": gettext("Choose why the enrolment ends.")})
+    if on is None or on > today:
+        raise ValidationError(
+            {"exit_on": gettext("The exit date %(date)s is missing or in the future.") % {"date": on}}
+        )
+    if reason == Enrolment.ExitReason.OTHER and not (note or "").strip():
+        raise ValidationError({"exit_note": gettext("Say why the enrolment ends.")})
+    return ENROLMENT_MACHINE.transition(
+        obj=enrolment,
+        user=user,
+        name="exit",
+        queryset=Enrolment.objects.visible_to(user),
+        exit_reason=reason,
+        exit_on=on,
+        exit_note=(note or "").strip()[:200],
+    )
+
+
+BULK_ACTIONS = {
+    "review": lambda user, enrolment, options: enrolment_review(user=user, enrolment=enrolment),
+    "notice": lambda user, enrolment, options: enrolment_put_on_notice(user=user, enrolment=enrolment),
+    "approve": lambda user, enrolment, options: enrolment_approve(user=user, enrolment=enrolment),
+    "activate": lambda user, enrolment, options: enrolment_activate(
+        user=user, enrolment=enrolment, active_from=options.get("active_from")
+    ),
+}
+BULK_LIMIT = 500
+
+
+def enrolment_bulk(*, user, action: str, enrolment_ids, **options) -> dict:
+    """One step for many enrolments (a village's list after the meeting, a township's approvals
+    after the final notice). Each enrolment goes through the same service as on its own page,
+    in its own transaction, so the rules (roles, four-eyes, the notice being clear) hold for every
+    one; the refused ones are listed with their reason and stay as they were. Returns
+    ``{"done": [enrolments], "refused": [(enrolment, reason)], "missing": n}``."""
+    if action not in BULK_ACTIONS:
+        raise ValidationError({"action": gettext("Choose what to do with the selected enrolments.")})
+    ids = sorted({int(pk) for pk in enrolment_ids})
+    if not ids:
+        raise ValidationError({"enrolments": gettext("Select at least one enrolment.")})
+    if len(ids) > BULK_LIMIT:
+        raise ValidationError(
+            {"enrolments": gettext("At most %(limit)s enrolments at a time.") % {"limit": BULK_LIMIT}}
+        )
+    enrolments = list(
+        Enrolment.objects.visible_to(user).filter(pk__in=ids).select_related("person").order_by("pk")
+    )
+    result = {"done": [], "refused": [], "missing": len(ids) - len(enrolments)}
+    for enrolment in enrolments:
+        try:
+            result["done"].append(BULK_ACTIONS[action](user, enrolment, options))
+        except (ValidationError, PermissionDenied) as error:
+            reason = " ".join(getattr(error, "messages", None) or [str(error)]) or gettext(
+                "You are not allowed to do this."
+            )
+            result["refused"].append((enrolment, reason))
+    return result
+
+
+NOTICE_COLUMNS = (
+    ("name", "姓名", "name"),
+    ("id_number", "身份证号", "id_number"),
+    ("village", "村(社区)", ""),
+    ("tier", "补助档次", ""),
+    ("persons", "享受人数", ""),
+)
+
+
+@transaction.atomic
+def enrolment_notice_post(
+    *,
+    user,
+    project,
+    division: Division,
+    round: str,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    enrolments,
+    title: str = "",
+    body: str = "",
+):
+    """Post one round of the three-round notice through the publicity app (a masked, immutable
+    PublicNotice listing the enrolments) and link the enrolments to it. The enrolments must be
+    of ``project``, inside ``division``, and not yet on this round; publicity refuses a notice
+    shorter than 7 days."""
+    from publicity.models import PublicNotice
+    from publicity.services import notice_publish
+
+    require_role(user, *OFFICE_ROLES)
+    if round not in NOTICE_ROUNDS:
+        raise ValidationError({"round": gettext("Unknown notice round “%(round)s”.") % {"round": round}})
+    field, label = NOTICE_ROUNDS[round]
+    if not division_in_scope(user, division):
+        raise ValidationError(
+            {"division": gettext("%(village)s is outside your area.") % {"village": division.name}}
+        )
+    _project_visible(user=user, project=project)
+    ids = [e.pk for e in enrolments]
+    locked = list(
+        Enrolment.objects.visible_to(user)
+        .select_for_update(of=("self",))
+        .filter(pk__in=ids, project=project)
+        .select_related("village", "person")
+        .order_by("village__code", "person__name")
+    )
+    if not locked or len(locked) != len(set(ids)):
+        raise ValidationError(
+            {"enrolments": gettext("Some enrolments are not in this project or outside your area.")}
+        )
+    for enrolment in locked:
+        if not enrolment.village.code.startswith(division.code):
+            raise ValidationError(
+                {
+                    "enrolments": gettext("%(name)s is not in %(division)s.")
+                    % {"name": enrolment.person.name, "division": division.name}
+                }
+            )
+        if getattr(enrolment, f"{field}_id") is not None:
+            raise ValidationError(
+                {
+                    "enrolments": gettext("%(name)s is already on the %(round)s.")
+                    % {"name": enrolment.person.name, "round": label}
+                }
+            )
+    rows = [
+        {
+            "name": e.person.name,
+            "id_number": e.person.id_number,
+            "village": e.village.name,
+            "tier": e.tier,
+            "persons": e.persons_covered,
+        }
+        for e in locked
+    ]
+    notice = notice_publish(
+        user=user,
+        kind=PublicNotice.Kind.ENROLMENT,
+        division=division,
+        title=(title or "").strip()
+        or gettext("%(division)s %(year)s %(project)s: %(round)s")
+        % {"division": division.name, "year": project.year, "project": project.name, "round": label},
+        starts_on=starts_on,
+        ends_on=ends_on,
+        rows=rows,
+        columns=NOTICE_COLUMNS,
+        source=project,
+        stage=str(label),
+        body=body,
+    )
+    for enrolment in locked:
+        setattr(enrolment, field, notice)
+        enrolment._history_user = user
+        enrolment.save(update_fields=[field])
+    return notice

@@ -1,0 +1,485 @@
+"""Payment batches (打卡发放): generation, four-eyes steps, payments, bank reconciliation.
+
+Writes are keyword-only; each function is its own transaction and refuses bad input with a
+message that names the field and the value."""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from beneficiaries.bulk import analyze, insert_with_history
+from beneficiaries.models import (
+    Enrolment,
+    Payment,
+    PaymentBatch,
+    Person,
+    SubsidyStandard,
+)
+from beneficiaries.services.enrolment import OFFICE_ROLES, _project_visible
+from beneficiaries.services.standards import standard_amount_for
+from common.money import parse_money
+from common.states import StateMachine, Transition
+from org.models import Division, Role
+from org.roles import require_role
+from org.scoping import division_in_scope
+from org.services import ensure_four_eyes
+
+
+def period_end(start: datetime.date, period: str) -> datetime.date:
+    months = SubsidyStandard.MONTHS[period]
+    month = start.month - 1 + months
+    return datetime.date(start.year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)
+
+
+def _check_period_start(start: datetime.date, period: str) -> None:
+    if period not in SubsidyStandard.Period.values:
+        raise ValidationError({"period": gettext("Choose month, quarter or year.")})
+    starts = {"month": range(1, 13), "quarter": (1, 4, 7, 10), "year": (1,)}[period]
+    if start is None or start.day != 1 or start.month not in starts:
+        raise ValidationError(
+            {
+                "period_start": gettext("%(date)s is not the first day of a %(period)s.")
+                % {"date": start, "period": period}
+            }
+        )
+
+
+def _eligible_enrolments(*, project, division, start: datetime.date, end: datetime.date):
+    """Enrolments a period may pay: active (or exited after the period started), paying from
+    before its end, and the person living (or deceased/moved after the period started)."""
+    return (
+        Enrolment.objects.filter(project=project, village__code__startswith=division.code)
+        .filter(
+            models.Q(status=Enrolment.Status.ACTIVE)
+            | models.Q(status=Enrolment.Status.EXITED, exit_on__gt=start, active_from__isnull=False)
+        )
+        .filter(active_from__lte=end)
+        .filter(models.Q(person__status=Person.Status.LIVING) | models.Q(person__status_on__gt=start))
+    )
+
+
+@transaction.atomic
+def batch_generate(
+    *, user, project, division: Division, period_start: datetime.date, period: str = "month"
+) -> PaymentBatch:
+    """Make a draft batch for ``project`` in township ``division`` and one period: one payment
+    per eligible enrolment not yet paid (or being paid) for the period, at the standard in force
+    on its first day; plus re-issues of earlier failed payments of the project in the township
+    that no later payment covers. Refuses enrolments without a standard or a bank card (naming
+    them), and an empty batch. Payments are written with bulk inserts."""
+    from projects.models import Project
+
+    require_role(user, *OFFICE_ROLES)
+    if division is None or division.level != Division.Level.TOWNSHIP or not division_in_scope(user, division):
+        raise ValidationError({"division": gettext("Choose a township in your area.")})
+    _project_visible(user=user, project=project)
+    _check_period_start(period_start, period)
+    Project.objects.select_for_update().get(pk=project.pk)  # two generations of one project queue up
+    end = period_end(period_start, period)
+    standards = list(
+        SubsidyStandard.objects.filter(project=project, effective_from__lte=period_start).filter(
+            models.Q(effective_to__isnull=True) | models.Q(effective_to__gte=period_start)
+        )
+    )
+    by_tier = {s.tier: s for s in standards}
+    # NOT EXISTS (an anti-join), not NOT IN: safe with NULLs and fast even on fresh statistics
+    paid = Payment.objects.filter(enrolment_id=models.OuterRef("pk"), period_start=period_start).exclude(
+        status=Payment.Status.FAILED
+    )
+    rows = list(
+        _eligible_enrolments(project=project, division=division, start=period_start, end=end)
+        .exclude(models.Exists(paid))
+        .values_list(
+            "pk",
+            "tier",
+            "persons_covered",
+            "person__name",
+            "person__bank_card_cipher",
+            "person__bank_card_index",
+            "person__bank_name",
+        )
+        .order_by("village__code", "pk")
+    )
+    no_standard = sorted({tier or "—" for _pk, tier, *_rest in rows if tier not in by_tier})
+    if no_standard:
+        raise ValidationError(
+            {
+                "standard": gettext("No subsidy standard applies on %(date)s to the tier(s): %(tiers)s.")
+                % {"date": period_start, "tiers": "、".join(no_standard)}
+            }
+        )
+    no_card = [name for _pk, _t, _n, name, cipher, *_rest in rows if not cipher]
+    if no_card:
+        raise ValidationError(
+            {
+                "bank_card": gettext(
+                    "%(count)d beneficiaries have no bank card on record (%(names)s): add the cards first."
+                )
+                % {"count": len(no_card), "names": "、".join(no_card[:10])}
+            }
+        )
+    # Failed payments of earlier periods not yet paid again (a failure is never paid twice:
+    # the unique index allows one live payment per enrolment and period).
+    live = Payment.objects.filter(
+        enrolment_id=models.OuterRef("enrolment_id"), period_start=models.OuterRef("period_start")
+    ).exclude(status=Payment.Status.FAILED)
+    failed = _latest_failed(project=project, division=division, before=period_start, live=live)
+    if not rows and not failed:
+        raise ValidationError(
+            gettext("Nothing to pay: every eligible enrolment is already paid for this period.")
+        )
+    number = (
+        PaymentBatch.objects.filter(project=project, division=division, period_start=period_start).aggregate(
+            n=models.Max("number")
+        )["n"]
+        or 0
+    ) + 1
+    batch = PaymentBatch(
+        project=project,
+        division=division,
+        period_start=period_start,
+        period=period,
+        number=number,
+        prepared_by=user,
+    )
+    batch._history_user = user
+    batch.save()
+    payments = []
+    for pk, tier, persons, _name, cipher, index, bank in rows:
+        standard = by_tier[tier]
+        payments.append(
+            Payment(
+                batch=batch,
+                enrolment_id=pk,
+                period_start=period_start,
+                amount=standard_amount_for(standard, period=period, persons=persons),
+                standard=standard,
+                bank_card_cipher=cipher,
+                bank_card_index=index,
+                bank_name=bank,
+            )
+        )
+    for old in failed:
+        person = old.enrolment.person
+        payments.append(
+            Payment(
+                batch=batch,
+                enrolment_id=old.enrolment_id,
+                period_start=old.period_start,
+                amount=old.amount,
+                standard_id=old.standard_id,
+                bank_card_cipher=person.bank_card_cipher or old.bank_card_cipher,
+                bank_card_index=person.bank_card_index or old.bank_card_index,
+                bank_name=person.bank_name or old.bank_name,
+                reissue_of=old,
+            )
+        )
+    insert_with_history(payments, Payment, user=user)  # COPY on PostgreSQL, with audit rows
+    analyze(Payment, added=len(payments))
+    _batch_totals(batch)
+    return batch
+
+
+def _latest_failed(*, project, division, before, live):
+    seen, result = set(), []
+    for payment in (
+        Payment.objects.filter(
+            status=Payment.Status.FAILED,
+            batch__project=project,
+            batch__division=division,
+            period_start__lt=before,
+        )
+        .exclude(models.Exists(live))
+        .exclude(enrolment__status=Enrolment.Status.EXITED, enrolment__exit_on__lte=models.F("period_start"))
+        .select_related("enrolment__person")
+        .order_by("enrolment_id", "period_start", "-pk")
+    ):
+        if (payment.enrolment_id, payment.period_start) not in seen:
+            seen.add((payment.enrolment_id, payment.period_start))
+            result.append(payment)
+    return result
+
+
+def _batch_totals(batch: PaymentBatch) -> None:
+    totals = batch.payments.aggregate(count=models.Count("pk"), total=models.Sum("amount"))
+    batch.payment_count = totals["count"] or 0
+    batch.total_amount = totals["total"] or Decimal("0.00")
+    PaymentBatch.objects.filter(pk=batch.pk).update(
+        payment_count=batch.payment_count, total_amount=batch.total_amount
+    )
+
+
+def _check_four_eyes(batch, user):
+    ensure_four_eyes(prepared_by=batch.prepared_by, acting=user, what=str(batch))
+
+
+BATCH_MACHINE = StateMachine(
+    field="status",
+    transitions=[
+        Transition(
+            "check",
+            sources=(PaymentBatch.Status.DRAFT,),
+            target=PaymentBatch.Status.CHECKED,
+            roles=OFFICE_ROLES,
+            label=_("Mark as checked"),
+        ),
+        Transition(
+            "reopen",
+            sources=(PaymentBatch.Status.CHECKED,),
+            target=PaymentBatch.Status.DRAFT,
+            roles=OFFICE_ROLES,
+            label=_("Back to draft"),
+        ),
+        Transition(
+            "approve",
+            sources=(PaymentBatch.Status.CHECKED,),
+            target=PaymentBatch.Status.APPROVED,
+            roles=(Role.TOWNSHIP_LEADER,),
+            label=_("Approve"),
+            check=_check_four_eyes,
+        ),
+        Transition(
+            "export",
+            sources=(PaymentBatch.Status.APPROVED,),
+            target=PaymentBatch.Status.EXPORTED,
+            roles=OFFICE_ROLES,
+            label=_("Send to the bank"),
+        ),
+    ],
+)
+
+
+def batch_check(*, user, batch: PaymentBatch) -> PaymentBatch:
+    return BATCH_MACHINE.transition(
+        obj=batch, user=user, name="check", queryset=PaymentBatch.objects.visible_to(user), checked_by=user
+    )
+
+
+def batch_reopen(*, user, batch: PaymentBatch) -> PaymentBatch:
+    return BATCH_MACHINE.transition(
+        obj=batch, user=user, name="reopen", queryset=PaymentBatch.objects.visible_to(user), checked_by=None
+    )
+
+
+def batch_approve(*, user, batch: PaymentBatch) -> PaymentBatch:
+    """Approve a checked batch. Refused to whoever prepared it (four-eyes); of two people
+    approving at once, the second waits for the row lock and finds it approved."""
+    return BATCH_MACHINE.transition(
+        obj=batch, user=user, name="approve", queryset=PaymentBatch.objects.visible_to(user), approved_by=user
+    )
+
+
+def batch_mark_exported(*, user, batch: PaymentBatch) -> PaymentBatch:
+    """The bank file is handed over: from now on the batch's payments are fixed."""
+    return BATCH_MACHINE.transition(
+        obj=batch,
+        user=user,
+        name="export",
+        queryset=PaymentBatch.objects.visible_to(user),
+        exported_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def batch_delete(*, user, batch: PaymentBatch) -> None:
+    """Throw away a draft (to regenerate it after corrections)."""
+    require_role(user, *OFFICE_ROLES)
+    batch = PaymentBatch.objects.visible_to(user).select_for_update().get(pk=batch.pk)
+    if batch.status != PaymentBatch.Status.DRAFT:
+        raise ValidationError({"status": gettext("Only a draft batch can be deleted.")})
+    batch.delete()
+
+
+@transaction.atomic
+def payment_add(*, user, batch: PaymentBatch, enrolment: Enrolment) -> Payment:
+    """Add one enrolment to a draft batch (a late approval). Refuses an enrolment that is not
+    active for the period (exited, deceased, not yet paying), one of another project or
+    township, and one already paid for the period (the unique index refuses it too)."""
+    require_role(user, *OFFICE_ROLES)
+    batch = PaymentBatch.objects.visible_to(user).select_for_update().get(pk=batch.pk)
+    if batch.status != PaymentBatch.Status.DRAFT:
+        raise ValidationError({"status": gettext("Payments can be added to a draft batch only.")})
+    enrolment = Enrolment.objects.visible_to(user).select_related("person").get(pk=enrolment.pk)
+    if enrolment.project_id != batch.project_id or not enrolment.village.code.startswith(batch.division.code):
+        raise ValidationError({"enrolment": gettext("The enrolment belongs to another project or township.")})
+    end = period_end(batch.period_start, batch.period)
+    eligible = _eligible_enrolments(
+        project=batch.project, division=batch.division, start=batch.period_start, end=end
+    )
+    if not eligible.filter(pk=enrolment.pk).exists():
+        if enrolment.status == Enrolment.Status.EXITED:
+            message = gettext("%(name)s exited on %(date)s (%(reason)s) and is no longer paid.") % {
+                "name": enrolment.person.name,
+                "date": enrolment.exit_on,
+                "reason": enrolment.get_exit_reason_display(),
+            }
+        elif not enrolment.person.is_living:
+            message = gettext("%(name)s is recorded as %(status)s since %(date)s.") % {
+                "name": enrolment.person.name,
+                "status": enrolment.person.get_status_display(),
+                "date": enrolment.person.status_on,
+            }
+        else:
+            message = gettext("%(name)s is not paid for this period (status %(status)s).") % {
+                "name": enrolment.person.name,
+                "status": enrolment.get_status_display(),
+            }
+        raise ValidationError({"enrolment": ValidationError(message, code="not_payable")})
+    standard = (
+        SubsidyStandard.objects.filter(
+            project=batch.project, tier=enrolment.tier, effective_from__lte=batch.period_start
+        )
+        .filter(models.Q(effective_to__isnull=True) | models.Q(effective_to__gte=batch.period_start))
+        .first()
+    )
+    if standard is None:
+        raise ValidationError({"standard": gettext("No subsidy standard applies to this enrolment's tier.")})
+    if not enrolment.person.bank_card_cipher:
+        raise ValidationError(
+            {"bank_card": gettext("%(name)s has no bank card on record.") % {"name": enrolment.person.name}}
+        )
+    payment = Payment(
+        batch=batch,
+        enrolment=enrolment,
+        period_start=batch.period_start,
+        amount=standard_amount_for(standard, period=batch.period, persons=enrolment.persons_covered),
+        standard=standard,
+        bank_card_cipher=enrolment.person.bank_card_cipher,
+        bank_card_index=enrolment.person.bank_card_index,
+        bank_name=enrolment.person.bank_name,
+    )
+    payment._history_user = user
+    try:
+        with transaction.atomic():
+            payment.save()
+    except IntegrityError:
+        raise ValidationError(
+            {
+                "enrolment": ValidationError(
+                    gettext("This enrolment is already paid (or being paid) for this period."),
+                    code="paid_twice",
+                )
+            }
+        ) from None
+    _batch_totals(batch)
+    return payment
+
+
+@transaction.atomic
+def payment_adjust(*, user, payment: Payment, amount, reason: str) -> Payment:
+    """Change one amount in a draft batch, with the reason (an amount above the standard is
+    then reported by the anomaly checks)."""
+    require_role(user, *OFFICE_ROLES)
+    payment = Payment.objects.visible_to(user).select_for_update().select_related("batch").get(pk=payment.pk)
+    if payment.batch.status != PaymentBatch.Status.DRAFT:
+        raise ValidationError({"amount": gettext("Amounts can be changed in a draft batch only.")})
+    amount = parse_money(amount, field="amount")
+    if amount <= 0:
+        raise ValidationError({"amount": gettext("The amount must be more than zero.")})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"adjust_reason": gettext("Say why the amount differs from the standard.")})
+    payment.amount, payment.adjust_reason = amount, reason[:200]
+    payment._history_user = user
+    payment.save(update_fields=["amount", "adjust_reason"])
+    _batch_totals(payment.batch)
+    return payment
+
+
+RESULT_PAID = "paid"
+RESULT_FAILED = "failed"
+
+
+@transaction.atomic
+def batch_reconcile(*, user, batch: PaymentBatch, results: list[dict]) -> PaymentBatch:
+    """Apply the bank's result file: ``results`` are dicts with ``row`` (file row number),
+    ``reference`` (P0000000123), ``amount``, ``result`` ("paid"/"failed"), ``reason``,
+    ``bank_reference``. Every payment of the batch must appear exactly once with its amount; a
+    line naming a payment not in the batch, a changed amount, a failure without a reason → a
+    RowErrors listing each, and nothing changes. Failed payments can be re-issued in a later
+    batch."""
+    from common.excel import RowError, RowErrors
+
+    require_role(user, *OFFICE_ROLES)
+    batch = PaymentBatch.objects.visible_to(user).select_for_update().get(pk=batch.pk)
+    if batch.status != PaymentBatch.Status.EXPORTED:
+        raise ValidationError(
+            {
+                "status": gettext("Only a batch sent to the bank can be reconciled (it is %(status)s).")
+                % {"status": batch.get_status_display()}
+            }
+        )
+    payments = {p.reference: p for p in batch.payments.all()}
+    errors, seen = [], {}
+
+    def refuse(row, column, header, value, message):
+        errors.append(RowError(row=row, column=column, header=header, value=value, message=message))
+
+    results = [{**line, "row": line.get("row", line.get("_row", 0))} for line in results]
+    for line in results:
+        reference = str(line.get("reference") or "").strip()
+        payment = payments.get(reference)
+        if payment is None:
+            refuse(
+                line["row"],
+                "B",
+                "流水号",
+                reference,
+                gettext("This payment is not in batch %(batch)s.") % {"batch": batch},
+            )
+            continue
+        if reference in seen:
+            refuse(
+                line["row"],
+                "B",
+                "流水号",
+                reference,
+                gettext("Listed twice (also row %(row)s).") % {"row": seen[reference]},
+            )
+            continue
+        seen[reference] = line["row"]
+        if line.get("amount") is not None and Decimal(line["amount"]) != payment.amount:
+            refuse(
+                line["row"],
+                "G",
+                "金额",
+                line["amount"],
+                gettext("The bank reports %(bank)s, the batch holds %(ours)s.")
+                % {"bank": line["amount"], "ours": payment.amount},
+            )
+        if line.get("result") not in (RESULT_PAID, RESULT_FAILED):
+            refuse(line["row"], "K", "结果", line.get("result"), gettext("The result must be 成功 or 失败."))
+        elif line["result"] == RESULT_FAILED and not (line.get("reason") or "").strip():
+            refuse(line["row"], "L", "失败原因", "", gettext("A failed payment needs the bank's reason."))
+    missing = [ref for ref in payments if ref not in seen]
+    for ref in missing[:50]:
+        refuse(
+            0,
+            "",
+            "",
+            ref,
+            gettext("Payment %(reference)s is missing from the result file.") % {"reference": ref},
+        )
+    if errors:
+        raise RowErrors(errors, len(errors) + max(0, len(missing) - 50))
+    by_reference = {str(line["reference"]).strip(): line for line in results}
+    changed = []
+    for reference, payment in payments.items():
+        line = by_reference[reference]
+        payment.status = Payment.Status.PAID if line["result"] == RESULT_PAID else Payment.Status.FAILED
+        payment.failure_reason = (
+            (line.get("reason") or "").strip()[:200] if payment.status == Payment.Status.FAILED else ""
+        )
+        payment.bank_reference = str(line.get("bank_reference") or "")[:60]
+        changed.append(payment)
+    Payment.objects.bulk_update(changed, ["status", "failure_reason", "bank_reference"], batch_size=5000)
+    batch.status = PaymentBatch.Status.RECONCILED
+    batch.reconciled_at = timezone.now()
+    batch._history_user = user
+    batch.save(update_fields=["status", "reconciled_at"])
+    return batch
