@@ -15,6 +15,13 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _session_renewal_by_the_day(settings):
+    # Query counts must not depend on how long a test took: a slow seed step would otherwise cross
+    # the once-a-minute session renewal. org/tests/test_session_renewal.py sets it back to 60 s.
+    settings.SESSION_RENEW_SECONDS = 24 * 3600
+
+
+@pytest.fixture(autouse=True)
 def _local_cache(settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

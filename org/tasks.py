@@ -18,3 +18,12 @@ def division_summary_task(*, user_id: int, division_id: int) -> dict:
         "townships": children.filter(level="township").count(),
         "villages": children.filter(level="village").count(),
     }
+
+
+@shared_task(base=PortalTask, name="org.sessions_clear")
+def sessions_clear_task() -> int:
+    """Delete expired sessions (nightly): with no write per request, nothing else removes them."""
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    return Session.objects.filter(expire_date__lt=timezone.now()).delete()[0]

@@ -71,22 +71,21 @@ def test_home_query_count_is_flat(client, tree, users, django_assert_num_queries
     # publicity's quota-reminder panel (reminders joined to their unit),
     # beneficiaries' panel (open anomalies count, batches grouped by status: 2 queries),
     # the overdue-concerns panel (1 query),
-    # then the idle-timeout renewal of the session: savepoint, update, release.
-    with django_assert_num_queries(15):
+    # and no session write (renewed at most once a minute).
+    with django_assert_num_queries(12):
         client.get(reverse("home"))
     call_command("seed_demo", profile="county", only="org,projects,publicity", verbosity=0)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(12):
         client.get(reverse("home"))
 
 
 def test_division_list_query_count_is_flat(client, tree, users, django_assert_num_queries):
     client.force_login(users[Role.COUNTY_REVIEWER])
     # session, user, scope division, count, page of rows (parent joined, children annotated),
-    # session renewal (savepoint, update, release)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(5):
         client.get(reverse("org:division-list"))
     call_command("seed_demo", profile="county", only="org", verbosity=0)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(5):
         client.get(reverse("org:division-list"))
 
 

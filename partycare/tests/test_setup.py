@@ -104,13 +104,13 @@ def test_branch_list_query_count_is_flat(client, tree, users, django_assert_num_
     client.force_login(users[Role.TOWNSHIP_STAFF])
     branch(division=tree.village)
     # session, user, user's division (scope), count, page of branches (division, parent, member count),
-    # divisions for the form, session renewal (savepoint, update, release)
-    with django_assert_num_queries(9):
+    # divisions for the form
+    with django_assert_num_queries(6):
         client.get(reverse("partycare:branch-list"))
     for village in (tree.village, tree.village2):
         for _ in range(10):
             member(branch=branch(division=village))
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(6):
         client.get(reverse("partycare:branch-list"))
 
 
@@ -343,14 +343,14 @@ def test_training_list_query_count_is_flat(client, tree, users, django_assert_nu
     )
     client.force_login(staff)
     # session, user, user's division (scope), count, page of trainings (branch, recorder, attendee count),
-    # branch choices, session renewal (savepoint, update, release)
-    with django_assert_num_queries(9):
+    # branch choices
+    with django_assert_num_queries(6):
         client.get(reverse("partycare:training-list"))
     for month in range(2, 12):
         services.training_record(
             user=staff, branch=b, held_on=D(2026, month, 1), topic="学习", attendees=members, today=TODAY
         )
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(6):
         client.get(reverse("partycare:training-list"))
 
 

@@ -133,14 +133,14 @@ def test_page_refusal_names_the_field_and_changes_nothing(client, users, members
 def test_member_list_query_count_is_flat(client, tree, users, members, django_assert_num_queries):
     client.force_login(users[Role.TOWNSHIP_STAFF])
     # session, user, user's division (scope), count, page of members (person, branch, division joined), due items
-    # prefetch, branch choices, session renewal (savepoint, update, release)
-    with django_assert_num_queries(10):
+    # prefetch, branch choices
+    with django_assert_num_queries(7):
         client.get(reverse("partycare:member-list"))
     b = branch(division=tree.village2)
     for _ in range(30):
         member(branch=b, born=D(1950, 1, 1), is_in_hardship=True)
     services.due_items_refresh(today=D(2026, 11, 25))
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(7):
         client.get(reverse("partycare:member-list"), {"due": "training", "flag": "is_in_hardship"})
 
 
@@ -153,10 +153,9 @@ def test_campaign_page_query_count_is_flat(client, tree, users, django_assert_nu
         user=staff, township=tree.township, holiday="spring_festival", year=2027, today=D(2026, 11, 25)
     )
     client.force_login(staff)
-    # session, user, user's division (scope), campaign, coverage (grouped), branches in bulk, count, page of targets,
-    # session renewal (3)
+    # session, user, user's division (scope), campaign, coverage (grouped), branches in bulk, count, page of targets
     url = reverse("partycare:campaign-detail", args=[campaign.pk])
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(8):
         client.get(url)
     for village in (tree.village, tree.village2):
         other = branch(division=village)
@@ -167,14 +166,14 @@ def test_campaign_page_query_count_is_flat(client, tree, users, django_assert_nu
         user=staff, township=tree.township, holiday="july_first", year=2027, today=D(2026, 11, 25)
     )
     assert bigger.targets.count() == 23
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(8):
         client.get(reverse("partycare:campaign-detail", args=[bigger.pk]))
 
 
 def test_aid_inbox_query_count_is_flat(client, users, members, django_assert_num_queries):
     client.force_login(users[Role.TOWNSHIP_STAFF])
-    # session, user, user's division (scope), count, page (member, person, branch, prepared_by joined), session renewal (3)
-    with django_assert_num_queries(8):
+    # session, user, user's division (scope), count, page (member, person, branch, prepared_by joined)
+    with django_assert_num_queries(5):
         client.get(reverse("partycare:aid-list"))
     for _ in range(20):
         AidApplication.objects.create(
@@ -185,7 +184,7 @@ def test_aid_inbox_query_count_is_flat(client, users, members, django_assert_num
             amount=200,
             prepared_by=users["admin"],
         )
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(5):
         client.get(reverse("partycare:aid-list"))
 
 

@@ -26,9 +26,9 @@ def grow(tree, users, count):
     made.delete()
 
 
-# session, user, the user's division, the session save and the base template's context: the same
-# on every page of the portal; then the page's own queries (named in each test).
-BASE = 6
+# session, user, the user's division and the base template's context: the same on every page of
+# the portal (no session write: it is renewed at most once a minute); then the page's own queries.
+BASE = 3
 
 
 @pytest.mark.parametrize("size", [1, 6])
