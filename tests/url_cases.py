@@ -484,6 +484,9 @@ PUBLIC = {
 # Not pages: POST-only endpoints, redirects after an action, and formats.
 SKIP = {
     "logout",
+    # /media/<path>: every kind of stored file × visible / not / anonymous is tested in
+    # tests/test_job_ownership.py (job files: 404 to everyone; they have their own download).
+    "media-file",
     "set_language",
     "api-token",
     # publicity: POST-only actions
