@@ -135,6 +135,24 @@ def test_job_files_are_never_served_under_media(client, tree, users):
     assert client.get(reverse("jobs:download", args=[job.pk])).status_code == 200
 
 
+def test_no_mode_serves_media_as_static_files(settings):
+    """``make run`` runs with DEBUG on: it used to add django.views.static.serve for /media/."""
+    import importlib
+
+    import config.urls
+    from config.media import media_file
+
+    settings.DEBUG = True
+    try:
+        patterns = importlib.reload(config.urls).urlpatterns
+        callbacks = [getattr(pattern, "callback", None) for pattern in patterns]
+        assert all(getattr(callback, "__name__", "") != "serve" for callback in callbacks)
+        assert media_file in callbacks
+    finally:
+        settings.DEBUG = False
+        importlib.reload(config.urls)
+
+
 def test_every_stored_file_has_a_media_rule():
     """A new FileField must say who may fetch its files (config/media.py); history copies are
     never served (no rule names them)."""
