@@ -46,6 +46,8 @@ def bank_file(*, job, user, progress) -> JobOutcome:
         file_bytes=handle.name,
         filename=f"{batch.project.name}{batch.period_label}第{batch.number}批代发.{fmt}",
         message=gettext("%(count)d payments in the bank file.") % {"count": count},
+        rows=count,
+        unmasked=True,  # the bank needs the whole ID and card numbers
     )
 
 
@@ -90,6 +92,9 @@ def export_roster(*, job, user, progress) -> JobOutcome:
         file_bytes=handle.name,
         filename="受益对象花名册.xlsx",
         message=gettext("%(count)d rows exported.") % {"count": count},
+        rows=count,
+        # roster_rows writes the numbers whole for the roles that see them whole (the auditor)
+        unmasked=selectors.sees_whole_numbers(user),
     )
 
 
@@ -102,6 +107,8 @@ def export_batch(*, job, user, progress) -> JobOutcome:
         file_bytes=handle.name,
         filename=f"{batch.project.name}{batch.period_label}发放明细.xlsx",
         message=gettext("%(count)d rows exported.") % {"count": count},
+        rows=count,
+        unmasked=selectors.sees_whole_numbers(user),  # as write_batch_detail decides
     )
 
 
@@ -113,4 +120,5 @@ def export_anomalies(*, job, user, progress) -> JobOutcome:
         file_bytes=handle.name,
         filename="疑点清单.xlsx",
         message=gettext("%(count)d rows exported.") % {"count": count},
+        rows=count,
     )

@@ -1,4 +1,4 @@
-"""The jobs API: GET /api/v1/jobs/ and /api/v1/jobs/<uuid>/ (read-only, scoped)."""
+"""The jobs API: GET /api/v1/jobs/ and /api/v1/jobs/<uuid>/ (read-only, the requester's own)."""
 
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
@@ -28,6 +28,8 @@ class JobSerializer(serializers.ModelSerializer):
             "error_count",
             "upload_name",
             "result_name",
+            "result_rows",
+            "result_unmasked",
             "download_url",
             "created_by",
             "division",
@@ -52,8 +54,9 @@ class JobSerializer(serializers.ModelSerializer):
 
 @extend_schema(tags=["jobs"])
 class JobViewSet(viewsets.ReadOnlyModelViewSet):
-    """Background jobs the user may see: their scope's and their own. Poll a job's detail
-    for its status and progress; download the result from ``download_url``."""
+    """The background jobs the user asked for (all of them for the system administrator;
+    another user's job answers 404 whatever the role or scope). Poll a job's detail for its
+    status and progress; download the result from ``download_url``."""
 
     queryset = Job.objects.none()
     serializer_class = JobSerializer

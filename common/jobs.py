@@ -72,12 +72,19 @@ class JobKind:
 class JobOutcome:
     """What a handler returns. ``file_bytes``: the result file as bytes, or the path of a file
     the handler wrote (it is moved into storage and deleted); ``filename``: what the user's
-    download is called (Chinese is fine); ``errors``: non-fatal RowErrors or dicts to show."""
+    download is called (Chinese is fine); ``errors``: non-fatal RowErrors or dicts to show.
+
+    A handler that makes a file says what is in it, for the download log: ``rows``, the data
+    rows the file holds (records, not headers or totals; for a PDF the records its tables
+    list), and ``unmasked``, whether it holds whole ID or bank card numbers (the auditor's
+    mode of an export, a bank file). ``rows`` left at None falls back to the progress count."""
 
     file_bytes: bytes | str | Path | None = None
     filename: str = ""
     message: str = ""
     errors: Sequence = field(default_factory=list)
+    rows: int | None = None
+    unmasked: bool = False
 
 
 _REGISTRY: dict[str, JobKind] = {}  # filled at import time, identical in every process
@@ -170,7 +177,8 @@ def job_progress(job: Job) -> dict:
 
 
 def job_list(*, user, kind: str | None = None):
-    """The jobs the user may see (their scope's and their own), newest first."""
+    """The jobs the user may see, newest first: their own, or all for the system administrator
+    (Job.objects.visible_to, the one rule for pages, API and admin)."""
     jobs = Job.objects.visible_to(user).select_related("created_by", "division")
     if kind:
         jobs = jobs.filter(kind=kind)
@@ -178,7 +186,8 @@ def job_list(*, user, kind: str | None = None):
 
 
 def job_get(*, user, pk) -> Job:
-    """The job, or Http404 when it does not exist or lies outside the user's scope."""
+    """The job, or Http404 when it does not exist or was asked for by someone else (the same
+    answer for both: another user's job is not even confirmed to exist)."""
     return get_object_or_404(job_list(user=user), pk=pk)
 
 
@@ -402,6 +411,11 @@ def job_run(*, job_id) -> str:
                 locked.error_count = len(stored)
                 locked.total = max(progress.total, progress.done)
                 locked.processed = progress.done
+                if locked.result:
+                    # What the download log reports: the handler's count, else the progress's.
+                    rows = outcome.rows if outcome.rows is not None else locked.total
+                    locked.result_rows = max(int(rows), 0)
+                    locked.result_unmasked = bool(outcome.unmasked)
                 locked.finished_at = timezone.now()
                 locked.save()
             _forget_progress(job.pk)

@@ -247,6 +247,10 @@ class AccessLog(models.Model):
     class Action(models.TextChoices):
         VIEW_UNMASKED = "view_unmasked", _("Viewed unmasked personal data")
         DOWNLOAD = "download", _("Downloaded")
+        DOWNLOAD_UNMASKED = "download_unmasked", _("Downloaded unmasked personal data")
+
+    #: the actions that exposed whole ID or bank card numbers
+    UNMASKED_ACTIONS = (Action.VIEW_UNMASKED, Action.DOWNLOAD_UNMASKED)
 
     user = models.ForeignKey(
         User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="access_logs"
@@ -256,7 +260,26 @@ class AccessLog(models.Model):
     what = models.CharField(_("what"), max_length=200)
     object_type = models.CharField(_("record type"), max_length=60, blank=True)
     object_id = models.CharField(_("record id"), max_length=40, blank=True)
-    rows = models.PositiveIntegerField(_("rows"), default=0)
+    rows = models.PositiveIntegerField(
+        _("rows"),
+        default=0,
+        help_text=_(
+            "The data rows seen or downloaded: records, not headers or totals; "
+            "for a PDF, the records its tables list."
+        ),
+    )
+    requested_by = models.ForeignKey(
+        User,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_(
+            "Who asked for the downloaded file (a background job's requester). Only they and "
+            "the system administrator may download it."
+        ),
+    )
     division = models.ForeignKey(
         Division,
         verbose_name=_("division"),
@@ -278,3 +301,7 @@ class AccessLog(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.get_action_display()} {self.what}"
+
+    @property
+    def is_unmasked(self) -> bool:
+        return self.action in self.UNMASKED_ACTIONS

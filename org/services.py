@@ -100,10 +100,25 @@ def user_create(
 
 
 def access_log_record(
-    *, user, action: str, what: str, obj=None, rows: int = 0, division=None, request=None
+    *,
+    user,
+    action: str,
+    what: str,
+    obj=None,
+    rows: int = 0,
+    division=None,
+    request=None,
+    unmasked: bool = False,
+    requested_by=None,
 ) -> AccessLog:
     """Record an unmasked view or a download. Callers log before they answer, in the same
-    request; the entry is written even when the surrounding transaction is rolled back."""
+    request; the entry is written even when the surrounding transaction is rolled back.
+
+    ``rows``: the data rows seen or downloaded (records, not headers or totals).
+    ``unmasked``: the file held whole ID or bank card numbers; a download is then logged as
+    DOWNLOAD_UNMASKED. ``requested_by``: who asked for the file (a job's requester)."""
+    if unmasked and action == AccessLog.Action.DOWNLOAD:
+        action = AccessLog.Action.DOWNLOAD_UNMASKED
     address = None
     if request is not None:
         address = request.META.get("REMOTE_ADDR") or None
@@ -113,7 +128,8 @@ def access_log_record(
         what=what[:200],
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
-        rows=rows,
+        rows=max(int(rows or 0), 0),
+        requested_by=requested_by,
         division=division if division is not None else getattr(user, "division", None),
         address=address,
     )

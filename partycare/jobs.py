@@ -27,12 +27,14 @@ def export_old_members(*, job, user, progress) -> JobOutcome:
             file_bytes=content,
             filename="老党员摸底登记表.pdf",
             message=gettext("%(count)d rows exported.") % {"count": len(rows)},
+            rows=len(rows),
         )
     content, count = exports.old_member_roster_xlsx(members=members, today=today, progress=progress)
     return JobOutcome(
         file_bytes=content,
         filename="老党员摸底登记表.xlsx",
         message=gettext("%(count)d rows exported.") % {"count": count},
+        rows=count,
     )
 
 
@@ -45,6 +47,7 @@ def export_aid_payments(*, job, user, progress) -> JobOutcome:
         file_bytes=content,
         filename=f"帮扶救助发放表{year}.xlsx",
         message=gettext("%(count)d rows exported.") % {"count": count},
+        rows=count,
     )
 
 
@@ -58,4 +61,5 @@ def export_campaign_coverage(*, job, user, progress) -> JobOutcome:
         file_bytes=content,
         filename=f"{campaign.year}{campaign.get_holiday_display()}慰问覆盖.xlsx",
         message=gettext("%(count)d rows exported.") % {"count": count},
+        rows=count,
     )

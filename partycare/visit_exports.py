@@ -76,4 +76,5 @@ def export_visits(*, job, user, progress) -> JobOutcome:
         file_bytes=handle.name,
         filename=f"入户走访台账{year}.xlsx",
         message=gettext("%(count)d visits exported.") % {"count": count},
+        rows=count,
     )

@@ -58,6 +58,7 @@ def export_table(*, job, user, progress) -> JobOutcome:
         file_bytes=handle.name,
         filename=f"{year}年民生工程项目表.xlsx",
         message=gettext("%(count)d projects exported.") % {"count": count},
+        rows=count,
     )
 
 
@@ -70,4 +71,5 @@ def export_progress(*, job, user, progress) -> JobOutcome:
         file_bytes=handle.name,
         filename=f"{year}年民生工程进度.xlsx",
         message=gettext("%(count)d progress rows exported.") % {"count": count},
+        rows=count,
     )

@@ -146,6 +146,7 @@ def fund_position(*, job, user, progress) -> JobOutcome:
         file_bytes=handle.name,
         filename=f"资金到位情况_{as_of:%Y年%m月末}.xlsx",
         message=gettext("%(count)d fund lines exported.") % {"count": len(lines)},
+        rows=len(lines),
     )
 
 
@@ -167,6 +168,7 @@ def roster(*, job, user, progress) -> JobOutcome:
     ]
     handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115
     handle.close()
+    done = 0
     with XlsxExport(handle.name, sheet_name="花名册", columns=columns) as export:
         for done, person in enumerate(persons.iterator(chunk_size=2000), 1):
             export.write_row(person)
@@ -174,7 +176,9 @@ def roster(*, job, user, progress) -> JobOutcome:
     return JobOutcome(
         file_bytes=handle.name,
         filename=f"人员花名册_{timezone.localdate():%Y%m%d}.xlsx",
-        message=gettext("%(count)d persons exported.") % {"count": total},
+        message=gettext("%(count)d persons exported.") % {"count": done},
+        rows=done,
+        unmasked=whole,
     )
 
 
@@ -201,6 +205,7 @@ def audit_history(*, job, user, progress) -> JobOutcome:
         file_bytes=handle.name,
         filename=f"变更记录_{history.kind_label(params['kind'])}.xlsx",
         message=gettext("%(count)d changes exported.") % {"count": count},
+        rows=count,
     )
 
 
@@ -234,6 +239,7 @@ def aid_payments(*, job, user, progress) -> JobOutcome:
         file_bytes=handle.name,
         filename=f"{year}年党员帮扶救助发放明细.xlsx",
         message=gettext("%(count)d payments exported.") % {"count": len(payments)},
+        rows=len(payments),
     )
 
 
@@ -306,6 +312,7 @@ def payment_batches(*, job, user, progress) -> JobOutcome:
         file_bytes=handle.name,
         filename=f"{year}年打卡发放批次.xlsx",
         message=gettext("%(count)d batches exported.") % {"count": len(batches)},
+        rows=len(batches),
     )
 
 

@@ -147,6 +147,15 @@ class MonthlyReport(models.Model):
         return (self.snapshot or {}).get("sections", [])
 
     @property
+    def data_row_count(self) -> int:
+        """The data rows of the report, for the download log: the rows of its sections' tables
+        (one per project, target, fund line …), without headers and totals. The same for the
+        .xlsx and the PDF, which are both made from these sections."""
+        return sum(
+            len(section.get("rows") or []) for section in self.sections if section.get("available", True)
+        )
+
+    @property
     def headline(self) -> dict:
         return (self.snapshot or {}).get("headline", {})
 

@@ -320,7 +320,7 @@ def may_compute(user, scheme: ScorecardScheme) -> bool:
 
 def access_log_list(*, user, action: str | None = None):
     """Downloads and unmasked views in the user's scope, newest first (auditors' reading)."""
-    qs = AccessLog.objects.visible_to(user).select_related("user", "division")
+    qs = AccessLog.objects.visible_to(user).select_related("user", "requested_by", "division")
     if action:
         qs = qs.filter(action=action)
     return qs.order_by("-at")

@@ -157,6 +157,7 @@ def report_file(request, pk: int, kind: str):
         action=AccessLog.Action.DOWNLOAD,
         what=filename,
         obj=report,
+        rows=report.data_row_count,
         division=report.township,
         request=request,
     )

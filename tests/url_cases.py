@@ -365,7 +365,9 @@ def _reports(tree):
 def build_cases(tree, users) -> dict[str, Case]:
     inside_person, outside_person = _persons(tree)
     inside_job, outside_job = _jobs(tree, users)
-    job_case = Case({"pk": inside_job.pk}, {"pk": outside_job.pk})
+    # A job is its requester's (here the administrator's): every other role gets 404 even inside
+    # its scope. Each role's own jobs: tests/test_job_ownership.py.
+    job_case = Case({"pk": inside_job.pk}, {"pk": outside_job.pk}, roles=())
     p = _projects(tree)
 
     def pk(what, **options):
@@ -484,6 +486,9 @@ PUBLIC = {
 # Not pages: POST-only endpoints, redirects after an action, and formats.
 SKIP = {
     "logout",
+    # /media/<path>: every kind of stored file × visible / not / anonymous is tested in
+    # tests/test_job_ownership.py (job files: 404 to everyone; they have their own download).
+    "media-file",
     "set_language",
     "api-token",
     # publicity: POST-only actions

@@ -1,5 +1,6 @@
 """Background jobs: enqueue rights, the status machine, all-or-nothing runs, progress seen from
-other connections, scoped pages / downloads / API, flat query counts, and a real worker."""
+other connections, pages / downloads / API for the requester only, flat query counts, and a real
+worker. (Every job kind × every role: tests/test_job_ownership.py.)"""
 
 import io
 import threading
@@ -12,6 +13,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError, connection, transaction
+from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -297,7 +299,7 @@ def test_progress_is_visible_from_another_connection_while_the_handler_runs(
     assert "hx-trigger" not in partial and reverse("jobs:download", args=[job.pk]) in partial
 
 
-# --- pages, downloads and the API: scope --------------------------------------------------------
+# --- pages, downloads and the API: the requester's own ---------------------------------------
 
 
 @pytest.fixture
@@ -313,17 +315,19 @@ def cadre_export(tree, users, enqueued):
     "who, expected",
     [
         ("creator", 200),
-        (Role.TOWNSHIP_STAFF, 200),
-        (Role.TOWNSHIP_LEADER, 200),
-        (Role.COUNTY_AUDITOR, 200),
-        (Role.COUNTY_REVIEWER, 200),
+        # A job is its requester's, whatever the other user's role or scope (it used to be
+        # everyone's whose scope covered the job's division).
+        (Role.TOWNSHIP_STAFF, 404),
+        (Role.TOWNSHIP_LEADER, 404),
+        (Role.COUNTY_AUDITOR, 404),
+        (Role.COUNTY_REVIEWER, 404),
         ("admin", 200),
         ("cadre_of_other_village", 404),
         ("staff_of_other_township", 404),
         ("staff_of_other_county", 404),
     ],
 )
-def test_job_pages_and_download_are_scoped(client, tree, users, cadre_export, who, expected):
+def test_job_pages_and_download_are_the_requesters(client, tree, users, cadre_export, who, expected):
     others = {
         "creator": users[Role.VILLAGE_CADRE],
         "cadre_of_other_village": UserFactory(
@@ -350,7 +354,7 @@ def test_job_pages_and_download_are_scoped(client, tree, users, cadre_export, wh
 
 
 def test_download_streams_the_file_with_its_chinese_name(client, users, cadre_export):
-    client.force_login(users[Role.COUNTY_AUDITOR])
+    client.force_login(users[Role.VILLAGE_CADRE])
     response = client.get(reverse("jobs:download", args=[cadre_export.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -372,22 +376,34 @@ def test_download_of_unfinished_job_is_404(client, users, enqueued):
 
 
 def test_selectors(tree, users, cadre_export):
-    assert job_get(user=users[Role.TOWNSHIP_STAFF], pk=cadre_export.pk) == cadre_export
-    assert list(job_list(user=users[Role.COUNTY_AUDITOR])) == [cadre_export]
+    assert job_get(user=users[Role.VILLAGE_CADRE], pk=cadre_export.pk) == cadre_export
+    assert job_get(user=users["admin"], pk=cadre_export.pk) == cadre_export
+    with pytest.raises(Http404):
+        job_get(user=users[Role.TOWNSHIP_STAFF], pk=cadre_export.pk)
+    assert list(job_list(user=users[Role.VILLAGE_CADRE])) == [cadre_export]
+    assert list(job_list(user=users[Role.COUNTY_AUDITOR])) == []
     nobody = UserFactory(username="nobody", role="", division=None)
     assert list(job_list(user=nobody)) == []
 
 
-def test_job_admin_is_read_only_and_scoped(client, tree, users, cadre_export):
-    client.force_login(users[Role.TOWNSHIP_STAFF])
-    url = reverse("admin:common_job_changelist")
-    assert client.get(url).status_code == 200
-    change = client.get(reverse("admin:common_job_change", args=[cadre_export.pk]))
-    assert change.status_code == 200 and 'name="_save"' not in change.content.decode()
-    other = UserFactory(username="staff2", role=Role.TOWNSHIP_STAFF, division=tree.township2, is_staff=True)
-    client.force_login(other)
-    response = client.get(reverse("admin:common_job_change", args=[cadre_export.pk]))
-    assert response.status_code == 302  # the admin's "does not exist" redirect
+def test_job_admin_is_read_only_and_the_requesters(client, tree, users, cadre_export, enqueued):
+    staff = users[Role.TOWNSHIP_STAFF]
+    own = start(staff, "test.department_export")
+    assert job_run(job_id=own.pk) == "done"
+    client.force_login(staff)
+    listed = client.get(reverse("admin:common_job_changelist")).context["cl"].result_list
+    assert list(listed) == [own]  # not the cadre's job of the staff member's own township
+    change = client.get(reverse("admin:common_job_change", args=[own.pk]))
+    body = change.content.decode()
+    assert change.status_code == 200 and 'name="_save"' not in body
+    assert "/media/jobs/" not in body  # the file only through the checked, logged download
+    for name in ("change", "history"):
+        response = client.get(reverse(f"admin:common_job_{name}", args=[cadre_export.pk]))
+        assert response.status_code == 404, name  # another user's job: not even a redirect
+    client.force_login(users["admin"])
+    listed = client.get(reverse("admin:common_job_changelist")).context["cl"].result_list
+    assert set(listed) == {own, cadre_export}
+    assert client.get(reverse("admin:common_job_change", args=[cadre_export.pk])).status_code == 200
 
 
 def _failed_job_with_errors(user, count):
@@ -408,16 +424,17 @@ def test_job_page_query_count_is_flat(client, users, django_assert_num_queries):
     client.force_login(staff)
     for count in (1, 1000):
         job = _failed_job_with_errors(staff, count)
-        # 1 session, 2 user, 3 the user's division (their scope's code prefix), 4 the job with its creator and
-        # division. The session is renewed at most once a minute: a poll writes nothing.
+        # 1 session, 2 user, 3 the job with its creator and division (the user's own: no scope
+        # query), 4 the user's division for the page's menu. The session is renewed at most once
+        # a minute: a page view writes nothing.
         # The row errors come with the job: 1 or 1,000 of them cost no query.
         with CaptureQueriesContext(connection) as queries:
             response = client.get(reverse("jobs:detail", args=[job.pk]))
         assert response.status_code == 200
         assert response.content.decode().count("<tr><td>") == count
         assert len(queries) == 4, "\n".join(q["sql"][:150] for q in queries)
-        # The partial polled every second costs the same 4, whatever the number of errors.
-        with django_assert_num_queries(4):
+        # The partial polled every second has no menu: 3, whatever the number of errors.
+        with django_assert_num_queries(3):
             client.get(reverse("jobs:status", args=[job.pk]))
 
 
