@@ -24,7 +24,6 @@ from org.services import ensure_four_eyes
 
 ENROL_ROLES = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.VILLAGE_CADRE)
 OFFICE_ROLES = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
-MIN_NOTICE_DAYS = 7
 
 
 def _project_visible(*, user, project):
@@ -339,7 +338,7 @@ def enrolment_notice_post(
     """Post one round of the three-round notice through the publicity app (a masked, immutable
     PublicNotice listing the enrolments) and link the enrolments to it. The enrolments must be
     of ``project``, inside ``division``, and not yet on this round; publicity refuses a notice
-    shorter than 7 days."""
+    shorter than settings.NOTICE_MIN_DAYS."""
     from publicity.models import PublicNotice
     from publicity.services import notice_publish
 
