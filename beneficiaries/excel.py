@@ -11,6 +11,7 @@ import csv
 import datetime
 import io
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -20,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from beneficiaries import selectors
+from beneficiaries import rules, selectors
 from beneficiaries.bulk import analyze, insert_rows
 from beneficiaries.models import Enrolment, Household, Payment, PaymentBatch, Person
 from common.crypto import blind_index, decrypt, encrypt
@@ -37,11 +38,12 @@ from common.excel import (
     read_xlsx,
     write_csv,
 )
-from common.idcard import normalize_id_number, parse_id_number
+from common.idcard import IdInfo, normalize_id_number
 from common.masking import mask_bank_card, mask_id_number
 from common.money import parse_money
 from common.pinyin import search_key
 from org.models import Division
+from org.scoping import scope_prefix
 from org.selectors import division_choices
 
 MAX_IMPORT_ROWS = 50_000
@@ -92,7 +94,18 @@ class _Errors:
         self.extra = parsed.error_count - len(parsed.errors)
 
     def add(self, row, key, message):
-        self.items.append(self.spec.row_error(row=row["_row"], key=key, value=row.get(key), message=message))
+        self.items.append(
+            self.spec.row_error(row=row["_row"], key=key, value=row.get(key), message=str(message))
+        )
+
+    def add_rules(self, row, refusals: dict):
+        """Errors of beneficiaries.rules (keyed by the services' field names) on the row's columns."""
+        for field, message in refusals.items():
+            if field == "village":
+                key = "village_code" if row.get("village_code") else "village_name"
+            else:
+                key = RULE_COLUMNS[field]
+            self.add(row, key, message)
 
     def raise_if_any(self):
         if self.items:
@@ -100,25 +113,85 @@ class _Errors:
             raise RowErrors(self.items[:1000], len(self.items) + self.extra)
 
 
+# The roster column that holds what a rule of beneficiaries.rules names by its field.
+RULE_COLUMNS = {
+    "id_number": "id_number",
+    "name": "name",
+    "bank_card": "bank_card",
+    "household": "household",
+    "person": "id_number",
+    "project": "code",
+    "persons_covered": "persons_covered",
+    "applied_on": "applied_on",
+}
+
+
+@dataclass(slots=True)
+class _Lookups:
+    """What the rows refer to, read once: the user's villages and projects."""
+
+    scope: str | None
+    by_code: dict
+    by_name: dict
+    projects: dict
+
+
+@dataclass(slots=True)
+class _Row:
+    """A row that passed the checks of its own and of the file, ready to write."""
+
+    source: dict
+    info: IdInfo
+    name: str
+    village: Division
+    project: object
+    card: str
+    persons: int
+    applied_on: datetime.date
+
+
+@dataclass(slots=True)
+class _Registry:
+    """The file's ID numbers in the registry: blind index of each number, and the registered
+    person of each index (pk, name, village id, village code, status, status since)."""
+
+    index_of: dict
+    existing: dict
+
+
 def import_roster(*, parsed, user, progress=None, today: datetime.date | None = None) -> int:
     """Validate every row in memory, then write persons, households and enrolments with bulk
     inserts (and their audit history). All or nothing: any error → RowErrors, nothing written
-    (the caller's transaction — the job's — holds the writes). Returns the rows imported."""
+    (the caller's transaction — the job's — holds the writes). Returns the rows imported.
+
+    Each row meets the rules of the registration and enrolment services (beneficiaries.rules:
+    the same functions, fed from a few bulk reads instead of queries per row), plus the file's
+    own: villages and projects named by code, the same ID twice in the file."""
     from beneficiaries.services import ENROL_ROLES
     from org.roles import require_role
 
     require_role(user, *ENROL_ROLES)
     progress = progress or (lambda done, total=None: None)
     today = today or timezone.localdate()
-    rows = parsed.rows
-    total = len(rows)
+    total = len(parsed.rows)
     errors = _Errors(ROSTER_SPEC, parsed)
+    lookups = _read_lookups(parsed.rows, user=user)
+    good = _validate_rows(parsed.rows, lookups=lookups, errors=errors, today=today, progress=progress)
+    registry = _read_registry(good)
+    _validate_against_registry(good, registry=registry, lookups=lookups, errors=errors, today=today)
+    errors.raise_if_any()
+    _write_roster(good, registry=registry, user=user, progress=progress, total=total)
+    progress(total, total)
+    return total
 
-    # Lookups, one query each: villages and projects in the user's scope.
+
+def _read_lookups(rows, *, user) -> _Lookups:
+    """One query each: the villages and the projects (of the file's years and codes) in scope."""
     villages = list(
-        division_choices(user=user, level=Division.Level.VILLAGE).only("pk", "code", "name", "parent_id")
+        division_choices(user=user, level=Division.Level.VILLAGE).only(
+            "pk", "code", "name", "level", "parent_id"
+        )
     )
-    by_code = {v.code: v for v in villages}
     by_name = defaultdict(list)
     for village in villages:
         by_name[village.name].append(village)
@@ -130,89 +203,100 @@ def import_roster(*, parsed, user, progress=None, today: datetime.date | None = 
         .select_related("division")
     ):
         projects[(project.year, project.code)].append(project)
+    return _Lookups(
+        scope=scope_prefix(user), by_code={v.code: v for v in villages}, by_name=by_name, projects=projects
+    )
 
-    # Pass 1: each row on its own, and the file against itself.
+
+def _village_of(row, lookups: _Lookups, errors: _Errors):
+    if row.get("village_code"):
+        village = lookups.by_code.get(row["village_code"].strip())
+        if village is None:
+            errors.add(
+                row,
+                "village_code",
+                gettext("No village with code %(code)s is within your area.") % {"code": row["village_code"]},
+            )
+        return village
+    if row.get("village_name"):
+        found = lookups.by_name.get(row["village_name"].strip(), [])
+        if len(found) == 1:
+            return found[0]
+        errors.add(
+            row,
+            "village_name",
+            (
+                gettext("Several villages in your area are called %(name)s: give the code.")
+                if found
+                else gettext("No village called %(name)s is within your area.")
+            )
+            % {"name": row["village_name"]},
+        )
+        return None
+    errors.add(row, "village_code", gettext("Give the village's code or its name."))
+    return None
+
+
+def _validate_rows(rows, *, lookups: _Lookups, errors: _Errors, today, progress) -> list[_Row]:
+    """Pass 1: each row on its own (the registration and enrolment rules, with the row's own
+    facts: a person not yet registered is living and enrolled nowhere), and the file against
+    itself. Returns the rows that passed."""
     good = []
     first_of_id: dict[str, dict] = {}
     enrolled_in_file: dict[tuple, int] = {}
+    total = len(rows)
     for done, row in enumerate(rows, 1):
-        ok = True
-        name = (row["name"] or "").strip()
-        try:
-            info = parse_id_number(row["id_number"], today=today)
-        except ValidationError as error:
-            errors.add(row, "id_number", " ".join(error.messages))
-            ok = False
-            info = None
-        village = None
-        if row.get("village_code"):
-            village = by_code.get(row["village_code"].strip())
-            if village is None:
-                errors.add(
-                    row,
-                    "village_code",
-                    gettext("No village with code %(code)s is within your area.")
-                    % {"code": row["village_code"]},
-                )
-                ok = False
-        elif row.get("village_name"):
-            found = by_name.get(row["village_name"].strip(), [])
-            if len(found) == 1:
-                village = found[0]
+        if done % 1000 == 0:
+            progress(done // 2, total)
+        village = _village_of(row, lookups, errors)
+        project = None
+        candidates = lookups.projects.get((row["year"], row["code"]), [])
+        if village is not None:
+            candidates = [p for p in candidates if village.code.startswith(p.division.code)]
+            if len(candidates) == 1:
+                project = candidates[0]
             else:
                 errors.add(
                     row,
-                    "village_name",
-                    (
-                        gettext("Several villages in your area are called %(name)s: give the code.")
-                        if found
-                        else gettext("No village called %(name)s is within your area.")
-                    )
-                    % {"name": row["village_name"]},
+                    "code",
+                    gettext("No project with code %(code)s in %(year)s runs in this village.")
+                    % {"code": row["code"], "year": row["year"]},
                 )
-                ok = False
-        else:
-            errors.add(row, "village_code", gettext("Give the village's code or its name."))
-            ok = False
-        project = None
-        candidates = projects.get((row["year"], row["code"]), [])
-        if village is not None:
-            candidates = [p for p in candidates if village.code.startswith(p.division.code)]
-        if len(candidates) == 1:
-            project = candidates[0]
-        elif ok:
-            errors.add(
-                row,
-                "code",
-                gettext("No project with code %(code)s in %(year)s runs in this village.")
-                % {"code": row["code"], "year": row["year"]},
-            )
-            ok = False
-        card = "".join(str(row.get("bank_card") or "").split())
-        if card and (not card.isdigit() or not 12 <= len(card) <= 19):
-            errors.add(
-                row,
-                "bank_card",
-                gettext("Bank card number “%(value)s” must be 12 to 19 digits.") % {"value": card},
-            )
-            ok = False
-        persons = row.get("persons_covered") or 1
-        if persons < 1 or persons > 30:
-            errors.add(row, "persons_covered", gettext("Between 1 and 30 persons."))
-            ok = False
+        check = rules.registration_check(
+            id_number=row["id_number"],
+            name=row["name"],
+            village=village,
+            scope_prefix=lookups.scope,
+            bank_card=row.get("bank_card"),
+            today=today,
+        )
+        refusals = check.errors
+        if village is None:
+            refusals.pop("village", None)  # said above, in the file's terms
+        persons = row.get("persons_covered")
+        persons = 1 if persons is None else persons
         applied_on = row.get("applied_on") or today
-        if applied_on > today:
-            errors.add(
-                row, "applied_on", gettext("The date %(date)s is in the future.") % {"date": applied_on}
+        info = check.id_info
+        if info is not None and project is not None:
+            refusals |= rules.enrolment_errors(
+                person=rules.PersonFacts(name=check.name, id_number=info.number, birth_date=info.birth_date),
+                village=village,
+                project=project,
+                applied_on=applied_on,
+                persons_covered=persons,
+                today=today,
+                is_enrolled=False,
             )
-            ok = False
-        if not ok:
+        if refusals:
+            errors.add_rules(row, refusals)
+            continue
+        if village is None or project is None:
             continue
         number = info.number
         first = first_of_id.get(number)
         if first is None:
-            first_of_id[number] = {"row": row["_row"], "name": name, "village": village}
-        elif first["name"] != name or first["village"].pk != village.pk:
+            first_of_id[number] = {"row": row["_row"], "name": check.name, "village": village}
+        elif first["name"] != check.name or first["village"].pk != village.pk:
             errors.add(
                 row,
                 "id_number",
@@ -232,59 +316,140 @@ def import_roster(*, parsed, user, progress=None, today: datetime.date | None = 
             )
             continue
         enrolled_in_file[key] = row["_row"]
-        good.append((row, info, name, village, project, card, persons, applied_on))
-        if done % 1000 == 0:
-            progress(done // 2, total)
+        good.append(_Row(row, info, check.name, village, project, check.bank_card, persons, applied_on))
+    return good
 
-    # Pass 2: against the registry, one query for the IDs and one for their enrolments.
-    index_of = {number: blind_index(number, purpose="id") for number in first_of_id}
+
+def _read_registry(good: list[_Row]) -> _Registry:
+    """One query: the registered persons among the file's ID numbers (the whole portal: an ID
+    is registered once), with what the enrolment rules need of them."""
+    index_of = {}
+    for item in good:
+        number = item.info.number
+        if number not in index_of:
+            index_of[number] = blind_index(number, purpose="id")
     existing = {
-        index: (pk, pname, village_id, code)
-        for pk, index, pname, village_id, code in Person.objects.filter(
-            id_number_index__any=list(index_of.values())
-        ).values_list("pk", "id_number_index", "name", "village_id", "village__code")
+        index: rest
+        for index, *rest in Person.objects.filter(id_number_index__any=list(index_of.values())).values_list(
+            "id_number_index", "pk", "name", "village_id", "village__code", "status", "status_on"
+        )
     }
-    visible_codes = set(by_code)
-    project_ids = {item[4].pk for item in good}
+    return _Registry(index_of=index_of, existing=existing)
+
+
+def _validate_against_registry(good: list[_Row], *, registry: _Registry, lookups: _Lookups, errors, today):
+    """Pass 2: a row whose ID is registered enrols that person, when the registry agrees on the
+    name and village and the enrolment rules take the person as registered (status, enrolled
+    already: one query for all the file's registered persons and projects)."""
+    existing, index_of = registry.existing, registry.index_of
     already = set(
         Enrolment.objects.filter(
-            person_id__any=[value[0] for value in existing.values()], project_id__any=sorted(project_ids)
+            person_id__any=[value[0] for value in existing.values()],
+            project_id__any=sorted({item.project.pk for item in good}),
         ).values_list("project_id", "person_id")
     )
-    for row, info, name, village, project, *_rest in good:
-        found = existing.get(index_of[info.number])
+    for item in good:
+        found = existing.get(index_of[item.info.number])
         if found is None:
             continue
-        pk, pname, village_id, code = found
-        if code not in visible_codes:
-            errors.add(
-                row,
-                "id_number",
-                gettext(
-                    "This ID number is already registered in another area: ask the township office to move the person."
-                ),
-            )
-        elif pname != name or village_id != village.pk:
+        pk, registered_name, village_id, code, status, status_on = found
+        row = item.source
+        if lookups.scope is None or not code.startswith(lookups.scope):
+            errors.add(row, "id_number", rules.registered_elsewhere(item.info.number))
+        elif registered_name != item.name or village_id != item.village.pk:
             errors.add(
                 row,
                 "id_number",
                 gettext(
                     "This ID number is registered as %(name)s in %(village)s: correct the row or the registry first."
                 )
-                % {"name": pname, "village": by_code[code].name},
+                % {"name": registered_name, "village": lookups.by_code[code].name},
             )
-        elif (project.pk, pk) in already:
-            errors.add(
+        else:
+            errors.add_rules(
                 row,
-                "id_number",
-                gettext("%(name)s is already enrolled in %(project)s %(year)s.")
-                % {"name": name, "project": project.name, "year": project.year},
+                rules.enrolment_errors(
+                    person=rules.PersonFacts(
+                        name=registered_name,
+                        id_number=item.info.number,
+                        birth_date=item.info.birth_date,
+                        status=status,
+                        status_on=status_on,
+                    ),
+                    village=item.village,
+                    project=item.project,
+                    applied_on=item.applied_on,
+                    persons_covered=item.persons,
+                    today=today,
+                    is_enrolled=(item.project.pk, pk) in already,
+                ),
             )
-    errors.raise_if_any()
 
-    # Writes: households, persons, enrolments, by COPY (rows stream as they are made).
+
+def _write_roster(good: list[_Row], *, registry: _Registry, user, progress, total: int) -> None:
+    """Households, persons, enrolments by COPY (rows stream as they are made), then the heads."""
+    households, created, headless = _write_households(good, user=user)
+    existing, index_of = registry.existing, registry.index_of
+    person_of, new_people = {}, []
+    for item in good:
+        index = index_of[item.info.number]
+        if index in existing:
+            person_of[item.info.number] = existing[index][0]
+        elif item.info.number not in person_of:
+            person_of[item.info.number] = None
+            new_people.append(item)
+    progress(total * 6 // 10, total)
+    new_ids = _write_persons(new_people, households=households, index_of=index_of, user=user)
+    for item, pk in zip(new_people, new_ids, strict=True):
+        person_of[item.info.number] = pk
+    progress(total * 8 // 10, total)
+    insert_rows(
+        Enrolment,
+        (
+            {
+                "project_id": item.project.pk,
+                "person_id": person_of[item.info.number],
+                "village_id": item.village.pk,
+                "tier": (item.source.get("tier") or "").strip(),
+                "persons_covered": item.persons,
+                "applied_on": item.applied_on,
+                "created_by_id": user.pk,
+            }
+            for item in good
+        ),
+        count=len(good),
+        user=user,
+    )
+    # Heads: a new household's head is its first new member marked 户主 (only new people join new
+    # households: a registered person keeps the registry's household); an existing household
+    # without a head takes its first member so marked.
+    heads = {}
+    for item, pk in zip(new_people, new_ids, strict=True):
+        if item.source.get("relation") == Person.Relation.HEAD and item.source.get("household"):
+            household = households[(item.village.pk, item.source["household"].strip())]
+            if household in created:
+                heads.setdefault(household, pk)
+    _record_heads(
+        heads,
+        existing={
+            households[(item.village.pk, item.source["household"].strip())]
+            for item in good
+            if item.source.get("relation") == Person.Relation.HEAD and item.source.get("household")
+        }
+        & headless,
+    )
+    analyze(Household, added=len(created))
+    analyze(Person, added=len(new_people))
+    analyze(Enrolment, added=len(good))
+
+
+def _write_households(good: list[_Row], *, user) -> tuple[dict, set, set]:
+    """The households the rows name, by (village id, number): the existing ones read in one
+    query, the missing ones inserted. Returns (households, ids created, ids without a head)."""
     wanted = {
-        (item[3].pk, (item[0].get("household") or "").strip()) for item in good if item[0].get("household")
+        (item.village.pk, (item.source.get("household") or "").strip())
+        for item in good
+        if item.source.get("household")
     }
     households, headless = {}, set()
     for pk, village_id, number, head_id in Household.objects.filter(
@@ -305,19 +470,15 @@ def import_roster(*, parsed, user, progress=None, today: datetime.date | None = 
         )
         households.update(zip(missing, new_ids, strict=True))
         created = set(new_ids)
+    return households, created, headless
 
-    person_of, search_keys, new_people = {}, {}, []
-    for item in good:
-        row, info = item[0], item[1]
-        index = index_of[info.number]
-        if index in existing:
-            person_of[info.number] = existing[index][0]
-        elif info.number not in person_of:
-            person_of[info.number] = None
-            new_people.append(item)
+
+def _write_persons(new_people: list[_Row], *, households: dict, index_of: dict, user) -> list[int]:
+    search_keys = {}
 
     def person_rows():
-        for row, info, name, village, _project, card, *_rest in new_people:
+        for item in new_people:
+            row, info, name, card = item.source, item.info, item.name, item.card
             yield {
                 "id_number_cipher": encrypt(info.number),
                 "id_number_index": index_of[info.number],
@@ -325,8 +486,8 @@ def import_roster(*, parsed, user, progress=None, today: datetime.date | None = 
                 "name_search": search_keys.get(name) or search_keys.setdefault(name, search_key(name)),
                 "sex": info.sex,
                 "birth_date": info.birth_date,
-                "village_id": village.pk,
-                "household_id": households.get((village.pk, (row.get("household") or "").strip())),
+                "village_id": item.village.pk,
+                "household_id": households.get((item.village.pk, (row.get("household") or "").strip())),
                 "relation": row.get("relation") or "",
                 "phone": (row.get("phone") or "").strip(),
                 "bank_card_cipher": encrypt(card) if card else "",
@@ -334,54 +495,7 @@ def import_roster(*, parsed, user, progress=None, today: datetime.date | None = 
                 "bank_name": (row.get("bank_name") or "").strip(),
             }
 
-    progress(total * 6 // 10, total)
-    new_ids = insert_rows(Person, person_rows(), count=len(new_people), user=user)
-    for item, pk in zip(new_people, new_ids, strict=True):
-        person_of[item[1].number] = pk
-    progress(total * 8 // 10, total)
-
-    insert_rows(
-        Enrolment,
-        (
-            {
-                "project_id": project.pk,
-                "person_id": person_of[info.number],
-                "village_id": village.pk,
-                "tier": (row.get("tier") or "").strip(),
-                "persons_covered": persons,
-                "applied_on": applied_on,
-                "created_by_id": user.pk,
-            }
-            for row, info, _name, village, project, _card, persons, applied_on in good
-        ),
-        count=len(good),
-        user=user,
-    )
-
-    # Heads: a new household's head is its first new member marked 户主 (only new people join new
-    # households: a registered person keeps the registry's household); an existing household
-    # without a head takes its first member so marked.
-    heads = {}
-    for item, pk in zip(new_people, new_ids, strict=True):
-        row, village = item[0], item[3]
-        if row.get("relation") == Person.Relation.HEAD and row.get("household"):
-            household = households[(village.pk, row["household"].strip())]
-            if household in created:
-                heads.setdefault(household, pk)
-    _record_heads(
-        heads,
-        existing={
-            households[(village.pk, row["household"].strip())]
-            for row, _info, _name, village, *_rest in good
-            if row.get("relation") == Person.Relation.HEAD and row.get("household")
-        }
-        & headless,
-    )
-    analyze(Household, added=len(missing))
-    analyze(Person, added=len(new_people))
-    analyze(Enrolment, added=len(good))
-    progress(total, total)
-    return total
+    return insert_rows(Person, person_rows(), count=len(new_people), user=user)
 
 
 def _record_heads(heads: dict[int, int], *, existing: set[int]) -> None:

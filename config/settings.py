@@ -268,6 +268,16 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The shortest public notice (公示), in calendar days counting both ends: the county's rule is 7.
+# The one place this number lives: the notice form, the services (publicity notices, the
+# three-round enrolment notices, party aid notices) and the database's check constraint on
+# publicity.PublicNotice all read it. The constraint is built from it when the models load, so a
+# new value shows up in `manage.py makemigrations` as a publicity migration: make and apply it,
+# or the database keeps holding notices to the old value (`make test` fails on
+# `makemigrations --check` until the migration exists).
+NOTICE_MIN_DAYS = env.int("NOTICE_MIN_DAYS", default=7)
+if NOTICE_MIN_DAYS < 1:
+    raise ImproperlyConfigured("NOTICE_MIN_DAYS must be 1 or more.")
 # Days a finished job's files (exports with whole ID numbers, uploaded rosters) are kept.
 JOB_FILE_RETENTION_DAYS = env.int("JOB_FILE_RETENTION_DAYS", default=7)
 # A web request that sends a task must not hang when Redis is down: fail fast, the job waits

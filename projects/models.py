@@ -5,9 +5,15 @@ Rules that need one row only live here (constraints, ``clean``); rules that need
 the user or the date live in ``projects.services``.
 """
 
+import calendar
+import datetime
+import operator
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import lookups
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -17,6 +23,51 @@ from projects.querysets import FundLineQuerySet, FundMovementQuerySet, ProjectQu
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 NOT_NEGATIVE = [MinValueValidator(ZERO)]
+
+
+# --- Lagging: one definition, answered in Python and in SQL ----------------------------------
+
+
+def year_share(*, year: int, today: datetime.date) -> Decimal:
+    """The share of ``year`` elapsed at the end of ``today``: 0 before it, 1 after it, else the
+    day of the year over the days of the year, to 4 places (Jan 1 → 0.0027, Dec 31 → 1)."""
+    if today.year < year:
+        return Decimal("0")
+    if today.year > year:
+        return Decimal("1")
+    days = 366 if calendar.isleap(year) else 365
+    return (Decimal(today.timetuple().tm_yday) / Decimal(days)).quantize(
+        Decimal("0.0001"), rounding=ROUND_HALF_UP
+    )
+
+
+def expected_quantity(target, share):
+    """What the year share asks for of a target: target × share (numbers or query expressions)."""
+    return target * share
+
+
+class _InPython:
+    above = staticmethod(operator.gt)
+    below = staticmethod(operator.lt)
+    both = staticmethod(lambda first, second: bool(first and second))
+
+
+class _InSQL:
+    above = lookups.GreaterThan
+    below = lookups.LessThan
+    both = staticmethod(lambda first, second: models.Q(first) & models.Q(second))
+
+
+def lagging(target, actual, share, *, sql: bool = False):
+    """Lagging (DESIGN: completion below the share of the year elapsed): the project has a
+    target and its cumulative actual is below what the year share asks for.
+
+    The only definition. Given numbers it answers True or False (Project.is_lagging, and so the
+    pages, the API and the reports); given query expressions with ``sql=True`` it is the
+    condition the database filters and counts by (projects.selectors.lagging_q), with the share
+    coming from ``year_share`` in both cases (projects.selectors.year_share_expression)."""
+    ops = _InSQL if sql else _InPython
+    return ops.both(ops.above(target, 0), ops.below(actual, expected_quantity(target, share)))
 
 
 class Project(models.Model):
@@ -98,7 +149,7 @@ class Project(models.Model):
     @property
     def is_lagging(self) -> bool:
         target = getattr(self, "target_total", None)
-        return bool(target) and self.actual_total < self.expected_total
+        return target is not None and lagging(target, self.actual_total, self.year_share)
 
     @property
     def received_rate(self):

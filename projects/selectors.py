@@ -15,7 +15,7 @@ Because a split must add up, the leaves' quantities add up to the target above t
 
 import calendar
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import (
     Case,
@@ -45,21 +45,22 @@ from projects.models import (
     Site,
     SiteControl,
     Target,
+    expected_quantity,
+    lagging,
+    year_share,
 )
 
 AMOUNT = DecimalField(max_digits=14, decimal_places=2)
 SHARE = DecimalField(max_digits=7, decimal_places=4)
 
 
-def year_share(*, year: int, today: datetime.date) -> Decimal:
-    """The share of ``year`` elapsed at the end of ``today``: 0 before it, 1 after it."""
-    if today.year < year:
-        return Decimal("0")
-    if today.year > year:
-        return Decimal("1")
-    days = 366 if calendar.isleap(year) else 365
-    return (Decimal(today.timetuple().tm_yday) / Decimal(days)).quantize(
-        Decimal("0.0001"), rounding=ROUND_HALF_UP
+def year_share_expression(today: datetime.date) -> Case:
+    """The project's year share at ``today`` as a query expression, each value from year_share."""
+    return Case(
+        When(year__lt=today.year, then=Value(year_share(year=today.year - 1, today=today))),
+        When(year=today.year, then=Value(year_share(year=today.year, today=today))),
+        default=Value(year_share(year=today.year + 1, today=today)),
+        output_field=SHARE,
     )
 
 
@@ -119,17 +120,11 @@ def with_progress(qs: QuerySet, *, user, today: datetime.date) -> QuerySet:
         .annotate(total=Sum(Subquery(_latest_actual(today), output_field=AMOUNT)))
         .values("total")
     )
-    share = Case(
-        When(year__lt=today.year, then=Value(Decimal("1"))),
-        When(year=today.year, then=Value(year_share(year=today.year, today=today))),
-        default=Value(Decimal("0")),
-        output_field=SHARE,
-    )
     return qs.annotate(
         target_total=_zero(Subquery(targets, output_field=AMOUNT)),
         actual_total=_zero(Subquery(actuals, output_field=AMOUNT)),
-        year_share=share,
-    ).annotate(expected_total=F("target_total") * F("year_share"))
+        year_share=year_share_expression(today),
+    ).annotate(expected_total=expected_quantity(F("target_total"), F("year_share")))
 
 
 def with_funds(qs: QuerySet, *, as_of: datetime.date) -> QuerySet:
@@ -155,7 +150,8 @@ def with_funds(qs: QuerySet, *, as_of: datetime.date) -> QuerySet:
 
 
 def lagging_q() -> Q:
-    return Q(target_total__gt=0, actual_total__lt=F("expected_total"))
+    """Lagging as a filter over with_progress's annotations (projects.models.lagging)."""
+    return lagging(F("target_total"), F("actual_total"), F("year_share"), sql=True)
 
 
 def project_list(
@@ -303,9 +299,9 @@ def progress_series(*, user, project: Project, today: datetime.date) -> dict:
         actuals.append(str(sum(latest.values(), ZERO)))
         expected.append(
             str(
-                (target_total * year_share(year=project.year, today=min(month_end, today))).quantize(
-                    Decimal("0.01")
-                )
+                expected_quantity(
+                    target_total, year_share(year=project.year, today=min(month_end, today))
+                ).quantize(Decimal("0.01"))
             )
         )
     return {"months": months, "actual": actuals, "expected": expected, "target": str(target_total)}

@@ -1,4 +1,5 @@
-"""Settings of the publicity app, each with a default so config/settings.py needs no change.
+"""Settings of the publicity app, each with a default so config/settings.py needs no change
+(except the notice days, which the database constraint reads too: config/settings.py holds it).
 
 Override any of them in settings (or from the environment there) when a county wants another value.
 """
@@ -12,8 +13,9 @@ def photo_max_bytes() -> int:
 
 
 def notice_min_days() -> int:
-    """Shortest public-notice period, counted in calendar days including both ends."""
-    return getattr(settings, "NOTICE_MIN_DAYS", 7)
+    """Shortest public-notice period, counted in calendar days including both ends: the one
+    setting ``NOTICE_MIN_DAYS`` (config/settings.py says where else it is used)."""
+    return settings.NOTICE_MIN_DAYS
 
 
 def publicity_months() -> tuple[int, ...]:

@@ -4,12 +4,12 @@ import datetime
 
 from django import forms
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from org.models import Division
 from publicity import conf
 from publicity.models import Activity, InfoSubmission, Objection, PublicNotice, SurveyResponse
+from publicity.services import notice_period_error
 from publicity.validators import validate_photo
 
 
@@ -130,18 +130,10 @@ class NoticeForm(BootstrapMixin, forms.Form):
     def clean(self):
         data = super().clean()
         starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
-        minimum = max(7, conf.notice_min_days())
-        if starts_on and ends_on and (ends_on - starts_on).days + 1 < minimum:
-            self.add_error(
-                "ends_on",
-                gettext("A notice must stay up at least %(min)d days; %(start)s to %(end)s is %(days)d.")
-                % {
-                    "min": minimum,
-                    "start": starts_on.isoformat(),
-                    "end": ends_on.isoformat(),
-                    "days": (ends_on - starts_on).days + 1,
-                },
-            )
+        if starts_on and ends_on:
+            too_short = notice_period_error(starts_on=starts_on, ends_on=ends_on)
+            if too_short:
+                self.add_error("ends_on", too_short)
         return data
 
 

@@ -13,6 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -215,6 +216,25 @@ class ActivityPhoto(models.Model):
         return self.caption or self.image.name
 
 
+def _notice_too_short(days: int) -> str:
+    return gettext("A notice stays up at least %(days)d days.") % {"days": days}
+
+
+def notice_period_constraint(days: int) -> models.CheckConstraint:
+    """The database's side of the notice period, built from the one setting NOTICE_MIN_DAYS.
+
+    A check constraint rather than a trigger: it is the same on PostgreSQL and on the SQLite of
+    ``make run``, full_clean() checks it too, and the migration records the value in force. Its
+    price: a new value of the setting needs a migration (makemigrations shows it, named by the
+    number). A trigger could read a value handed to each connection, but a raw insert from
+    outside Django would then see no value at all, or a second copy of the number."""
+    return models.CheckConstraint(
+        condition=models.Q(ends_on__gte=models.F("starts_on") + datetime.timedelta(days=days - 1)),
+        name=f"notice_at_least_{days}_days",
+        violation_error_message=lazy(_notice_too_short, str)(days),
+    )
+
+
 class NoticeQuerySet(ScopedQuerySet):
     def open_on(self, day: datetime.date):
         return self.filter(status=PublicNotice.Status.POSTED, starts_on__lte=day, ends_on__gte=day)
@@ -296,11 +316,7 @@ class PublicNotice(models.Model):
             models.Index(fields=["content_type", "object_id"]),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(ends_on__gte=models.F("starts_on") + datetime.timedelta(days=6)),
-                name="notice_at_least_seven_days",
-                violation_error_message=_("A notice stays up at least 7 days."),
-            ),
+            notice_period_constraint(settings.NOTICE_MIN_DAYS),
         ]
 
     def __str__(self):

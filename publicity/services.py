@@ -12,7 +12,7 @@ The notice API other apps call (beneficiaries' three-round notice, party hardshi
     the notice: what residents see can never be changed afterwards (withdraw and post again).
     ``source`` is the object the notice is posted for: a model instance or
     ``(app_label, model_name, pk)``; find its notices with ``selectors.notices_for_source``.
-    Raises ValidationError (period shorter than 7 days, division outside the user's scope,
+    Raises ValidationError (period shorter than settings.NOTICE_MIN_DAYS, division outside the user's scope,
     an unknown mask, a row missing a column) and PermissionDenied (role).
 
 Then ``selectors.notice_is_clear(notice=…)`` / ``notice_blocking_reason(notice=…)`` tell
@@ -376,6 +376,22 @@ def notice_snapshot(*, rows: list[dict], columns) -> tuple[list[dict], list[list
     return heads, cells
 
 
+def notice_period_error(*, starts_on: datetime.date, ends_on: datetime.date) -> str | None:
+    """Why a notice from ``starts_on`` to ``ends_on`` (both days counted) is too short for the
+    setting NOTICE_MIN_DAYS, or None. The notice form and notice_publish (and so the enrolment
+    and aid notices, which go through it) ask this; the database's constraint holds the same."""
+    minimum = conf.notice_min_days()
+    days = (ends_on - starts_on).days + 1
+    if days >= minimum:
+        return None
+    return gettext("A notice must stay up at least %(min)d days; %(start)s to %(end)s is %(days)d.") % {
+        "min": minimum,
+        "start": starts_on.isoformat(),
+        "end": ends_on.isoformat(),
+        "days": days,
+    }
+
+
 @transaction.atomic
 def notice_publish(
     *,
@@ -398,17 +414,9 @@ def notice_publish(
     _in_scope(user, division)
     if not starts_on or not ends_on:
         raise ValidationError({"ends_on": gettext("A notice needs a first and a last day.")})
-    days = (ends_on - starts_on).days + 1
-    minimum = max(7, conf.notice_min_days())
-    if days < minimum:
-        raise ValidationError(
-            {
-                "ends_on": gettext(
-                    "A notice must stay up at least %(min)d days; %(start)s to %(end)s is %(days)d."
-                )
-                % {"min": minimum, "start": starts_on.isoformat(), "end": ends_on.isoformat(), "days": days}
-            }
-        )
+    too_short = notice_period_error(starts_on=starts_on, ends_on=ends_on)
+    if too_short:
+        raise ValidationError({"ends_on": too_short})
     heads, cells = notice_snapshot(rows=rows, columns=columns)
     if not objection_address:
         objection_address = gettext("%(division)s livelihood office") % {

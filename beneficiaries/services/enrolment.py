@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from beneficiaries import rules
 from beneficiaries.models import (
     Enrolment,
     Household,
@@ -24,33 +25,22 @@ from org.services import ensure_four_eyes
 
 ENROL_ROLES = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.VILLAGE_CADRE)
 OFFICE_ROLES = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
-MIN_NOTICE_DAYS = 7
 
 
 def _project_visible(*, user, project):
+    """The project as the user may enrol in it (its division loaded for the rules), or refuse."""
     from beneficiaries.selectors import enrolment_projects
 
-    if project is None or not enrolment_projects(user=user).filter(pk=project.pk).exists():
+    found = (
+        None
+        if project is None
+        else enrolment_projects(user=user).select_related("division").filter(pk=project.pk).first()
+    )
+    if found is None:
         raise ValidationError(
             {"project": gettext("The project %(project)s is outside your area.") % {"project": project}}
         )
-
-
-def _already_enrolled_error(project, person) -> ValidationError:
-    return ValidationError(
-        {
-            "person": ValidationError(
-                gettext("%(name)s (%(id)s) is already enrolled in %(project)s %(year)s.")
-                % {
-                    "name": person.name,
-                    "id": person.masked_id_number,
-                    "project": project.name,
-                    "year": project.year,
-                },
-                code="enrolled_twice",
-            )
-        }
-    )
+    return found
 
 
 def enrolment_create(
@@ -66,34 +56,33 @@ def enrolment_create(
 ) -> Enrolment:
     """Enrol a person (or their household) in a project-year, status "applied".
 
-    Refuses a person outside the user's area, a deceased or moved-out person, a second
-    enrolment of the same person in the same project-year (checked here, and by the unique
-    index when two requests race), a household the person does not belong to.
+    Refuses a person outside the user's area, and what beneficiaries.rules.enrolment_errors
+    refuses (the roster import asks the same): a deceased or moved-out person, a second
+    enrolment of the same person in the same project-year (also when two requests race: the
+    unique index decides), a project not run where the person lives, a household the person
+    does not belong to, persons covered outside 1–30, an application date in the future or
+    before the person's birth.
     """
     require_role(user, *ENROL_ROLES)
     today = today or timezone.localdate()
     person = Person.objects.visible_to(user).select_related("village").filter(pk=person.pk).first()
     if person is None:
         raise ValidationError({"person": gettext("This person is outside your area.")})
-    _project_visible(user=user, project=project)
-    if not person.is_living:
-        raise ValidationError(
-            {
-                "person": gettext("%(name)s is recorded as %(status)s since %(date)s and cannot be enrolled.")
-                % {"name": person.name, "status": person.get_status_display(), "date": person.status_on}
-            }
-        )
-    if household is not None and person.household_id != household.pk:
-        raise ValidationError({"household": gettext("The person is not a member of this household.")})
-    if not persons_covered or persons_covered < 1:
-        raise ValidationError({"persons_covered": gettext("At least one person must be covered.")})
+    project = _project_visible(user=user, project=project)
+    facts = rules.PersonFacts.of(person)
     applied_on = applied_on or today
-    if applied_on > today:
-        raise ValidationError(
-            {"applied_on": gettext("The date %(date)s is in the future.") % {"date": applied_on}}
-        )
-    if Enrolment.objects.filter(project=project, person=person).exists():
-        raise _already_enrolled_error(project, person)
+    errors = rules.enrolment_errors(
+        person=facts,
+        village=person.village,
+        project=project,
+        applied_on=applied_on,
+        persons_covered=persons_covered,
+        today=today,
+        is_enrolled=Enrolment.objects.filter(project=project, person=person).exists(),
+        household_id=household.pk if household is not None else None,
+    )
+    if errors:
+        raise rules.validation_error(errors)
     enrolment = Enrolment(
         project=project,
         person=person,
@@ -109,7 +98,9 @@ def enrolment_create(
         with transaction.atomic():
             enrolment.save()
     except IntegrityError:
-        raise _already_enrolled_error(project, person) from None
+        raise rules.validation_error(
+            {"person": rules.already_enrolled(person=facts, project=project)}
+        ) from None
     return enrolment
 
 
@@ -339,7 +330,7 @@ def enrolment_notice_post(
     """Post one round of the three-round notice through the publicity app (a masked, immutable
     PublicNotice listing the enrolments) and link the enrolments to it. The enrolments must be
     of ``project``, inside ``division``, and not yet on this round; publicity refuses a notice
-    shorter than 7 days."""
+    shorter than settings.NOTICE_MIN_DAYS."""
     from publicity.models import PublicNotice
     from publicity.services import notice_publish
 

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from beneficiaries import rules
 from beneficiaries.models import (
     Enrolment,
     Household,
@@ -17,34 +18,22 @@ from beneficiaries.models import (
     PaymentBatch,
     Person,
     UserPerson,
+    normalize_card,
 )
 from beneficiaries.services.enrolment import OFFICE_ROLES
 from beneficiaries.services.payments import _batch_totals
-from common.idcard import parse_id_number
 from common.pinyin import search_key
 from org.models import Division, Role
 from org.roles import require_role
-from org.scoping import division_in_scope
+from org.scoping import division_in_scope, scope_prefix
 
 REGISTRY_ROLES = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.VILLAGE_CADRE)
 
 
 def _check_village(*, user, village: Division, field: str = "village") -> None:
-    if village is None or village.level != Division.Level.VILLAGE:
-        raise ValidationError({field: gettext("Choose a village (村/社区), not a township or county.")})
-    if not division_in_scope(user, village):
-        raise ValidationError(
-            {field: gettext("%(village)s is outside your area.") % {"village": village.name}}
-        )
-
-
-def _check_card(card: str) -> str:
-    card = "".join(str(card or "").split())
-    if card and (not card.isdigit() or not 12 <= len(card) <= 19):
-        raise ValidationError(
-            {"bank_card": gettext("Bank card number “%(value)s” must be 12 to 19 digits.") % {"value": card}}
-        )
-    return card
+    problem = rules.village_error(village, scope_prefix=scope_prefix(user))
+    if problem:
+        raise rules.validation_error({field: problem})
 
 
 def _duplicate_error(*, user, id_number: str) -> ValidationError:
@@ -56,11 +45,8 @@ def _duplicate_error(*, user, id_number: str) -> ValidationError:
             "name": existing.name,
             "where": where,
         }
-    else:
-        message = gettext(
-            "ID number %(id)s is already registered in another area: ask the township office to move the person."
-        ) % {"id": id_number[:4] + "*" * 10 + id_number[-4:]}
-    return ValidationError({"id_number": ValidationError(message, code="duplicate_id")})
+        return ValidationError({"id_number": ValidationError(message, code="duplicate_id")})
+    return rules.validation_error({"id_number": rules.registered_elsewhere(id_number)})
 
 
 @transaction.atomic
@@ -80,29 +66,32 @@ def person_register(
 ) -> Person:
     """Register a person once for the whole portal. Birth date and sex come from the ID number.
 
-    Refuses a malformed ID (length, characters, birth date, checksum), an ID already registered
-    anywhere (also when two registrations race: the database's unique index decides), a
-    village outside the user's area, and a bank card that is not 12–19 digits.
+    Refuses what beneficiaries.rules.registration_check refuses (the roster import asks the
+    same): a malformed ID (length, characters, birth date, checksum), no name, a village outside
+    the user's area, a bank card that is not 12–19 digits, a household of another village; and
+    an ID already registered anywhere (also when two registrations race: the database's unique
+    index decides).
     ``household_number`` (instead of ``household``) joins the village's household of that number,
     creating it when it is new: the registration form's way.
     """
     require_role(user, *REGISTRY_ROLES)
-    try:
-        info = parse_id_number(id_number, today=today or timezone.localdate())
-    except ValidationError as error:
-        raise ValidationError({"id_number": error.messages}) from None
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": gettext("The name is required.")})
-    _check_village(user=user, village=village)
     household_number = (household_number or "").strip()
+    check = rules.registration_check(
+        id_number=id_number,
+        name=name,
+        village=village,
+        scope_prefix=scope_prefix(user),
+        bank_card=bank_card,
+        household_village_id=household.village_id if household is not None else None,
+        today=today or timezone.localdate(),
+    )
+    if check.errors:
+        raise rules.validation_error(check.errors)
+    info, name, card = check.id_info, check.name, check.bank_card
     if household is None and household_number:
         household = Household.objects.filter(village=village, number=household_number).first()
         if household is None:
             household = household_create(user=user, village=village, number=household_number)
-    if household is not None and household.village_id != village.pk:
-        raise ValidationError({"household": gettext("The household belongs to another village.")})
-    card = _check_card(bank_card)
     person = Person(
         id_number=info.number,
         name=name,
@@ -140,7 +129,10 @@ def person_update(*, user, person: Person, **changes) -> Person:
     if unknown:
         raise ValidationError({sorted(unknown)[0]: gettext("This field cannot be changed here.")})
     if "bank_card" in changes:
-        changes["bank_card"] = _check_card(changes["bank_card"])
+        changes["bank_card"] = normalize_card(changes["bank_card"])
+        problem = rules.bank_card_error(changes["bank_card"])
+        if problem:
+            raise rules.validation_error({"bank_card": problem})
     if "name" in changes:
         changes["name"] = (changes["name"] or "").strip()
         if not changes["name"]:

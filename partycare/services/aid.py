@@ -167,7 +167,7 @@ def aid_notice_post(
 
     Who: township staff, not the person who did the branch check. Raises PermissionDenied
     (role), ValidationError for the wrong state, the four-eyes rule, and the publicity app's
-    refusals (a period shorter than 7 days …). All or nothing: no notice without the step."""
+    refusals (a period shorter than settings.NOTICE_MIN_DAYS …). All or nothing: no notice without the step."""
     from publicity.models import PublicNotice
     from publicity.services import notice_publish
 
