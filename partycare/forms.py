@@ -4,10 +4,12 @@ import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import DATE, BootstrapForm
 from partycare.models import AidApplication, Campaign, CareCase, PairingContact, TalkTrigger
+from publicity.conf import notice_min_days
 
 
 class CareCaseForm(BootstrapForm):
@@ -44,10 +46,15 @@ class CampaignForm(BootstrapForm):
 
 class NoticeForm(BootstrapForm):
     starts_on = forms.DateField(label=_("Posted from"), widget=DATE)
-    ends_on = forms.DateField(label=_("Posted until"), widget=DATE, help_text=_("At least 7 days."))
+    ends_on = forms.DateField(label=_("Posted until"), widget=DATE)
     title = forms.CharField(
         label=_("Title"), max_length=150, required=False, help_text=_("Leave empty for the usual title.")
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The one notice-days setting (publicity.conf), also held by the service and the database.
+        self.fields["ends_on"].help_text = gettext("At least %(days)d days.") % {"days": notice_min_days()}
 
 
 class PayForm(BootstrapForm):

@@ -265,11 +265,13 @@ def aid_detail(request, pk: int):
     application = selectors.aid_get(user=request.user, pk=pk)
     from datetime import timedelta
 
+    from publicity.conf import notice_min_days
+
     today = timezone.localdate()
     steps = selectors.aid_steps(user=request.user, application=application)
     for step in steps:
         form_class = ACTION_FORMS.get(step["name"]) if step["allowed"] else None
-        initial = {"starts_on": today, "ends_on": today + timedelta(days=6)}
+        initial = {"starts_on": today, "ends_on": today + timedelta(days=notice_min_days() - 1)}
         step["form"] = (
             form_class(initial=initial if step["name"] == "notice" else None) if form_class else None
         )
