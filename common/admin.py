@@ -29,7 +29,3 @@ class JobAdmin(ScopedModelAdmin):
     @admin.display(description=_("kind"))
     def kind_label(self, obj):
         return job_label(obj)
-
-    def history_view(self, request, object_id, extra_context=None):
-        # Jobs keep no simple_history table; their own timestamps are their history.
-        return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
