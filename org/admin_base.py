@@ -14,11 +14,14 @@ Admin pages other libraries register (axes' login attempts, celery beat's schedu
 tokens, groups) are confined to the superuser by :func:`confine_library_admins`.
 """
 
+import functools
+
 from django.contrib import admin
 from django.contrib.admin.options import TO_FIELD_VAR
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.urls import URLPattern
 from simple_history.admin import SimpleHistoryAdmin
 
 from org.roles import ADMIN_ROLES, has_role
@@ -221,6 +224,26 @@ class SuperuserOnlyAdmin:
 
     def _superuser(self, request):
         return request.user.is_active and request.user.is_superuser
+
+    def get_urls(self):
+        # Every view of the library's admin answers 403 to a logged-in non-superuser before it
+        # looks anything up (Django's history page would otherwise redirect for a missing
+        # object and answer 403 for an existing one). Not staff: the login page, as usual.
+        def guard(view):
+            @functools.wraps(view)
+            def guarded(request, *args, **kwargs):
+                if request.user.is_active and request.user.is_staff and not request.user.is_superuser:
+                    raise PermissionDenied
+                return view(request, *args, **kwargs)
+
+            return guarded
+
+        return [
+            URLPattern(url.pattern, guard(url.callback), url.default_args, url.name)
+            if isinstance(url, URLPattern)
+            else url
+            for url in super().get_urls()
+        ]
 
     def has_module_permission(self, request):
         return self._superuser(request) and super().has_module_permission(request)
