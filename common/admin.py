@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from common.jobs import job_label
@@ -37,12 +36,3 @@ class JobAdmin(ScopedModelAdmin):
     @admin.display(description=_("kind"))
     def kind_label(self, obj):
         return job_label(obj)
-
-    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        # Another user's job: the same 404 as the job pages, not the admin's "perhaps it was
-        # deleted" redirect.
-        raise Http404
-
-    def history_view(self, request, object_id, extra_context=None):
-        # Jobs keep no simple_history table; their own timestamps are their history.
-        return admin.ModelAdmin.history_view(self, request, object_id, extra_context)

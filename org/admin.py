@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from org.admin_base import ScopedModelAdmin, ScopedRelatedFilter
+from org.admin_base import ScopedModelAdmin, ScopedRelatedFilter, confine_library_admins
 from org.models import AccessLog, Department, Division, Role, User
 
 
@@ -45,6 +45,20 @@ class UserAdmin(ScopedModelAdmin, DjangoUserAdmin):
     )
     readonly_fields = ["last_login", "date_joined"]
     filter_horizontal = ()
+    # A version page never shows the password (its history table leaves it out too; the
+    # version form would fill it in from the live row).
+    history_hidden_fields = ("password",)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and not request.user.is_superuser:
+            # Officers read the users of their scope; the password hash summary is none of it.
+            fieldsets = self._without(fieldsets, ("password",))
+        return fieldsets
+
+    def user_change_password(self, request, id, form_url=""):
+        self.get_object_in_scope_or_404(request, id)
+        return super().user_change_password(request, id, form_url)
 
 
 @admin.register(AccessLog)
@@ -56,3 +70,8 @@ class AccessLogAdmin(ScopedModelAdmin):
     search_fields = ["what", "user__username", "user__full_name", "object_id"]
     list_select_related = ["user", "requested_by", "division"]
     date_hierarchy = "at"
+
+
+# Last: the admins the libraries registered before us (groups, API tokens, celery beat's
+# schedules, axes' login attempts) become the superuser's alone.
+confine_library_admins()

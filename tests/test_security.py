@@ -103,9 +103,9 @@ def test_admin_is_scoped(client, tree, users):
     assert response.status_code == 200
     shown = {d.code for d in response.context["cl"].result_list}
     assert shown == {tree.township.code, tree.village.code, tree.village2.code}
-    # An object outside the scope is treated as missing (the admin redirects with a message).
+    # An object outside the scope answers 404, like a missing one (not the admin's redirect).
     response = client.get(f"/admin/org/division/{tree.other_village.pk}/change/")
-    assert response.status_code == 302
+    assert response.status_code == 404
     response = client.get(f"/admin/org/division/{tree.village.pk}/change/")
     assert response.status_code == 200
 

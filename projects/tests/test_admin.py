@@ -49,7 +49,7 @@ def test_write_rights_in_the_admin(client, users, rows):
     assert client.get(reverse("admin:projects_progressreport_add")).status_code == 403
     assert client.get(reverse("admin:projects_fundmovement_add")).status_code == 403
     response = client.get(reverse("admin:projects_project_change", args=[theirs.pk]))
-    assert response.status_code == 302  # outside the scope: "does not exist"
+    assert response.status_code == 404  # outside the scope: like a missing one
     client.force_login(users[Role.COUNTY_AUDITOR])
     assert client.get(reverse("admin:projects_project_changelist")).status_code == 200
     assert client.get(reverse("admin:projects_project_add")).status_code == 403
