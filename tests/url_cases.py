@@ -290,49 +290,6 @@ def _beneficiaries(tree, users):
     return made
 
 
-def _beneficiaries(tree, users):
-    """An enrolment, a reconciled batch with a payment, a callback and a finding in the first
-    village, and the same in the other county."""
-    import datetime
-
-    from beneficiaries.models import AnomalyFinding, Callback, Payment, PaymentBatch
-    from beneficiaries.tests.factories import active_enrolment, standard
-    from projects.tests.factories import ProjectFactory
-
-    made = {}
-    for key, township, village, name in (
-        ("inside", tree.township, tree.village, "里受益人"),
-        ("outside", tree.other_township, tree.other_village, "外村民"),
-    ):
-        project = ProjectFactory(division=township, name=f"{name}项目")
-        enrolment = active_enrolment(project=project, village=village, name=name)
-        batch = PaymentBatch.objects.create(
-            project=project, division=township, period_start=datetime.date(2026, 3, 1), status="reconciled"
-        )
-        Payment.objects.create(
-            batch=batch, enrolment=enrolment, period_start=batch.period_start, amount="60.50", status="paid"
-        )
-        Callback.objects.create(
-            enrolment=enrolment, method="phone", called_on=datetime.date(2026, 4, 1), reached=False
-        )
-        finding = AnomalyFinding.objects.create(
-            rule="two_villages",
-            key=f"case:{key}",
-            village=village,
-            person=enrolment.person,
-            detail=f"{name} 疑点",
-            last_seen=batch.created_at,
-        )
-        made[key] = {
-            "enrolment": enrolment,
-            "batch": batch,
-            "finding": finding,
-            "person": enrolment.person,
-            "standard": standard(project=project),
-        }
-    return made
-
-
 def _reports(tree):
     """A monthly report and a village scorecard configuration of the first township, and of the
     other county's township."""
