@@ -287,7 +287,7 @@ def import_roster(*, parsed, user, progress=None, today: datetime.date | None = 
         (item[3].pk, (item[0].get("household") or "").strip()) for item in good if item[0].get("household")
     }
     households, headless = {}, set()
-    for pk, village_id, number, head_id in Household.objects.filter(
+    for pk, village_id, number, head_id in Household.objects.visible_to(user).filter(
         village_id__any=sorted({v for v, _n in wanted}), number__any=sorted({n for _v, n in wanted})
     ).values_list("pk", "village_id", "number", "head_id"):
         if (village_id, number) in wanted:

@@ -253,14 +253,18 @@ def import_funds(*, parsed, user, progress, today=None) -> int:
 
     def apply_row(row, lookups):
         project = lookups.project(row)
-        duplicate = FundMovement.objects.filter(
-            fund_line__project=project,
-            fund_line__source=row["source"],
-            kind=row["kind"],
-            date=row["date"],
-            amount=row["amount"],
-            reference=row.get("reference") or "",
-        ).exists()
+        duplicate = (
+            FundMovement.objects.visible_to(user)
+            .filter(
+                fund_line__project=project,
+                fund_line__source=row["source"],
+                kind=row["kind"],
+                date=row["date"],
+                amount=row["amount"],
+                reference=row.get("reference") or "",
+            )
+            .exists()
+        )
         if duplicate:
             raise _RowRefused(
                 "amount",
@@ -347,12 +351,15 @@ def project_table_rows(*, user, year: int, today: datetime.date) -> tuple[list[d
         .values_list("project_id", "unit")
     )
     by_source = defaultdict(_empty_sums)
-    for project_id, source, planned in FundLine.objects.filter(project_id__in=ids).values_list(
-        "project_id", "source", "planned"
+    for project_id, source, planned in (
+        FundLine.objects.visible_to(user)
+        .filter(project_id__in=ids)
+        .values_list("project_id", "source", "planned")
     ):
         by_source[(project_id, source)]["planned"] += planned
     movements = (
-        FundMovement.objects.filter(fund_line__project_id__in=ids, date__lte=today)
+        FundMovement.objects.visible_to(user)
+        .filter(fund_line__project_id__in=ids, date__lte=today)
         .order_by()
         .values_list("fund_line__project_id", "fund_line__source", "kind")
         .annotate(total=Sum("amount"))
