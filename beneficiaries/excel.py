@@ -287,9 +287,11 @@ def import_roster(*, parsed, user, progress=None, today: datetime.date | None = 
         (item[3].pk, (item[0].get("household") or "").strip()) for item in good if item[0].get("household")
     }
     households, headless = {}, set()
-    for pk, village_id, number, head_id in Household.objects.visible_to(user).filter(
-        village_id__any=sorted({v for v, _n in wanted}), number__any=sorted({n for _v, n in wanted})
-    ).values_list("pk", "village_id", "number", "head_id"):
+    for pk, village_id, number, head_id in (
+        Household.objects.visible_to(user)
+        .filter(village_id__any=sorted({v for v, _n in wanted}), number__any=sorted({n for _v, n in wanted}))
+        .values_list("pk", "village_id", "number", "head_id")
+    ):
         if (village_id, number) in wanted:
             households[(village_id, number)] = pk
             if head_id is None:

@@ -74,7 +74,9 @@ def require_scope(user) -> Scope:
     """The Scope of a service's ``user`` argument (a user or a Scope). ``None`` raises
     TypeError: system work passes ``Scope.system(reason)``, never ``None``."""
     if user is None:
-        raise TypeError("No scope given (user=None): pass the acting user, or Scope.system(reason) for system work.")
+        raise TypeError(
+            "No scope given (user=None): pass the acting user, or Scope.system(reason) for system work."
+        )
     return Scope.of(user)
 
 

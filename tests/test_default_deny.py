@@ -68,7 +68,11 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("beneficiaries/excel.py", "bank_rows", "Payment"): (
         "the lines of one batch fetched through PaymentBatch.visible_to (a batch pays its township)"
     ),
-    ("projects/selectors.py", "site_controls", "SiteControl"): "the six controls of a site fetched by site_get",
+    (
+        "projects/selectors.py",
+        "site_controls",
+        "SiteControl",
+    ): "the six controls of a site fetched by site_get",
     ("partycare/selectors.py", "aid_notice", "PublicNotice"): "the notice an in-scope application links to",
     ("partycare/selectors.py", "visit_callbacks_prefetch", "Callback"): (
         "Prefetch of the callbacks of visits fetched in scope (recorded on that visit, its village)"
@@ -287,7 +291,11 @@ def scan_source(source: str, module_name: str, path: str, models: set[type]) -> 
             methods, correlated = _chain(node, parents)
             if SCOPING_METHODS & set(methods) or correlated or (methods and methods[0] in WRITE_METHODS):
                 continue
-            code = f"{ast.unparse(node)}." + ".".join(f"{m}()" for m in methods) if methods else ast.unparse(node)
+            code = (
+                f"{ast.unparse(node)}." + ".".join(f"{m}()" for m in methods)
+                if methods
+                else ast.unparse(node)
+            )
         elif isinstance(node, ast.Call) and getattr(node.func, "id", None) in SHORTCUTS and node.args:
             model = names.resolve(node.args[0])
             if model not in models:
