@@ -14,6 +14,7 @@ from common.demo import chinese_name, demo_id_number
 from common.idcard import parse_id_number
 from common.pinyin import search_key
 from org.models import Division
+from org.scoping import Scope
 
 PER_VILLAGE = {"small": 60, "county": 200}
 BANKS = [("6228", "中国农业银行"), ("6217", "中国邮政储蓄银行"), ("6230", "农村商业银行")]
@@ -501,7 +502,7 @@ def seed_subsidies(*, villages, rng, today, own: set) -> dict:
             )
         )
     Callback.objects.bulk_create(callbacks, batch_size=2000)
-    anomaly_check_run(user=None)
+    anomaly_check_run(user=Scope.system("demo data: the first anomaly run"))
     return {
         "enrolments": Enrolment.objects.filter(project__in=projects.values()).count(),
         "payments": Payment.objects.filter(batch__in=batches.values()).count(),

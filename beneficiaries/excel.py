@@ -452,9 +452,11 @@ def _write_households(good: list[_Row], *, user) -> tuple[dict, set, set]:
         if item.source.get("household")
     }
     households, headless = {}, set()
-    for pk, village_id, number, head_id in Household.objects.filter(
-        village_id__any=sorted({v for v, _n in wanted}), number__any=sorted({n for _v, n in wanted})
-    ).values_list("pk", "village_id", "number", "head_id"):
+    for pk, village_id, number, head_id in (
+        Household.objects.visible_to(user)
+        .filter(village_id__any=sorted({v for v, _n in wanted}), number__any=sorted({n for _v, n in wanted}))
+        .values_list("pk", "village_id", "number", "head_id")
+    ):
         if (village_id, number) in wanted:
             households[(village_id, number)] = pk
             if head_id is None:

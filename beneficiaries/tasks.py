@@ -10,5 +10,6 @@ def anomaly_check_task() -> dict:
     """The nightly run over the whole portal (scheduled by a PeriodicTask created in migration
     0003). Idempotent: findings are keyed, so a second delivery only refreshes last_seen."""
     from beneficiaries.services import anomaly_check_run
+    from org.scoping import Scope
 
-    return anomaly_check_run(user=None)
+    return anomaly_check_run(user=Scope.system("nightly anomaly checks"))

@@ -14,4 +14,6 @@ class ScopedQuerySet(models.QuerySet):
     """
 
     def visible_to(self, user):
+        """The rows ``user`` may see: a user, or an ``org.scoping.Scope`` (``Scope.of(user)``,
+        ``Scope.system(reason)`` for everything). ``None`` sees nothing."""
         return self.filter(scope_q(user, self.model.SCOPE_PATH))

@@ -99,7 +99,9 @@ def member_list(
             qs = qs.filter(person__name_search__contains=search.lower())
         else:
             qs = qs.filter(person__name__contains=search)
-    return qs.prefetch_related(Prefetch("due_items", queryset=DueItem.objects.order_by("due_by")))
+    return qs.prefetch_related(
+        Prefetch("due_items", queryset=DueItem.objects.visible_to(user).order_by("due_by"))
+    )
 
 
 def member_get(*, user, pk: int) -> PartyMember:
@@ -125,8 +127,8 @@ def member_history(*, user, member: PartyMember) -> dict:
             .filter(Q(member=member) | Q(helper_member=member))
             .select_related("member__person", "helper_member__person", "household")
         ),
-        "due": list(DueItem.objects.filter(member=member).order_by("due_by")),
-        "scores": list(PioneerScore.objects.filter(member=member).order_by("-year")),
+        "due": list(DueItem.objects.visible_to(user).filter(member=member).order_by("due_by")),
+        "scores": list(PioneerScore.objects.visible_to(user).filter(member=member).order_by("-year")),
     }
 
 
@@ -546,9 +548,10 @@ def concern_get(*, user, pk: int) -> Concern:
         .select_related("village__parent", "resident", "visit", "created_by")
         .prefetch_related(
             "departments",
-            Prefetch("events", queryset=ConcernEvent.objects.select_related("by")),
+            Prefetch("events", queryset=ConcernEvent.objects.visible_to(user).select_related("by")),
             Prefetch(
-                "whistle_calls", queryset=WhistleCall.objects.select_related("department", "reported_by")
+                "whistle_calls",
+                queryset=WhistleCall.objects.visible_to(user).select_related("department", "reported_by"),
             ),
         ),
         pk=pk,
@@ -674,7 +677,7 @@ def concern_deadline_totals(
     before their deadline. Those not yet due and not resolved are not judged. One query."""
     qs = Concern.objects.visible_to(user).filter(deadline__isnull=False)
     if department_id:
-        qs = qs.filter(pk__in=Concern.objects.filter(departments=department_id).values("pk"))
+        qs = qs.filter(pk__in=Concern.objects.visible_to(user).filter(departments=department_id).values("pk"))
     due = Q(deadline__range=(start, end)) | Q(resolved_on__range=(start, end))
     totals = qs.filter(due).aggregate(
         due=Count("pk"),

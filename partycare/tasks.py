@@ -2,6 +2,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from common.tasks import PortalTask
+from org.scoping import Scope
 
 
 @shared_task(base=PortalTask, name="partycare.due_items_refresh")
@@ -13,7 +14,8 @@ def due_items_refresh_task(*, today: str | None = None) -> int:
     from partycare import services
 
     day = datetime.date.fromisoformat(today) if today else timezone.localdate()
-    return services.due_items_refresh(today=day)
+    with Scope.system("daily care due list over every member"):
+        return services.due_items_refresh(today=day)
 
 
 @shared_task(base=PortalTask, name="partycare.concerns_flag_overdue")
@@ -22,4 +24,5 @@ def concerns_flag_overdue_task() -> dict:
     ones to the township leader. Idempotent (compare-and-set on the flag)."""
     from partycare import services
 
-    return services.concerns_flag_overdue()
+    with Scope.system("hourly overdue flags on every concern"):
+        return services.concerns_flag_overdue()

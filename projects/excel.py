@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
+from django.http import Http404
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -168,7 +169,7 @@ def _row_errors(spec: SheetSpec, row: dict, error) -> list:
         return [
             spec.row_error(row=row["_row"], key=error.key, value=row.get(error.key), message=error.message)
         ]
-    if isinstance(error, PermissionDenied):
+    if isinstance(error, PermissionDenied | Http404):  # a service's refusal or "not in your area"
         key = "division_code" if "division_code" in row else "code"
         return [spec.row_error(row=row["_row"], key=key, value=row.get(key), message=str(error))]
     errors = []
@@ -191,7 +192,7 @@ def _apply(*, spec, parsed, rows, user, progress, apply_row) -> int:
     for done, row in enumerate(rows, 1):
         try:
             apply_row(row, lookups)
-        except (ValidationError, PermissionDenied, _RowRefused) as error:
+        except (ValidationError, PermissionDenied, Http404, _RowRefused) as error:
             errors.extend(_row_errors(spec, row, error))
         progress(done, total)
     if errors:
@@ -253,14 +254,18 @@ def import_funds(*, parsed, user, progress, today=None) -> int:
 
     def apply_row(row, lookups):
         project = lookups.project(row)
-        duplicate = FundMovement.objects.filter(
-            fund_line__project=project,
-            fund_line__source=row["source"],
-            kind=row["kind"],
-            date=row["date"],
-            amount=row["amount"],
-            reference=row.get("reference") or "",
-        ).exists()
+        duplicate = (
+            FundMovement.objects.visible_to(user)
+            .filter(
+                fund_line__project=project,
+                fund_line__source=row["source"],
+                kind=row["kind"],
+                date=row["date"],
+                amount=row["amount"],
+                reference=row.get("reference") or "",
+            )
+            .exists()
+        )
         if duplicate:
             raise _RowRefused(
                 "amount",
@@ -347,12 +352,15 @@ def project_table_rows(*, user, year: int, today: datetime.date) -> tuple[list[d
         .values_list("project_id", "unit")
     )
     by_source = defaultdict(_empty_sums)
-    for project_id, source, planned in FundLine.objects.filter(project_id__in=ids).values_list(
-        "project_id", "source", "planned"
+    for project_id, source, planned in (
+        FundLine.objects.visible_to(user)
+        .filter(project_id__in=ids)
+        .values_list("project_id", "source", "planned")
     ):
         by_source[(project_id, source)]["planned"] += planned
     movements = (
-        FundMovement.objects.filter(fund_line__project_id__in=ids, date__lte=today)
+        FundMovement.objects.visible_to(user)
+        .filter(fund_line__project_id__in=ids, date__lte=today)
         .order_by()
         .values_list("fund_line__project_id", "fund_line__source", "kind")
         .annotate(total=Sum("amount"))

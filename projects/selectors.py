@@ -94,8 +94,10 @@ def _latest_actual(as_of: datetime.date):
 def _latest_progress(*, user, as_of: datetime.date) -> QuerySet:
     """Each visible leaf target's latest report up to ``as_of``."""
     leaves = leaf_targets(user=user)
-    return ProgressReport.objects.filter(target__in=leaves.values("pk")).filter(
-        month=Subquery(_latest_month(as_of))
+    return (
+        ProgressReport.objects.visible_to(user)
+        .filter(target__in=leaves.values("pk"))
+        .filter(month=Subquery(_latest_month(as_of)))
     )
 
 
@@ -282,7 +284,8 @@ def progress_series(*, user, project: Project, today: datetime.date) -> dict:
     target_total = sum((q for _, q in leaves), ZERO)
     last_month = 12 if today.year > project.year else (today.month if today.year == project.year else 0)
     reports = (
-        ProgressReport.objects.filter(target__in=[pk for pk, _ in leaves], month__year=project.year)
+        ProgressReport.objects.visible_to(user)
+        .filter(target__in=[pk for pk, _ in leaves], month__year=project.year)
         .order_by("month")
         .values_list("target_id", "month", "actual")
     )

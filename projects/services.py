@@ -1,7 +1,8 @@
 """Writes of the projects app.
 
-Every function is keyword-only, takes the acting user, checks the user's right (PermissionDenied
-otherwise), validates with a ValidationError whose message names the field and the values, and
+Every function is keyword-only, takes the acting user, checks the user's right (Http404 for an
+object or division outside the user's scope, the same answer as a missing one; PermissionDenied
+for one in scope the user may not change), validates with a ValidationError whose message names the field and the values, and
 is its own transaction (``transaction.atomic`` nests as a savepoint, so an import can call these
 row by row inside one outer transaction and roll everything back on the first error).
 
@@ -16,11 +17,13 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from common.money import ZERO, parse_money
 from org.models import Department, Division
+from org.scoping import division_in_scope
 from org.services import ensure_four_eyes
 from projects import permissions
 from projects.models import (
@@ -94,6 +97,18 @@ def _deny(message: str):
     raise PermissionDenied(message)
 
 
+def _visible_or_404(model, *, user, pk) -> None:
+    """Outside the user's scope a record answers 404 like a missing one, never 403 (which would
+    confirm that it exists). A check of its own, so the locks taken after it stay as they were."""
+    if not model.objects.visible_to(user).filter(pk=pk).exists():
+        raise Http404(gettext("No such record in your area."))
+
+
+def _division_visible_or_404(user, division) -> None:
+    if not division_in_scope(user, division):
+        raise Http404(gettext("No such division in your area."))
+
+
 def _today(today):
     return today or timezone.localdate()
 
@@ -151,6 +166,7 @@ def project_create(
     """Create a project owned by ``division`` (a township in the user's scope, or the county for
     the administrator). Raises PermissionDenied outside the user's rights, ValidationError on a
     village owner, an unknown kind/category, a foreign department or a duplicate code."""
+    _division_visible_or_404(user, division)
     if not permissions.may_create_project(user, division):
         _deny(gettext("You may not create projects for %(division)s.") % {"division": division.name})
     _check_project_fields(division=division, lead_department=lead_department, kind=kind, category=category)
@@ -183,6 +199,7 @@ def project_create(
 @transaction.atomic
 def project_update(*, user, project: Project, **fields) -> Project:
     """Change the fields in PROJECT_FIELDS; the owner division and the year stay."""
+    _visible_or_404(Project, user=user, pk=project.pk)
     project = Project.objects.select_for_update().get(pk=project.pk)
     if not permissions.may_manage_project(user, project):
         _deny(gettext("You may not change this project."))
@@ -293,6 +310,8 @@ def target_set(*, user, project: Project, division: Division, quantity, unit: st
     more than their parent, or a parent set below what is already split over its children."""
     quantity = parse_quantity(quantity, field="quantity")
     unit = parse_unit(unit)
+    _visible_or_404(Project, user=user, pk=project.pk)
+    _division_visible_or_404(user, division)
     if not permissions.may_set_target(user, project, division):
         _deny(gettext("You may not set the target of %(division)s.") % {"division": division.name})
     _check_target_division(project, division)
@@ -369,6 +388,7 @@ def target_split(*, user, target: Target, parts: Mapping[Division, object] | Ite
     exactly, else ValidationError on ``parts`` naming both sums and the difference. Shares left
     out are removed (refused when progress was recorded on them). A target with progress of its
     own cannot be split: progress is recorded where the work is counted."""
+    _visible_or_404(Target, user=user, pk=target.pk)
     target = Target.objects.select_for_update().select_related("project", "division").get(pk=target.pk)
     if not permissions.may_split_target(user, target):
         _deny(gettext("You may not split the target of %(division)s.") % {"division": target.division.name})
@@ -469,6 +489,7 @@ def progress_record(
     month = parse_month(month)
     actual = parse_quantity(actual, field="actual")
     correction_reason = (correction_reason or "").strip()
+    _visible_or_404(Target, user=user, pk=target.pk)
     target = Target.objects.select_for_update().select_related("project", "division").get(pk=target.pk)
     if not permissions.may_record_progress(user, target):
         _deny(gettext("You may not record progress for %(division)s.") % {"division": target.division.name})
@@ -551,6 +572,7 @@ def fund_line_set(*, user, project: Project, source: str, planned) -> FundLine:
     """Set the planned amount of one source of a project (created when missing)."""
     _check_source(source)
     planned = parse_quantity(planned, field="planned")
+    _visible_or_404(Project, user=user, pk=project.pk)
     if not permissions.may_manage_project(user, project):
         _deny(gettext("You may not change the funds of this project."))
     line, _created = FundLine.objects.select_for_update().get_or_create(project=project, source=source)
@@ -644,6 +666,7 @@ def fund_movement_record(
     source or kind, and any movement after which spent > allocated or allocated > received at
     some date (the message names the date and both amounts)."""
     _check_source(source)
+    _visible_or_404(Project, user=user, pk=project.pk)
     date, amount = _check_movement(project=project, kind=kind, date=date, amount=amount, today=_today(today))
     if not permissions.may_manage_project(user, project):
         _deny(gettext("You may not change the funds of this project."))
@@ -669,6 +692,7 @@ def fund_movement_update(
 ) -> FundMovement:
     """Change kind, date, amount, reference or note of a movement; the order rule is re-checked
     over the whole line."""
+    _visible_or_404(FundMovement, user=user, pk=movement.pk)
     movement = FundMovement.objects.select_related("fund_line__project").get(pk=movement.pk)
     line = FundLine.objects.select_for_update().get(pk=movement.fund_line_id)
     project = movement.fund_line.project
@@ -738,6 +762,8 @@ def site_create(
     end_date: datetime.date | None = None,
 ) -> Site:
     """Register a construction site of a construction project in a township or village."""
+    _visible_or_404(Project, user=user, pk=project.pk)
+    _division_visible_or_404(user, division)
     if not permissions.may_edit_site(user, division):
         _deny(gettext("You may not register sites in %(division)s.") % {"division": division.name})
     site = Site(
@@ -760,6 +786,7 @@ def site_create(
 
 @transaction.atomic
 def site_update(*, user, site: Site, **fields) -> Site:
+    _visible_or_404(Site, user=user, pk=site.pk)
     site = Site.objects.select_for_update().select_related("project", "division").get(pk=site.pk)
     if not permissions.may_edit_site(user, site.division):
         _deny(gettext("You may not change this site."))
@@ -797,6 +824,7 @@ def _check_done_on(done_on, today, field="done_on") -> datetime.date:
 def site_control_record(*, user, site: Site, control: str, done_on, document, today=None) -> SiteControl:
     """Record one of the first five controls (date + document). Completion acceptance, the sixth,
     goes through ``site_accept``."""
+    _visible_or_404(Site, user=user, pk=site.pk)
     site = Site.objects.select_for_update().select_related("division").get(pk=site.pk)
     if not permissions.may_edit_site(user, site.division):
         _deny(gettext("You may not change this site."))
@@ -831,6 +859,7 @@ def site_control_record(*, user, site: Site, control: str, done_on, document, to
 def site_accept(*, user, site: Site, accepted_on, document, today=None) -> Site:
     """Completion acceptance (竣工验收): a township leader, not the person who registered the site,
     once the other five controls are in place. Records the sixth control and the date."""
+    _visible_or_404(Site, user=user, pk=site.pk)
     site = Site.objects.select_for_update().select_related("division").get(pk=site.pk)
     if not permissions.may_accept_site(user, site):
         _deny(gettext("Only a township leader may accept a site's completion."))

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.money import rate
 from org.models import Department
+from org.scoping import Scope
 from publicity.models import (
     Activity,
     ActivityPhoto,
@@ -276,7 +277,7 @@ def activity_get(*, user, pk) -> Activity:
     return get_object_or_404(
         Activity.objects.visible_to(user)
         .select_related("division", "department", "created_by")
-        .prefetch_related(Prefetch("photos", queryset=ActivityPhoto.objects.order_by("pk"))),
+        .prefetch_related(Prefetch("photos", queryset=ActivityPhoto.objects.visible_to(user).order_by("pk"))),
         pk=pk,
     )
 
@@ -309,7 +310,10 @@ def notice_get(*, user, pk) -> PublicNotice:
         PublicNotice.objects.visible_to(user)
         .select_related("division", "posted_by", "closed_by")
         .prefetch_related(
-            Prefetch("objections", queryset=Objection.objects.select_related("recorded_by", "answered_by"))
+            Prefetch(
+                "objections",
+                queryset=Objection.objects.visible_to(user).select_related("recorded_by", "answered_by"),
+            )
         ),
         pk=pk,
     )
@@ -413,28 +417,18 @@ def public_submission_get(*, pk) -> InfoSubmission:
     )
 
 
-class _PublicReader:
-    """The public column's reader for *aggregated* project progress (no personal data): the
-    year's projects are public information, so their totals are summed county-wide. Only
-    ``public_projects`` uses it; it never reaches a page, a form or any other selector."""
-
-    is_authenticated = True
-    is_active = True
-    is_superuser = True
-    role = ""
-    division_id = None
-    pk = None
-
-
 def public_projects(*, year: int, limit: int = 100) -> list[dict]:
     """The year's projects with their completion rate, for the progress bars of the public
-    column (one query: progress is annotated by projects.selectors.with_progress)."""
+    column (one query: progress is annotated by projects.selectors.with_progress). The year's
+    projects are public information, so their totals are summed county-wide: system work, said
+    so (no personal data leaves this function, only names, divisions and rates)."""
     from projects.models import Project
     from projects.selectors import with_progress
 
+    county_wide = Scope.system("public column: the year's project progress totals")
     qs = with_progress(
-        Project.objects.filter(year=year).select_related("division"),
-        user=_PublicReader(),
+        Project.objects.visible_to(county_wide).filter(year=year).select_related("division"),
+        user=county_wide,
         today=timezone.localdate(),
     ).order_by("division__code", "code")[:limit]
     rows = []
@@ -468,7 +462,11 @@ def supervisor_get(*, user, pk) -> Supervisor:
     return get_object_or_404(
         Supervisor.objects.visible_to(user)
         .select_related("division")
-        .prefetch_related(Prefetch("visits", queryset=SupervisorVisit.objects.select_related("recorded_by"))),
+        .prefetch_related(
+            Prefetch(
+                "visits", queryset=SupervisorVisit.objects.visible_to(user).select_related("recorded_by")
+            )
+        ),
         pk=pk,
     )
 

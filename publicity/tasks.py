@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.utils import timezone, translation
 
+from org.scoping import Scope
 from publicity import services
 
 QUOTA_TASK_NAME = "publicity.tasks.quota_remind_task"
@@ -14,7 +15,7 @@ def quota_remind_task(year: int | None = None, month: int | None = None) -> int:
     """Remind every unit behind its information quota for the month (default: this month).
     Idempotent: a second run in the same month creates nothing new."""
     today = timezone.localdate()
-    with translation.override("zh-hans"):
+    with translation.override("zh-hans"), Scope.system("monthly quota reminders for every unit"):
         return services.quota_reminders_create(year=year or today.year, month=month or today.month)
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from org.models import Division, User
+from org.scoping import Scope
 from reports import services
 from reports.models import ManualScore, MonthlyReport, ScorecardItem, ScorecardScheme
 
@@ -77,7 +78,9 @@ def seed(*, profile, rng, stdout=None) -> dict:
     made = 0
     for township in townships:
         for index, month in enumerate(months):
-            report = services.monthly_report_generate(township_id=township.pk, month=month)
+            report = services.monthly_report_generate(
+                township_id=township.pk, month=month, user=Scope.system("demo data: monthly reports")
+            )
             made += 1
             if township.pk != first.pk:
                 # Other townships have no demo leader: their states are set directly (demo only).

@@ -57,7 +57,10 @@ def scorecard_api_list(*, user):
         .select_related("scheme")
         .prefetch_related(
             Prefetch(
-                "lines", queryset=ScoreLine.objects.select_related("item").order_by("item__order", "item__pk")
+                "lines",
+                queryset=ScoreLine.objects.visible_to(user)
+                .select_related("item")
+                .order_by("item__order", "item__pk"),
             )
         )
         .order_by("-scheme__year", "scheme_id", "rank", "unit_name", "pk")
@@ -305,7 +308,10 @@ def scorecard_list(*, user, scheme: ScorecardScheme):
         .filter(scheme=scheme)
         .prefetch_related(
             Prefetch(
-                "lines", queryset=ScoreLine.objects.select_related("item").order_by("item__order", "item__pk")
+                "lines",
+                queryset=ScoreLine.objects.visible_to(user)
+                .select_related("item")
+                .order_by("item__order", "item__pk"),
             )
         )
         .order_by("rank", "unit_name")

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from common.states import StateMachine, Transition
 from org.models import Division, Role
 from org.roles import require_role
-from org.scoping import division_in_scope
+from org.scoping import acting_user, division_in_scope, require_scope
 from org.services import ensure_four_eyes
 from reports import sources
 from reports.models import (
@@ -137,16 +137,17 @@ def _render_files(report: MonthlyReport) -> None:
     report.pdf.save(f"{stem}.pdf", ContentFile(pdf), save=False)
 
 
-def monthly_report_generate(
-    *, township_id: int, month: datetime.date, user=None, progress=None
-) -> MonthlyReport:
+def monthly_report_generate(*, township_id: int, month: datetime.date, user, progress=None) -> MonthlyReport:
     """Generate (or find) the current report of a township-month.
 
-    ``user``: who asked (township staff or leader of the township, or a county reviewer);
-    None for the monthly schedule. Raises ValidationError for a month that has not ended and
-    for a division that is not a township, PermissionDenied outside the user's scope. Returns
-    the existing current report unless it was returned, in which case a new version is made.
+    ``user``: who asked (township staff or leader of the township, or a county reviewer), or
+    ``Scope.system("monthly report schedule")`` for the beat task; ``None`` raises TypeError.
+    Raises ValidationError for a month that has not ended and for a division that is not a
+    township, PermissionDenied outside the user's scope. Returns the existing current report
+    unless it was returned, in which case a new version is made.
     """
+    scope = require_scope(user)
+    user = acting_user(user)  # the person recorded as author and in the history; None: system
     month = parse_month(month)
     today = timezone.localdate()
     if month >= today.replace(day=1):
@@ -158,14 +159,14 @@ def monthly_report_generate(
                 % {"month": f"{month:%Y-%m}", "today": f"{today:%Y-%m-%d}"}
             }
         )
-    if user is not None:
+    if not scope.is_system:
         require_role(user, Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.COUNTY_REVIEWER)
     with transaction.atomic():
         # The township's row lock serialises generations of the same township (any month).
         township = Division.objects.select_for_update().filter(pk=township_id).first()
         if township is None or township.level != Division.Level.TOWNSHIP:
             raise ValidationError({"township": gettext("Monthly reports are made for townships only.")})
-        if user is not None and not division_in_scope(user, township):
+        if not division_in_scope(scope, township):
             raise PermissionDenied(gettext("This township is outside your scope."))
         current = (
             MonthlyReport.objects.select_for_update()

@@ -13,20 +13,32 @@ from celery import shared_task
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from common.tasks import PortalTask, task_user
+from org.scoping import Scope
 from reports import services
 
 logger = logging.getLogger(__name__)
 
 
+SCHEDULE = "monthly report schedule"
+
+
 @shared_task(base=PortalTask, name="reports.monthly_report_generate")
-def monthly_report_generate_task(township_id: int, month: str, user_id: int | None = None) -> int | None:
-    """Generate the report of ``township_id`` for ``month`` ("YYYY-MM"); returns its id."""
-    user = None
+def monthly_report_generate_task(
+    township_id: int, month: str, user_id: int | None = None, *, system: str = ""
+) -> int | None:
+    """Generate the report of ``township_id`` for ``month`` ("YYYY-MM"); returns its id.
+
+    Whose scope is always said: ``user_id`` (an on-demand run) or ``system`` (the reason of
+    system work, e.g. the monthly schedule); neither raises TypeError."""
     if user_id is not None:
         user = task_user(user_id)
         if user is None:
             logger.warning("Monthly report %s/%s: user %s is no longer active", township_id, month, user_id)
             return None
+    elif system:
+        user = Scope.system(system)
+    else:
+        raise TypeError("monthly_report_generate_task needs user_id or system='reason'.")
     try:
         report = services.monthly_report_generate(
             township_id=township_id, month=services.parse_month(month), user=user
@@ -43,5 +55,5 @@ def monthly_reports_generate_all_task() -> dict:
     last month (each one idempotent, so a second run of this task changes nothing)."""
     month, township_ids = services.monthly_reports_due()
     for township_id in township_ids:
-        monthly_report_generate_task.delay(township_id, f"{month:%Y-%m}")
+        monthly_report_generate_task.delay(township_id, f"{month:%Y-%m}", system=SCHEDULE)
     return {"month": f"{month:%Y-%m}", "townships": len(township_ids)}

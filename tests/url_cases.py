@@ -6,6 +6,9 @@ its case here, or the every-URL test fails and names it."""
 from dataclasses import dataclass, field
 
 from org.models import Role
+from org.scoping import Scope
+
+SYSTEM = Scope.system("test data")
 
 
 @dataclass
@@ -302,7 +305,7 @@ def _reports(tree):
     month = datetime.date(2026, 10, 1)
     made = {
         key: {
-            "report": monthly_report_generate(township_id=township.pk, month=month),
+            "report": monthly_report_generate(user=SYSTEM, township_id=township.pk, month=month),
             "scheme": scheme(township, level="village", items=[("完成率", "completion", "100")]),
         }
         for key, township in (("inside", tree.township), ("outside", tree.other_township))

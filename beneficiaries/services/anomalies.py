@@ -3,6 +3,8 @@
 Writes are keyword-only; each function is its own transaction and refuses bad input with a
 message that names the field and the value."""
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -14,19 +16,24 @@ from beneficiaries.models import (
 from beneficiaries.services.enrolment import OFFICE_ROLES
 from org.models import Division, Role
 from org.roles import require_role
-from org.scoping import scope_prefix
+from org.scoping import Scope, require_scope, scope_prefix
+
+if TYPE_CHECKING:
+    from org.models import User
 
 
-def anomaly_check_run(*, user=None, rules=None) -> dict:
+def anomaly_check_run(*, user: "User | Scope", rules=None) -> dict:
     """Run the anomaly rules and store what they find. ``user``: an on-demand run by that
-    user keeps the findings inside their area (None: the nightly run, everything). A finding
-    seen before keeps its row, status and note; only ``last_seen`` moves. Returns counts per
-    rule of what was found now and how many of those are new."""
+    user keeps the findings inside their area; the nightly run passes
+    ``Scope.system("nightly anomaly checks")`` (everything). ``None`` raises TypeError. A
+    finding seen before keeps its row, status and note; only ``last_seen`` moves. Returns
+    counts per rule of what was found now and how many of those are new."""
     from beneficiaries.anomalies import RULES
 
-    if user is not None:
-        require_role(user, *OFFICE_ROLES, Role.COUNTY_REVIEWER)
-    prefix = scope_prefix(user) if user is not None else ""
+    scope = require_scope(user)
+    if not scope.is_system:
+        require_role(scope.user, *OFFICE_ROLES, Role.COUNTY_REVIEWER)
+    prefix = scope_prefix(scope)
     if prefix is None:
         raise PermissionDenied(gettext("You have no division to act in."))
     villages = dict(Division.objects.filter(level=Division.Level.VILLAGE).values_list("pk", "code"))

@@ -12,7 +12,10 @@ from beneficiaries.models import AnomalyFinding, Enrolment, ExclusivePair, House
 from beneficiaries.tests.factories import active_enrolment, id_number, person, standard
 from common.excel import read_xlsx
 from org.models import Role
+from org.scoping import Scope
 from projects.tests.factories import ProjectFactory
+
+SYSTEM = Scope.system("test data")
 
 TODAY = datetime.date(2026, 11, 25)
 MARCH = datetime.date(2026, 3, 1)
@@ -24,7 +27,7 @@ def project(tree):
 
 
 def _rules(rule):
-    services.anomaly_check_run(rules=[rule])
+    services.anomaly_check_run(user=SYSTEM, rules=[rule])
     return list(AnomalyFinding.objects.filter(rule=rule))
 
 
@@ -88,8 +91,8 @@ def test_cadre_relative_and_reruns_never_duplicate(tree, users, project):
     services.anomaly_explain(
         user=users[Role.TOWNSHIP_STAFF], finding=first[0], note="经核实符合条件，已公示无异议"
     )
-    services.anomaly_check_run()
-    services.anomaly_check_run()
+    services.anomaly_check_run(user=SYSTEM)
+    services.anomaly_check_run(user=SYSTEM)
     again = AnomalyFinding.objects.get(rule="cadre_relative")
     assert again.pk == first[0].pk and again.status == "explained"
     assert AnomalyFinding.objects.filter(rule="cadre_relative").count() == 1
@@ -99,7 +102,7 @@ def test_findings_are_scoped(tree, users, project):
     e = active_enrolment(project=project, village=tree.village)
     other = ProjectFactory(division=tree.township, code="X2")
     Enrolment.objects.create(project=other, person=e.person, village=tree.village2, applied_on=TODAY)
-    services.anomaly_check_run()
+    services.anomaly_check_run(user=SYSTEM)
     from beneficiaries import selectors
 
     assert selectors.anomaly_list(user=users[Role.VILLAGE_CADRE]).count() == 1
@@ -245,3 +248,14 @@ def test_an_existing_household_without_a_head_takes_its_first_head_of_the_file(t
     _import(tree, users, [_row(tree, name="褚一", relation="子女"), _row(tree, name="褚二", relation="户主")])
     home.refresh_from_db()
     assert home.head.name == "褚二"
+
+
+def test_anomaly_run_without_a_scope_is_refused(tree, project):
+    """user=None used to mean "everything" (the nightly run); now it is refused, and the nightly
+    run says Scope.system(...)."""
+    active_enrolment(project=project, village=tree.village)
+    with pytest.raises(TypeError):
+        services.anomaly_check_run(user=None)
+    with pytest.raises(TypeError):
+        services.anomaly_check_run()  # the keyword is required
+    assert not AnomalyFinding.objects.exists()

@@ -7,11 +7,14 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import Http404
 
 from org.models import Role
 from projects import services
 from projects.models import FundLine, FundMovement, ProgressReport, Project, Site, SiteControl, Target
 from projects.tests.factories import (
+    FundLineFactory,
+    FundMovementFactory,
     ProgressFactory,
     ProjectFactory,
     SiteFactory,
@@ -59,13 +62,14 @@ def test_staff_creates_a_project_for_their_township(tree, users):
 
 @pytest.mark.parametrize("role", [CADRE, REVIEWER, AUDITOR])
 def test_only_township_roles_create_projects(tree, users, role):
-    with pytest.raises(PermissionDenied):
+    # The township lies outside a village cadre's scope: 404 before the role is looked at.
+    with pytest.raises(Http404 if role == CADRE else PermissionDenied):
         services.project_create(user=users[role], **_create_kwargs(tree))
     assert Project.objects.count() == 0
 
 
 def test_staff_cannot_create_for_another_township_or_a_village(tree, users):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Http404):  # another township is outside the scope: 404, not 403
         services.project_create(user=users[STAFF], **_create_kwargs(tree, division=tree.township2))
     with pytest.raises(ValidationError) as error:
         services.project_create(user=users[STAFF], **_create_kwargs(tree, division=tree.village))
@@ -196,9 +200,11 @@ def test_township_splits_its_share_of_a_county_project(tree, users):
 @pytest.mark.parametrize("role", [CADRE, REVIEWER, AUDITOR])
 def test_readers_and_cadres_cannot_set_targets(tree, users, role):
     project, top, _ = project_with_targets(tree)
-    with pytest.raises(PermissionDenied):
+    # The township's own target is outside a village cadre's scope (404); readers see it (403).
+    refused = Http404 if role == CADRE else PermissionDenied
+    with pytest.raises(refused):
         services.target_split(user=users[role], target=top, parts={tree.village: "100"})
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(refused):
         services.target_set(
             user=users[role], project=project, division=tree.township, quantity="1", unit="人"
         )
@@ -215,7 +221,7 @@ def test_cadre_records_progress_for_their_village_only(tree, users, today):
         user=users[CADRE], target=mine, month="2026-03", actual="20", today=today
     )
     assert report.month == datetime.date(2026, 3, 1) and report.completion_rate == Decimal("0.4")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Http404):  # the other village's target is outside the cadre's scope
         services.progress_record(user=users[CADRE], target=other, month="2026-03", actual="20", today=today)
     assert ProgressReport.objects.count() == 1
 
@@ -374,9 +380,10 @@ def test_bad_fund_input_is_named(tree, users, today, kwargs, field):
 @pytest.mark.parametrize("role", [CADRE, REVIEWER, AUDITOR])
 def test_only_the_owner_records_funds(tree, users, today, role):
     project = ProjectFactory(division=tree.township)
-    with pytest.raises(PermissionDenied):
+    refused = Http404 if role == CADRE else PermissionDenied  # no target in the cadre's village
+    with pytest.raises(refused):
         _record(users[role], project, "received", "100", today=today)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(refused):
         services.fund_line_set(user=users[role], project=project, source="central", planned="1")
     assert FundMovement.objects.count() == 0
 
@@ -478,3 +485,82 @@ def test_control_in_the_future_is_refused(tree, users, today):
 def test_progress_factory_is_valid(tree):
     _project, _top, (mine, _other) = project_with_targets(tree)
     ProgressFactory(target=mine).full_clean()
+
+
+# --- outside the scope: 404, never 403 (issue 14) ---------------------------------------------
+
+
+def _elsewhere(tree):
+    """Another township's project with a target, a fund movement and a site."""
+    project, top, (target,) = project_with_targets(
+        tree, division=tree.township2, villages=("village3",), kind=Project.Kind.CONSTRUCTION
+    )
+    movement = FundMovementFactory(
+        fund_line=FundLineFactory(project=project, source="central"), kind="received"
+    )
+    site = SiteFactory(project=project, division=tree.village3)
+    return {"project": project, "top": top, "target": target, "movement": movement, "site": site}
+
+
+OUT_OF_SCOPE_CALLS = {
+    "project_create": lambda user, tree, o: services.project_create(
+        user=user,
+        **_create_kwargs(tree, division=tree.township2, lead_department=department_of(tree.township2)),
+    ),
+    "project_update": lambda user, tree, o: services.project_update(
+        user=user, project=o["project"], name="x"
+    ),
+    "target_set": lambda user, tree, o: services.target_set(
+        user=user, project=o["project"], division=tree.township2, quantity="5", unit="人"
+    ),
+    "target_split": lambda user, tree, o: services.target_split(
+        user=user, target=o["top"], parts={tree.village3: "1"}
+    ),
+    "progress_record": lambda user, tree, o: services.progress_record(
+        user=user, target=o["target"], month="2026-03", actual="1", today=datetime.date(2026, 6, 1)
+    ),
+    "fund_line_set": lambda user, tree, o: services.fund_line_set(
+        user=user, project=o["project"], source="central", planned="1"
+    ),
+    "fund_movement_record": lambda user, tree, o: _record(
+        user, o["project"], "received", "1", today=datetime.date(2026, 6, 1)
+    ),
+    "fund_movement_update": lambda user, tree, o: services.fund_movement_update(
+        user=user, movement=o["movement"], note="x", today=datetime.date(2026, 6, 1)
+    ),
+    "site_create": lambda user, tree, o: services.site_create(
+        user=user, project=o["project"], division=tree.village3, name="点", location="村部", investment="1"
+    ),
+    "site_update": lambda user, tree, o: services.site_update(user=user, site=o["site"], name="x"),
+    "site_control_record": lambda user, tree, o: services.site_control_record(
+        user=user,
+        site=o["site"],
+        control=SiteControl.Control.values[0],
+        done_on=datetime.date(2026, 4, 1),
+        document=_doc(),
+        today=datetime.date(2026, 6, 1),
+    ),
+    "site_accept": lambda user, tree, o: services.site_accept(
+        user=user,
+        site=o["site"],
+        accepted_on=datetime.date(2026, 6, 1),
+        document=_doc(),
+        today=datetime.date(2026, 6, 1),
+    ),
+}
+
+
+@pytest.mark.parametrize("role", [STAFF, LEADER])
+@pytest.mark.parametrize("call", sorted(OUT_OF_SCOPE_CALLS))
+def test_another_townships_records_answer_404_not_403(tree, users, role, call):
+    others = _elsewhere(tree)
+    counts = [
+        model.objects.count() for model in (Project, Target, ProgressReport, FundLine, FundMovement, Site)
+    ]
+    with pytest.raises(Http404):
+        OUT_OF_SCOPE_CALLS[call](users[role], tree, others)
+    assert counts == [
+        model.objects.count() for model in (Project, Target, ProgressReport, FundLine, FundMovement, Site)
+    ]
+    others["project"].refresh_from_db()
+    assert others["project"].name != "x"

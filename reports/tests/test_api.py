@@ -7,9 +7,12 @@ import pytest
 from rest_framework.test import APIClient
 
 from org.models import Role
+from org.scoping import Scope
 from reports import services
 from reports.models import MonthlyReport
 from reports.tests.factories import scheme, township_project
+
+SYSTEM = Scope.system("test data")
 
 pytestmark = pytest.mark.django_db
 OCTOBER = datetime.date(2026, 10, 1)
@@ -26,8 +29,8 @@ def api(user):
 def made(tree, users):
     township_project(tree)
     township_project(tree, division=tree.township2)
-    mine = services.monthly_report_generate(township_id=tree.township.pk, month=OCTOBER)
-    other = services.monthly_report_generate(township_id=tree.township2.pk, month=OCTOBER)
+    mine = services.monthly_report_generate(user=SYSTEM, township_id=tree.township.pk, month=OCTOBER)
+    other = services.monthly_report_generate(user=SYSTEM, township_id=tree.township2.pk, month=OCTOBER)
     card_scheme = scheme(tree.county)
     services.scorecard_compute(user=users[Role.COUNTY_REVIEWER], scheme_id=card_scheme.pk)
     return {"mine": mine, "other": other, "scheme": card_scheme}
@@ -93,7 +96,9 @@ def test_query_counts_do_not_grow(users, tree, django_assert_num_queries, size):
     for _ in range(size):
         township_project(tree)
     for month in range(1, size + 1):
-        services.monthly_report_generate(township_id=tree.township.pk, month=datetime.date(2026, month, 1))
+        services.monthly_report_generate(
+            user=SYSTEM, township_id=tree.township.pk, month=datetime.date(2026, month, 1)
+        )
     made = scheme(tree.county)
     services.scorecard_compute(user=users[Role.COUNTY_REVIEWER], scheme_id=made.pk)
     auditor = api(users[Role.COUNTY_AUDITOR])

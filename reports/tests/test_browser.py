@@ -6,9 +6,12 @@ import datetime
 import pytest
 
 from org.models import Role
+from org.scoping import Scope
 from reports import services
 from reports.tests.factories import scheme, township_project, township_watch_data
 from tests.browser import DESKTOP, PHONE, chromium, login, screenshot
+
+SYSTEM = Scope.system("test data")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 OCTOBER = datetime.date(2026, 10, 1)
@@ -24,8 +27,8 @@ def _data(tree, users):
     township_project(tree, quantity="100", actual="40", villages=("village",))
     township_project(tree, division=tree.township2, quantity="50", actual="45")
     township_watch_data(tree, users, 3)
-    mine = services.monthly_report_generate(township_id=tree.township.pk, month=OCTOBER)
-    services.monthly_report_generate(township_id=tree.township2.pk, month=OCTOBER)
+    mine = services.monthly_report_generate(user=SYSTEM, township_id=tree.township.pk, month=OCTOBER)
+    services.monthly_report_generate(user=SYSTEM, township_id=tree.township2.pk, month=OCTOBER)
     made = scheme(tree.county)
     services.scorecard_compute(user=users[Role.COUNTY_REVIEWER], scheme_id=made.pk)
     return mine, made

@@ -7,10 +7,13 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 
 from org.models import Role
+from org.scoping import Scope
 from org.tests.factories import UserFactory
 from reports import services
 from reports.models import MonthlyReport
 from reports.tests.factories import township_project
+
+SYSTEM = Scope.system("test data")
 
 pytestmark = pytest.mark.django_db
 OCTOBER = datetime.date(2026, 10, 1)
@@ -18,6 +21,7 @@ SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
 def generate(tree, month=OCTOBER, **kwargs):
+    kwargs.setdefault("user", SYSTEM)
     return services.monthly_report_generate(township_id=tree.township.pk, month=month, **kwargs)
 
 
@@ -107,7 +111,7 @@ def test_future_and_current_month_are_refused(tree):
 
 def test_village_is_not_a_township(tree):
     with pytest.raises(ValidationError):
-        services.monthly_report_generate(township_id=tree.village.pk, month=OCTOBER)
+        services.monthly_report_generate(user=SYSTEM, township_id=tree.village.pk, month=OCTOBER)
 
 
 def test_outside_scope_is_refused(tree, users):
@@ -260,3 +264,23 @@ def test_beat_task_fans_out_and_is_idempotent(tree, settings):
     # three townships in the tree (two in the county, one in the other county)
     assert MonthlyReport.objects.filter(is_current=True).count() == 3
     assert MonthlyReport.objects.count() == 3
+
+
+def test_generation_without_a_scope_is_refused(tree):
+    """user=None used to mean "the schedule, everything"; now the schedule says Scope.system."""
+    township_project(tree)
+    with pytest.raises(TypeError):
+        services.monthly_report_generate(township_id=tree.township.pk, month=OCTOBER, user=None)
+    assert not MonthlyReport.objects.exists()
+    report = generate(tree, user=Scope.system("test: the monthly schedule"))
+    assert report.generated_by is None  # system work: no person recorded as author
+
+
+def test_generation_task_needs_a_user_or_a_system_reason(tree):
+    from reports.tasks import monthly_report_generate_task
+
+    township_project(tree)
+    with pytest.raises(TypeError):
+        monthly_report_generate_task(tree.township.pk, "2026-10")
+    assert not MonthlyReport.objects.exists()
+    assert monthly_report_generate_task(tree.township.pk, "2026-10", system="test: the schedule")

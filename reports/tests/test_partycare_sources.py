@@ -7,11 +7,14 @@ from decimal import Decimal
 import pytest
 
 from org.models import Role
+from org.scoping import Scope
 from partycare.models import CareCase
 from partycare.tests.factories import branch, member
 from reports import services
 from reports.models import Scorecard
 from reports.tests.factories import scheme
+
+SYSTEM = Scope.system("test data")
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +47,9 @@ def members(tree, users):
 
 
 def test_care_section_of_october(tree, members):
-    report = services.monthly_report_generate(township_id=tree.township.pk, month=datetime.date(2026, 10, 1))
+    report = services.monthly_report_generate(
+        user=SYSTEM, township_id=tree.township.pk, month=datetime.date(2026, 10, 1)
+    )
     care = next(s for s in report.sections if s["key"] == "care")
     assert care["available"] is True
     sick = next(r for r in care["rows"] if r["count"])

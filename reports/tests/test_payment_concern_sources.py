@@ -11,10 +11,13 @@ import pytest
 from beneficiaries.models import Callback, Enrolment, Payment, PaymentBatch
 from beneficiaries.tests.factories import active_enrolment
 from org.models import Department, Role
+from org.scoping import Scope
 from partycare.models import Concern
 from reports import services, sources
 from reports.models import Scorecard
 from reports.tests.factories import scheme, township_project
+
+SYSTEM = Scope.system("test data")
 
 pytestmark = pytest.mark.django_db
 OCTOBER = datetime.date(2026, 10, 1)
@@ -117,7 +120,7 @@ def paid(tree):
 
 
 def test_payments_section_of_october(tree, paid):
-    report = services.monthly_report_generate(township_id=tree.township.pk, month=OCTOBER)
+    report = services.monthly_report_generate(user=SYSTEM, township_id=tree.township.pk, month=OCTOBER)
     payments = section(report, "payments")
     assert payments["available"] is True
     (row,) = payments["rows"]
@@ -136,7 +139,9 @@ def test_payments_section_of_october(tree, paid):
 
 
 def test_payments_section_of_a_month_with_nothing(tree, paid):
-    report = services.monthly_report_generate(township_id=tree.township2.pk, month=datetime.date(2026, 3, 1))
+    report = services.monthly_report_generate(
+        user=SYSTEM, township_id=tree.township2.pk, month=datetime.date(2026, 3, 1)
+    )
     payments = section(report, "payments")
     assert payments["rows"] == [] or all(r["paid"] == 0 for r in payments["rows"])
     assert payments["totals"]["paid_amount"] == "0.00"
@@ -173,7 +178,7 @@ def test_concerns_section_of_october(tree, users):
     concern(tree, users, v, created=local(2026, 11, 1, 0, 30))  # November's
     concern(tree, users, v2, created=local(2026, 8, 1, 9), deadline=D(2026, 9, 1), resolved=D(2026, 11, 3))
     concern(tree, users, tree.village3, created=local(2026, 10, 5, 9))  # another township
-    report = services.monthly_report_generate(township_id=tree.township.pk, month=OCTOBER)
+    report = services.monthly_report_generate(user=SYSTEM, township_id=tree.township.pk, month=OCTOBER)
     concerns = section(report, "concerns")
     assert concerns["available"] is True
     rows = {r["village"]: (r["opened"], r["resolved"], r["on_time"], r["overdue"]) for r in concerns["rows"]}

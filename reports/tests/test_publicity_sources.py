@@ -9,11 +9,14 @@ import pytest
 from django.utils import timezone
 
 from org.models import Department, Role
+from org.scoping import Scope
 from publicity.models import InfoSubmission, Survey, SurveyResponse
 from publicity.tests.factories import ActivityFactory, SubmissionFactory
 from reports import services
 from reports.models import Scorecard
 from reports.tests.factories import scheme, township_project
+
+SYSTEM = Scope.system("test data")
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +107,9 @@ def test_publicity_section_of_the_month(tree, users):
     ActivityFactory(
         division=tree.township, held_on=datetime.date(2026, 10, 5), audience_estimate=150, materials_count=80
     )
-    report = services.monthly_report_generate(township_id=tree.township.pk, month=datetime.date(2026, 10, 1))
+    report = services.monthly_report_generate(
+        user=SYSTEM, township_id=tree.township.pk, month=datetime.date(2026, 10, 1)
+    )
     section = next(s for s in report.sections if s["key"] == "publicity")
     assert section["available"]
     counts = [r["count"] for r in section["rows"]]

@@ -6,8 +6,11 @@ import pytest
 from django.urls import reverse
 
 from org.models import Role
+from org.scoping import Scope
 from reports import services
 from reports.tests.factories import scheme, township_project, township_watch_data
+
+SYSTEM = Scope.system("test data")
 
 pytestmark = pytest.mark.django_db
 OCTOBER = datetime.date(2026, 10, 1)
@@ -20,7 +23,7 @@ def grow(tree, users, count):
     for township in (tree.township, tree.township2):
         MonthlyReport = services.MonthlyReport
         MonthlyReport.objects.filter(township=township, month=OCTOBER).update(is_current=False, version=99)
-        services.monthly_report_generate(township_id=township.pk, month=OCTOBER)
+        services.monthly_report_generate(user=SYSTEM, township_id=township.pk, month=OCTOBER)
     made = scheme(tree.county, year=2026)
     services.scorecard_compute(user=users[Role.COUNTY_REVIEWER], scheme_id=made.pk)
     made.delete()

@@ -5,10 +5,13 @@ from django.urls import reverse
 
 from common.models import Job
 from org.models import AccessLog, Role
+from org.scoping import Scope
 from org.tests.factories import UserFactory
 from reports import services
 from reports.models import MonthlyReport, Scorecard
 from reports.tests.factories import scheme, township_project
+
+SYSTEM = Scope.system("test data")
 
 pytestmark = pytest.mark.django_db
 OCTOBER = datetime.date(2026, 10, 1)
@@ -18,8 +21,8 @@ OCTOBER = datetime.date(2026, 10, 1)
 def reports(tree):
     township_project(tree)
     return {
-        "mine": services.monthly_report_generate(township_id=tree.township.pk, month=OCTOBER),
-        "other": services.monthly_report_generate(township_id=tree.township2.pk, month=OCTOBER),
+        "mine": services.monthly_report_generate(user=SYSTEM, township_id=tree.township.pk, month=OCTOBER),
+        "other": services.monthly_report_generate(user=SYSTEM, township_id=tree.township2.pk, month=OCTOBER),
     }
 
 

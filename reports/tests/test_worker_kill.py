@@ -47,7 +47,7 @@ def test_killed_worker_leaves_nothing_and_the_retry_makes_one_current_report(tre
     env = {"DJANGO_SETTINGS_MODULE": "reports.tests.worker_settings", "REPORTS_TEST_VISIBILITY_TIMEOUT": "2"}
     first = child_env(**env, REPORTS_TEST_PAUSE_SECONDS="120", REPORTS_TEST_PAUSE_MARKER=str(marker))
     with process(WORKER, env=first, log_name="reports-worker-killed.log") as worker:
-        monthly_report_generate_task.delay(tree.township.pk, "2026-10")
+        monthly_report_generate_task.delay(tree.township.pk, "2026-10", system="test: the schedule")
         wait_for(marker.exists, 60, "the worker to pause inside the transaction")
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
@@ -61,7 +61,9 @@ def test_killed_worker_leaves_nothing_and_the_retry_makes_one_current_report(tre
             "the redelivered task to finish",
         )
         # a duplicate delivery would find the current report and change nothing
-        monthly_report_generate_task.delay(tree.township.pk, "2026-10").get(timeout=60)
+        monthly_report_generate_task.delay(tree.township.pk, "2026-10", system="test: the schedule").get(
+            timeout=60
+        )
     reports = MonthlyReport.objects.filter(township=tree.township, month=datetime.date(2026, 10, 1))
     assert reports.count() == 1
     assert reports.filter(is_current=True).count() == 1
