@@ -12,17 +12,28 @@ from beneficiaries.models import (
     AnomalyFinding,
 )
 from beneficiaries.services.enrolment import OFFICE_ROLES
+from org.audit import SYSTEM, audited_bulk_create, audited_save, audited_update
 from org.models import Division, Role
 from org.roles import require_role
 from org.scoping import scope_prefix
+
+#: change reasons of what an anomaly run writes: the nightly run (by org.audit.SYSTEM), one on demand
+ANOMALY_TASK = "anomaly_check_run"
+ANOMALY_RUN = "anomaly check run"
 
 
 def anomaly_check_run(*, user=None, rules=None) -> dict:
     """Run the anomaly rules and store what they find. ``user``: an on-demand run by that
     user keeps the findings inside their area (None: the nightly run, everything). A finding
     seen before keeps its row, status and note; only ``last_seen`` moves. Returns counts per
-    rule of what was found now and how many of those are new."""
+    rule of what was found now and how many of those are new.
+
+    The history rows of what the run writes (``last_seen``, new findings) name ``user``; those of
+    the nightly run name no user and the change reason "system: anomaly_check_run"."""
     from beneficiaries.anomalies import RULES
+
+    actor = user if user is not None else SYSTEM
+    reason = ANOMALY_TASK if user is None else ANOMALY_RUN
 
     if user is not None:
         require_role(user, *OFFICE_ROLES, Role.COUNTY_REVIEWER)
@@ -42,7 +53,9 @@ def anomaly_check_run(*, user=None, rules=None) -> dict:
             for start in range(0, len(keys), 5000):
                 chunk = keys[start : start + 5000]
                 known |= set(AnomalyFinding.objects.filter(key__in=chunk).values_list("key", flat=True))
-                AnomalyFinding.objects.filter(key__in=chunk).update(last_seen=now)
+                audited_update(
+                    AnomalyFinding.objects.filter(key__in=chunk), user=actor, reason=reason, last_seen=now
+                )
             new = [
                 AnomalyFinding(
                     rule=f.rule,
@@ -59,7 +72,9 @@ def anomaly_check_run(*, user=None, rules=None) -> dict:
                 if f.key not in known
             ]
             # ignore_conflicts: a run racing this one may have stored the same key first
-            AnomalyFinding.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
+            audited_bulk_create(
+                new, user=actor, reason=reason, batch_size=2000, ignore_conflicts=True, unique_fields=["key"]
+            )
         summary[str(rule)] = {"found": len(found), "new": len(new)}
     return summary
 
@@ -72,8 +87,7 @@ def _anomaly_handle(*, user, finding: AnomalyFinding, status: str, note: str) ->
     with transaction.atomic():
         locked = AnomalyFinding.objects.visible_to(user).select_for_update().get(pk=finding.pk)
         locked.status, locked.note, locked.handled_by = status, note[:500], user
-        locked._history_user = user
-        locked.save(update_fields=["status", "note", "handled_by"])
+        audited_save(locked, user=user, update_fields=["status", "note", "handled_by"])
     return locked
 
 
