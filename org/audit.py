@@ -17,10 +17,11 @@ nobody in particular does (the hourly overdue flags, the nightly anomaly run) pa
 NULL) and the change reason ``"system: <reason>"``. ``user=None`` is refused, so a forgotten user
 is an error, not an anonymous change.
 
-The bulk helpers write in batches of ``BATCH_SIZE`` rows: one statement for the rows, one SELECT
-that reads them back as the database now holds them (values given as expressions such as ``F()``
-or ``Subquery`` included) and one INSERT of their "~" (or "+") history rows. The row before the
-change is the object's previous history row, so each change shows its before and after.
+The bulk helpers write in batches of ``BATCH_SIZE`` rows: one statement for the rows, then one
+``INSERT INTO <history> … SELECT … FROM <table>`` that copies them, as the database now holds them
+(values given as expressions such as ``F()`` or ``Subquery`` included), into "~" (or "+") history
+rows; no row passes through Python for its history. The row before the change is the object's
+previous history row, so each change shows its before and after.
 
 The roster import's COPY path (``beneficiaries.bulk.insert_rows``) writes its own "+" history rows
 and stays apart: it is the only other place allowed to write audited tables in bulk.
@@ -100,24 +101,39 @@ def _chunks(items: Sequence, size: int):
         yield items[start : start + size]
 
 
-def _write_history(model, rows: list, *, history_user, change_reason, history_type: str, now) -> None:
-    for row in rows:
-        row._history_user = history_user  # None (SYSTEM) must not fall back to the request's user
-    try:
-        get_history_manager_for_model(model).bulk_history_create(
-            rows,
-            batch_size=BATCH_SIZE,
-            update=history_type == "~",
-            default_change_reason=change_reason,
-            default_date=now,
-        )
-    finally:
-        for row in rows:
-            del row._history_user
-
-
-def _read_back(model, pks: list) -> list:
-    return list(model._default_manager.filter(pk__in=pks).order_by("pk"))
+def _write_history(model, pks: list, *, history_user, change_reason, history_type: str, now) -> None:
+    """One history row for each of the rows ``pks`` as the table holds them now, copied by the
+    database (``INSERT INTO <history> … SELECT … FROM <table>``): no row passes through Python."""
+    if not pks:
+        return
+    history = get_history_manager_for_model(model).model
+    quote = connection.ops.quote_name
+    meta = history._meta
+    tracked = [
+        (meta.get_field(f.attname).column, model._meta.get_field(f.name).column)
+        for f in history.tracked_fields
+    ]
+    marks = [
+        (meta.get_field("history_date"), now),
+        (meta.get_field("history_change_reason"), change_reason),
+        (meta.get_field("history_type"), history_type),
+        (meta.get_field("history_user"), getattr(history_user, "pk", None)),
+    ]
+    columns = [quote(target) for target, _source in tracked] + [
+        quote(field.column) for field, _value in marks
+    ]
+    selected = [f"t.{quote(source)}" for _target, source in tracked] + ["%s"] * len(marks)
+    params = [field.get_db_prep_save(value, connection) for field, value in marks]
+    key = f"t.{quote(model._meta.pk.column)}"
+    if connection.vendor == "postgresql":
+        where, params = f"{key} = ANY(%s)", [*params, list(pks)]
+    else:
+        where, params = f"{key} IN ({', '.join(['%s'] * len(pks))})", [*params, *pks]
+    # table and column names come from the models' metadata, quoted; the values are parameters
+    sql = f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)})"
+    sql += f" SELECT {', '.join(selected)} FROM {quote(model._meta.db_table)} AS t WHERE {where}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 @transaction.atomic
@@ -140,7 +156,7 @@ def audited_update(queryset, *, user, reason: str = "", batch_size: int = BATCH_
         count += model._default_manager.filter(pk__in=chunk).update(**values)
         _write_history(
             model,
-            _read_back(model, chunk),
+            chunk,
             history_user=history_user,
             change_reason=change_reason,
             history_type="~",
@@ -199,7 +215,7 @@ def audited_bulk_update(
 ) -> int:
     """``Model.objects.bulk_update(objs, fields)`` with one "~" history row per object. ``objs``
     need only their key and ``fields`` set (``Household(pk=…, head_id=…)`` will do): the history
-    is written from the rows read back after the update. Returns the number of rows updated."""
+    is copied from the table after the update. Returns the number of rows updated."""
     objs = list(objs)
     if not objs:
         return 0
@@ -218,7 +234,7 @@ def audited_bulk_update(
             count += model._default_manager.bulk_update(chunk, [f.name for f in concrete])
         _write_history(
             model,
-            _read_back(model, [obj.pk for obj in chunk]),
+            [obj.pk for obj in chunk],
             history_user=history_user,
             change_reason=change_reason,
             history_type="~",
@@ -252,9 +268,15 @@ def audited_bulk_create(
     now = timezone.now()
     if not ignore_conflicts:
         created = model._default_manager.bulk_create(objs, batch_size=batch_size)
-        _write_history(
-            model, created, history_user=history_user, change_reason=change_reason, history_type="+", now=now
-        )
+        for chunk in _chunks(created, batch_size):
+            _write_history(
+                model,
+                [obj.pk for obj in chunk],
+                history_user=history_user,
+                change_reason=change_reason,
+                history_type="+",
+                now=now,
+            )
         return created
     if not unique_fields:
         raise TypeError("ignore_conflicts=True needs unique_fields to tell the rows this call added.")
@@ -273,7 +295,12 @@ def audited_bulk_create(
                 named |= models.Q(**{a: getattr(obj, a) for a in attnames})
         added = list(model._default_manager.filter(named).exclude(has_history).order_by("pk"))
         _write_history(
-            model, added, history_user=history_user, change_reason=change_reason, history_type="+", now=now
+            model,
+            [obj.pk for obj in added],
+            history_user=history_user,
+            change_reason=change_reason,
+            history_type="+",
+            now=now,
         )
         created += added
     return created

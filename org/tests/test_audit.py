@@ -100,10 +100,13 @@ def test_update_writes_each_row_and_its_history_in_batches(tree, staff):
             is_active=False,
         )
     assert count == 5
-    # the locking read of the keys, then per batch of 2 (3 batches): UPDATE, read back, history INSERT
-    # (and the savepoint around the whole)
     statements = [q["sql"].split()[0] for q in queries.captured_queries]
-    assert statements.count("UPDATE") == 3 and statements.count("INSERT") == 3
+    assert statements == [
+        "SAVEPOINT",  # the helper's transaction, inside the test's
+        "SELECT",  # the keys, locked (FOR UPDATE OF)
+        *["UPDATE", "INSERT"] * 3,  # per batch of 2: the rows, then INSERT … SELECT of their history
+        "RELEASE",
+    ]
     for row in rows:
         record = latest(row)
         assert (record.history_user, record.history_change_reason) == (staff, "bulk rename")
@@ -131,7 +134,7 @@ def test_bulk_update_from_partial_objects_keeps_whole_rows_in_history(tree, staf
         assert record.history_user == staff and record.history_change_reason == "moved"
         assert (record.name, record.parent_id) == (f"改{i}", tree.township2.pk)
         assert (record.prev_record.name, record.prev_record.parent_id) == (row.name, tree.township.pk)
-        assert record.code == row.code and record.level == "village"  # read back, not the partial object
+        assert record.code == row.code and record.level == "village"  # from the table, not the partial object
 
 
 def test_bulk_update_by_arrays_takes_decimals_dates_and_nulls(tree, staff):
