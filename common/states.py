@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext
 
+from org.audit import audited_save
 from org.roles import has_role, require_role
 
 
@@ -81,6 +82,5 @@ class StateMachine:
             setattr(locked, self.field, step.target)
             for key, value in changes.items():
                 setattr(locked, key, value)
-            locked._history_user = user
-            locked.save(update_fields=[self.field, *changes])
+            audited_save(locked, user=user, update_fields=[self.field, *changes])
         return locked

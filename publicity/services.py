@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from common.masking import mask_bank_card, mask_id_number, mask_name, mask_phone
+from org.audit import audited_save
 from org.models import Department, Division, Role
 from org.roles import require_role
 from org.scoping import division_in_scope
@@ -137,8 +138,7 @@ def submission_create(
     )
     submission.full_clean(exclude=["photo_before", "photo_after"])
     _submission_validate(submission)
-    submission._history_user = user
-    submission.save()
+    audited_save(submission, user=user)
     return submission
 
 
@@ -168,8 +168,7 @@ def submission_update(*, user, submission: InfoSubmission, **changes) -> InfoSub
         setattr(locked, name, value.strip() if isinstance(value, str) else value)
     locked.full_clean(exclude=["photo_before", "photo_after"])
     _submission_validate(locked)
-    locked._history_user = user
-    locked.save()
+    audited_save(locked, user=user)
     return locked
 
 
@@ -294,8 +293,7 @@ def activity_create(*, user, photos=(), **fields) -> Activity:
     )
     _activity_check(user, activity)
     activity.full_clean()
-    activity._history_user = user
-    activity.save()
+    audited_save(activity, user=user)
     for photo in photos or ():
         activity_photo_add(user=user, activity=activity, image=photo)
     return activity
@@ -311,8 +309,7 @@ def activity_update(*, user, activity: Activity, **changes) -> Activity:
         setattr(locked, name, value)
     _activity_check(user, locked)
     locked.full_clean()
-    locked._history_user = user
-    locked.save()
+    audited_save(locked, user=user)
     return locked
 
 
@@ -438,8 +435,7 @@ def notice_publish(
         **_source_fields(source),
     )
     notice.full_clean(exclude=["content_type"])
-    notice._history_user = user
-    notice.save()
+    audited_save(notice, user=user)
     return notice
 
 
@@ -578,8 +574,7 @@ def objection_record(
         received_at=received_at,
         recorded_by=user,
     )
-    objection._history_user = user
-    objection.save()
+    audited_save(objection, user=user)
     return objection
 
 
@@ -620,8 +615,7 @@ def supervisor_create(
         is_active=is_active,
     )
     supervisor.full_clean()
-    supervisor._history_user = user
-    supervisor.save()
+    audited_save(supervisor, user=user)
     return supervisor
 
 
@@ -635,8 +629,7 @@ def supervisor_update(*, user, supervisor: Supervisor, **changes) -> Supervisor:
         setattr(locked, name, value.strip() if isinstance(value, str) else value)
     _in_scope(user, locked.division)
     locked.full_clean()
-    locked._history_user = user
-    locked.save()
+    audited_save(locked, user=user)
     return locked
 
 
@@ -658,8 +651,7 @@ def supervisor_visit_record(
         recorded_by=user,
     )
     visit.full_clean()
-    visit._history_user = user
-    visit.save()
+    audited_save(visit, user=user)
     return visit
 
 
@@ -702,8 +694,7 @@ def survey_create(
         created_by=user,
     )
     survey.full_clean()
-    survey._history_user = user
-    survey.save()
+    audited_save(survey, user=user)
     return survey
 
 
@@ -747,6 +738,5 @@ def survey_response_record(
         recorded_by=user,
     )
     response.full_clean()
-    response._history_user = user
-    response.save()
+    audited_save(response, user=user)
     return response

@@ -30,6 +30,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.states import StateMachine, Transition
+from org.audit import SYSTEM, audited_save
 from org.models import Division, Role
 from org.roles import require_role
 from org.scoping import acting_user, division_in_scope, require_scope
@@ -144,7 +145,8 @@ def monthly_report_generate(*, township_id: int, month: datetime.date, user, pro
     ``Scope.system("monthly report schedule")`` for the beat task; ``None`` raises TypeError.
     Raises ValidationError for a month that has not ended and for a division that is not a
     township, PermissionDenied outside the user's scope. Returns the existing current report
-    unless it was returned, in which case a new version is made.
+    unless it was returned, in which case a new version is made. A scheduled generation's
+    history rows name no user and the change reason "system: monthly_report_generate".
     """
     scope = require_scope(user)
     user = acting_user(user)  # the person recorded as author and in the history; None: system
@@ -161,6 +163,7 @@ def monthly_report_generate(*, township_id: int, month: datetime.date, user, pro
         )
     if not scope.is_system:
         require_role(user, Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.COUNTY_REVIEWER)
+    actor, reason = (user, "") if user is not None else (SYSTEM, "monthly_report_generate")
     with transaction.atomic():
         # The township's row lock serialises generations of the same township (any month).
         township = Division.objects.select_for_update().filter(pk=township_id).first()
@@ -193,8 +196,7 @@ def monthly_report_generate(*, township_id: int, month: datetime.date, user, pro
         _pause_for_tests()
         if current is not None:
             current.is_current = False
-            current._history_user = user
-            current.save(update_fields=["is_current"])
+            audited_save(current, user=actor, reason=reason, update_fields=["is_current"])
         report = MonthlyReport(
             township=township,
             month=month,
@@ -207,8 +209,7 @@ def monthly_report_generate(*, township_id: int, month: datetime.date, user, pro
         _render_files(report)
         if progress is not None:
             progress(len(sources.SECTIONS) + 2, len(sources.SECTIONS) + 2)
-        report._history_user = user
-        report.save()
+        audited_save(report, user=actor, reason=reason)
         return report
 
 
@@ -295,8 +296,7 @@ def monthly_report_summary_set(*, user, report_id: int, summary: str) -> Monthly
                 {"summary": gettext("The summary can only be changed while the report is a draft.")}
             )
         locked.summary = summary
-        locked._history_user = user
-        locked.save(update_fields=["summary"])
+        audited_save(locked, user=user, update_fields=["summary"])
         return locked
 
 
@@ -605,8 +605,7 @@ def year_end_summary_save(
     summary.introduction = (introduction or "").strip()
     summary.closing = (closing or "").strip()
     summary.edited_by = user
-    summary._history_user = user
-    summary.save()
+    audited_save(summary, user=user)
     return summary
 
 

@@ -14,6 +14,7 @@ from beneficiaries.models import (
     AnomalyFinding,
 )
 from beneficiaries.services.enrolment import OFFICE_ROLES
+from org.audit import SYSTEM, audited_bulk_create, audited_save, audited_update
 from org.models import Division, Role
 from org.roles import require_role
 from org.scoping import Scope, require_scope, scope_prefix
@@ -21,18 +22,27 @@ from org.scoping import Scope, require_scope, scope_prefix
 if TYPE_CHECKING:
     from org.models import User
 
+#: change reasons of what an anomaly run writes: the nightly run (by org.audit.SYSTEM), one on demand
+ANOMALY_TASK = "anomaly_check_run"
+ANOMALY_RUN = "anomaly check run"
+
 
 def anomaly_check_run(*, user: "User | Scope", rules=None) -> dict:
     """Run the anomaly rules and store what they find. ``user``: an on-demand run by that
     user keeps the findings inside their area; the nightly run passes
     ``Scope.system("nightly anomaly checks")`` (everything). ``None`` raises TypeError. A
     finding seen before keeps its row, status and note; only ``last_seen`` moves. Returns
-    counts per rule of what was found now and how many of those are new."""
+    counts per rule of what was found now and how many of those are new.
+
+    The history rows of what the run writes (``last_seen``, new findings) name ``user``; those of
+    a system run name no user and the change reason "system: anomaly_check_run"."""
     from beneficiaries.anomalies import RULES
 
     scope = require_scope(user)
     if not scope.is_system:
         require_role(scope.user, *OFFICE_ROLES, Role.COUNTY_REVIEWER)
+    actor = SYSTEM if scope.is_system else scope.user
+    reason = ANOMALY_TASK if scope.is_system else ANOMALY_RUN
     prefix = scope_prefix(scope)
     if prefix is None:
         raise PermissionDenied(gettext("You have no division to act in."))
@@ -49,7 +59,9 @@ def anomaly_check_run(*, user: "User | Scope", rules=None) -> dict:
             for start in range(0, len(keys), 5000):
                 chunk = keys[start : start + 5000]
                 known |= set(AnomalyFinding.objects.filter(key__in=chunk).values_list("key", flat=True))
-                AnomalyFinding.objects.filter(key__in=chunk).update(last_seen=now)
+                audited_update(
+                    AnomalyFinding.objects.filter(key__in=chunk), user=actor, reason=reason, last_seen=now
+                )
             new = [
                 AnomalyFinding(
                     rule=f.rule,
@@ -66,7 +78,9 @@ def anomaly_check_run(*, user: "User | Scope", rules=None) -> dict:
                 if f.key not in known
             ]
             # ignore_conflicts: a run racing this one may have stored the same key first
-            AnomalyFinding.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
+            audited_bulk_create(
+                new, user=actor, reason=reason, batch_size=2000, ignore_conflicts=True, unique_fields=["key"]
+            )
         summary[str(rule)] = {"found": len(found), "new": len(new)}
     return summary
 
@@ -79,8 +93,7 @@ def _anomaly_handle(*, user, finding: AnomalyFinding, status: str, note: str) ->
     with transaction.atomic():
         locked = AnomalyFinding.objects.visible_to(user).select_for_update().get(pk=finding.pk)
         locked.status, locked.note, locked.handled_by = status, note[:500], user
-        locked._history_user = user
-        locked.save(update_fields=["status", "note", "handled_by"])
+        audited_save(locked, user=user, update_fields=["status", "note", "handled_by"])
     return locked
 
 

@@ -15,6 +15,7 @@ from beneficiaries.models import (
     Enrolment,
 )
 from beneficiaries.services.enrolment import ENROL_ROLES
+from org.audit import audited_save
 from org.roles import require_role
 
 
@@ -55,6 +56,5 @@ def callback_record(
         notes=(notes or "").strip()[:500],
         recorded_by=user,
     )
-    callback._history_user = user
-    callback.save()
+    audited_save(callback, user=user)
     return callback

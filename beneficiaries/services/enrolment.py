@@ -18,6 +18,7 @@ from beneficiaries.models import (
     Person,
 )
 from common.states import StateMachine, Transition
+from org.audit import audited_save
 from org.models import Division, Role
 from org.roles import require_role
 from org.scoping import division_in_scope
@@ -93,10 +94,9 @@ def enrolment_create(
         applied_on=applied_on,
         created_by=user,
     )
-    enrolment._history_user = user
     try:
         with transaction.atomic():
-            enrolment.save()
+            audited_save(enrolment, user=user)
     except IntegrityError:
         raise rules.validation_error(
             {"person": rules.already_enrolled(person=facts, project=project)}
@@ -397,6 +397,5 @@ def enrolment_notice_post(
     )
     for enrolment in locked:
         setattr(enrolment, field, notice)
-        enrolment._history_user = user
-        enrolment.save(update_fields=[field])
+        audited_save(enrolment, user=user, update_fields=[field])
     return notice

@@ -24,6 +24,7 @@ from beneficiaries.services.enrolment import OFFICE_ROLES, _project_visible
 from beneficiaries.services.standards import standard_amount_for
 from common.money import parse_money
 from common.states import StateMachine, Transition
+from org.audit import audited_bulk_update, audited_save, audited_update
 from org.models import Division, Role
 from org.roles import require_role
 from org.scoping import division_in_scope
@@ -147,8 +148,7 @@ def batch_generate(
         number=number,
         prepared_by=user,
     )
-    batch._history_user = user
-    batch.save()
+    audited_save(batch, user=user)
     payments = []
     for pk, tier, persons, _name, cipher, index, bank in rows:
         standard = by_tier[tier]
@@ -181,7 +181,7 @@ def batch_generate(
         )
     insert_with_history(payments, Payment, user=user)  # COPY on PostgreSQL, with audit rows
     analyze(Payment, added=len(payments))
-    _batch_totals(batch)
+    _batch_totals(batch, user=user)
     return batch
 
 
@@ -205,12 +205,20 @@ def _latest_failed(*, project, division, before, live):
     return result
 
 
-def _batch_totals(batch: PaymentBatch) -> None:
+#: history_change_reason of a batch's count and total following its payments
+BATCH_TOTALS = "batch totals"
+
+
+def _batch_totals(batch: PaymentBatch, *, user) -> None:
     totals = batch.payments.aggregate(count=models.Count("pk"), total=models.Sum("amount"))
     batch.payment_count = totals["count"] or 0
     batch.total_amount = totals["total"] or Decimal("0.00")
-    PaymentBatch.objects.filter(pk=batch.pk).update(
-        payment_count=batch.payment_count, total_amount=batch.total_amount
+    audited_update(
+        PaymentBatch.objects.filter(pk=batch.pk),
+        user=user,
+        reason=BATCH_TOTALS,
+        payment_count=batch.payment_count,
+        total_amount=batch.total_amount,
     )
 
 
@@ -353,10 +361,9 @@ def payment_add(*, user, batch: PaymentBatch, enrolment: Enrolment) -> Payment:
         bank_card_index=enrolment.person.bank_card_index,
         bank_name=enrolment.person.bank_name,
     )
-    payment._history_user = user
     try:
         with transaction.atomic():
-            payment.save()
+            audited_save(payment, user=user)
     except IntegrityError:
         raise ValidationError(
             {
@@ -366,7 +373,7 @@ def payment_add(*, user, batch: PaymentBatch, enrolment: Enrolment) -> Payment:
                 )
             }
         ) from None
-    _batch_totals(batch)
+    _batch_totals(batch, user=user)
     return payment
 
 
@@ -385,13 +392,14 @@ def payment_adjust(*, user, payment: Payment, amount, reason: str) -> Payment:
     if not reason:
         raise ValidationError({"adjust_reason": gettext("Say why the amount differs from the standard.")})
     payment.amount, payment.adjust_reason = amount, reason[:200]
-    payment._history_user = user
-    payment.save(update_fields=["amount", "adjust_reason"])
-    _batch_totals(payment.batch)
+    audited_save(payment, user=user, update_fields=["amount", "adjust_reason"])
+    _batch_totals(payment.batch, user=user)
     return payment
 
 
 RESULT_PAID = "paid"
+#: history_change_reason of the payments a bank result file settles
+BANK_RESULT = "bank result"
 RESULT_FAILED = "failed"
 
 
@@ -477,9 +485,14 @@ def batch_reconcile(*, user, batch: PaymentBatch, results: list[dict]) -> Paymen
         )
         payment.bank_reference = str(line.get("bank_reference") or "")[:60]
         changed.append(payment)
-    Payment.objects.bulk_update(changed, ["status", "failure_reason", "bank_reference"], batch_size=5000)
+    audited_bulk_update(
+        changed,
+        ["status", "failure_reason", "bank_reference"],
+        user=user,
+        reason=BANK_RESULT,
+        batch_size=5000,
+    )
     batch.status = PaymentBatch.Status.RECONCILED
     batch.reconciled_at = timezone.now()
-    batch._history_user = user
-    batch.save(update_fields=["status", "reconciled_at"])
+    audited_save(batch, user=user, update_fields=["status", "reconciled_at"])
     return batch

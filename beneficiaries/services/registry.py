@@ -23,6 +23,7 @@ from beneficiaries.models import (
 from beneficiaries.services.enrolment import OFFICE_ROLES
 from beneficiaries.services.payments import _batch_totals
 from common.pinyin import search_key
+from org.audit import audited_save, audited_update
 from org.models import Division, Role
 from org.roles import require_role
 from org.scoping import division_in_scope, scope_prefix
@@ -109,10 +110,9 @@ def person_register(
         exclude=["id_number_cipher", "id_number_index", "bank_card_cipher", "bank_card_index"],
         validate_unique=False,
     )
-    person._history_user = user
     try:
         with transaction.atomic():
-            person.save()
+            audited_save(person, user=user)
     except IntegrityError:
         raise _duplicate_error(user=user, id_number=info.number) from None
     return person
@@ -143,8 +143,7 @@ def person_update(*, user, person: Person, **changes) -> Person:
         raise ValidationError({"household": gettext("The household belongs to another village.")})
     for key, value in changes.items():
         setattr(person, key, value)
-    person._history_user = user
-    person.save()
+    audited_save(person, user=user)
     return person
 
 
@@ -178,8 +177,7 @@ def person_set_status(
     was_living = person.status == Person.Status.LIVING
     person.status = status
     person.status_on = None if status == Person.Status.LIVING else on
-    person._history_user = user
-    person.save(update_fields=["status", "status_on", "updated_at"])
+    audited_save(person, user=user, update_fields=["status", "status_on", "updated_at"])
     person.enrolments_exited = person.enrolments_restored = person.payments_removed = 0
     if status != Person.Status.LIVING and was_living:
         reason = (
@@ -205,9 +203,12 @@ def _exit_with_person(*, user, person: Person, reason: str, on: datetime.date) -
     ):
         enrolment.status = Enrolment.Status.EXITED
         enrolment.exit_reason, enrolment.exit_on, enrolment.exit_note = reason, on, note[:200]
-        enrolment._history_user = user
-        enrolment._change_reason = EXIT_WITH_PERSON
-        enrolment.save(update_fields=["status", "exit_reason", "exit_on", "exit_note"])
+        audited_save(
+            enrolment,
+            user=user,
+            update_fields=["status", "exit_reason", "exit_on", "exit_note"],
+            reason=EXIT_WITH_PERSON,
+        )
         exited += 1
     removable = Payment.objects.filter(
         enrolment__person=person,
@@ -220,7 +221,7 @@ def _exit_with_person(*, user, person: Person, reason: str, on: datetime.date) -
     if batches:
         removed, _by_model = removable.filter(batch__in=batches).delete()
         for batch in batches:
-            _batch_totals(batch)
+            _batch_totals(batch, user=user)
     return exited, removed
 
 
@@ -235,11 +236,14 @@ def _restore_with_person(*, user, person: Person) -> int:
             continue
         enrolment.status = records[1].status
         enrolment.exit_reason, enrolment.exit_on, enrolment.exit_note = "", None, ""
-        enrolment._history_user = user
-        enrolment._change_reason = RESTORE_WITH_PERSON
         # one enrolment per person and project-year ever (a database constraint): nothing can have
         # taken its place in the meantime
-        enrolment.save(update_fields=["status", "exit_reason", "exit_on", "exit_note"])
+        audited_save(
+            enrolment,
+            user=user,
+            update_fields=["status", "exit_reason", "exit_on", "exit_note"],
+            reason=RESTORE_WITH_PERSON,
+        )
         restored += 1
     return restored
 
@@ -261,8 +265,7 @@ def household_create(
             }
         )
     household = Household(village=village, number=number, address=address.strip(), phone=phone.strip())
-    household._history_user = user
-    household.save()
+    audited_save(household, user=user)
     return household
 
 
@@ -273,9 +276,8 @@ def household_set_head(*, user, household: Household, person: Person) -> Househo
     if person.household_id != household.pk:
         raise ValidationError({"head": gettext("The head must be a member of the household.")})
     household.head = person
-    household._history_user = user
-    household.save(update_fields=["head"])
-    Person.objects.filter(pk=person.pk).update(relation=Person.Relation.HEAD)
+    audited_save(household, user=user, update_fields=["head"])
+    audited_update(Person.objects.filter(pk=person.pk), user=user, relation=Person.Relation.HEAD)
     return household
 
 

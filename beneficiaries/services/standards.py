@@ -16,6 +16,7 @@ from beneficiaries.models import (
 )
 from beneficiaries.services.enrolment import OFFICE_ROLES, _project_visible
 from common.money import money, parse_money
+from org.audit import audited_save
 from org.models import Role
 from org.roles import require_role
 
@@ -68,8 +69,7 @@ def standard_set(
     open_earlier = same.filter(effective_from__lt=effective_from, effective_to__isnull=True).first()
     if open_earlier is not None:
         open_earlier.effective_to = effective_from - datetime.timedelta(days=1)
-        open_earlier._history_user = user
-        open_earlier.save(update_fields=["effective_to"])
+        audited_save(open_earlier, user=user, update_fields=["effective_to"])
     overlap = same.filter(
         models.Q(effective_to__isnull=True) | models.Q(effective_to__gte=effective_from),
         **({"effective_from__lte": effective_to} if effective_to else {}),
@@ -94,8 +94,7 @@ def standard_set(
         effective_to=effective_to,
         created_by=user,
     )
-    standard._history_user = user
-    standard.save()
+    audited_save(standard, user=user)
     return standard
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from common.money import ZERO, money, parse_money
+from org.audit import audited_save
 from org.models import Role
 from org.roles import has_role, require_role
 from partycare import eligibility
@@ -120,8 +121,7 @@ def aid_apply(
         amount_reason=reason,
         prepared_by=user,
     )
-    application._history_user = user
-    application.save()
+    audited_save(application, user=user)
     transaction.on_commit(lambda: due_items_refresh(member_ids=[member.pk], today=today))
     return application
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from common.money import ZERO, parse_money
+from org.audit import audited_save
 from org.models import Division
 from org.roles import require_role
 from org.scoping import scope_q
@@ -43,8 +44,7 @@ def talk_trigger_record(
     trigger = TalkTrigger(
         member=member, kind=kind, occurred_on=occurred_on, note=(note or "").strip(), recorded_by=user
     )
-    trigger._history_user = user
-    trigger.save()
+    audited_save(trigger, user=user)
     transaction.on_commit(lambda: due_items_refresh(member_ids=[member.pk], today=today))
     return trigger
 
@@ -161,8 +161,7 @@ def care_case_record(
         trigger=trigger,
         recorded_by=user,
     )
-    case._history_user = user
-    case.save()
+    audited_save(case, user=user)
     if target is not None:
         target.visit = case
         target.save(update_fields=["visit"])
@@ -190,8 +189,7 @@ def campaign_create(*, user, township: Division, holiday: str, year: int, today=
     occasion = eligibility.Occasion(holiday, int(year), date)
     on = min(max(today, occasion.window_start), date)  # ages as on the visiting days
     campaign = Campaign(division=township, holiday=holiday, year=year, holiday_date=date, created_by=user)
-    campaign._history_user = user
-    campaign.save()
+    audited_save(campaign, user=user)
     members = PartyMember.objects.filter(branch__division__code__startswith=township.code)
     due = eligibility.holiday_visit_due(members, occasion=occasion, today=on).select_related("person")
     targets = [

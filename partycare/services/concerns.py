@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from org.audit import SYSTEM, audited_create, audited_update
 from org.models import Division, Role
 from org.roles import require_role
 from partycare.models import (
@@ -23,6 +24,8 @@ from partycare.services.checks import EDITORS, RECORDERS, _in_scope, _not_future
 from partycare.states import CONCERN
 
 ESCALATE_AFTER_DAYS = 3
+#: the task named in the history rows of concerns_flag_overdue (by org.audit.SYSTEM)
+OVERDUE_TASK = "concerns_flag_overdue"
 
 
 def _concern_event(concern, *, action: str, by, from_status: str = "", note: str = "") -> None:
@@ -49,7 +52,9 @@ def concern_collect(
         raise ValidationError(
             {"resident": gettext("%(name)s does not live in this village.") % {"name": resident.name}}
         )
-    concern = Concern.objects.create(
+    concern = audited_create(
+        Concern,
+        user=user,
         village=village,
         category=category,
         description=description,
@@ -58,7 +63,6 @@ def concern_collect(
         is_common=is_common,
         created_by=user,
     )
-    concern._history_user = user
     _concern_event(concern, action="collect", by=user, note=description[:200])
     return concern
 
@@ -274,7 +278,8 @@ def concerns_flag_overdue(
     """Hourly (beat): flag dispatched concerns whose deadline has passed (the deadline day itself
     is still in time), unflag those resolved or given a new deadline, and escalate to the
     township leader those overdue for ``escalate_after_days`` (setting PARTYCARE_ESCALATE_AFTER_DAYS).
-    Idempotent: a second run in the same hour changes nothing."""
+    Idempotent: a second run in the same hour changes nothing. Scheduled work: the history rows
+    name no user and the change reason "system: concerns_flag_overdue"."""
     today = _today(today)
     days = escalate_after_days
     if days is None:
@@ -283,9 +288,19 @@ def concerns_flag_overdue(
     newly = list(
         Concern.objects.filter(late, is_overdue=False).select_for_update().values_list("pk", "status")
     )
-    Concern.objects.filter(pk__in=[pk for pk, _ in newly]).update(is_overdue=True, overdue_since=today)
-    cleared = (
-        Concern.objects.filter(is_overdue=True).exclude(late).update(is_overdue=False, overdue_since=None)
+    audited_update(
+        Concern.objects.filter(pk__in=[pk for pk, _ in newly]),
+        user=SYSTEM,
+        reason=OVERDUE_TASK,
+        is_overdue=True,
+        overdue_since=today,
+    )
+    cleared = audited_update(
+        Concern.objects.filter(is_overdue=True).exclude(late),
+        user=SYSTEM,
+        reason=OVERDUE_TASK,
+        is_overdue=False,
+        overdue_since=None,
     )
     limit = today - datetime.timedelta(days=days)
     escalate = list(
@@ -295,7 +310,12 @@ def concerns_flag_overdue(
         .select_for_update()
         .values_list("pk", "status")
     )
-    Concern.objects.filter(pk__in=[pk for pk, _ in escalate]).update(escalated_to_leader_on=today)
+    audited_update(
+        Concern.objects.filter(pk__in=[pk for pk, _ in escalate]),
+        user=SYSTEM,
+        reason=OVERDUE_TASK,
+        escalated_to_leader_on=today,
+    )
     ConcernEvent.objects.bulk_create(
         [ConcernEvent(concern_id=pk, action="overdue", from_status=s, to_status=s) for pk, s in newly]
         + [

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext
 
+from org.audit import audited_save
 from org.models import Division
 from org.roles import require_role
 from partycare import eligibility
@@ -37,8 +38,7 @@ def branch_create(
         raise ValidationError({"name": gettext("%(name)s already exists here.") % {"name": name}})
     branch = Branch(division=division, name=name, kind=kind, secretary=(secretary or "").strip())
     branch.full_clean()
-    branch._history_user = user
-    branch.save()
+    audited_save(branch, user=user)
     return branch
 
 
@@ -75,8 +75,7 @@ def branch_update(*, user, branch: Branch, **changes) -> Branch:
         raise ValidationError({"name": gettext("%(name)s already exists here.") % {"name": name}})
     for key, value in changes.items():
         setattr(locked, key, value)
-    locked._history_user = user
-    locked.save()
+    audited_save(locked, user=user)
     return locked
 
 
@@ -141,8 +140,7 @@ def member_enrol(
         status=status,
         **{key: bool(value) for key, value in flags.items()},
     )
-    member._history_user = user
-    member.save()
+    audited_save(member, user=user)
     transaction.on_commit(lambda: due_items_refresh(member_ids=[member.pk], today=today))
     return member
 
@@ -220,8 +218,7 @@ def member_update(*, user, member: PartyMember, today: datetime.date | None = No
     _check_dates(person=member.person, joined_on=joined_on, full_member_on=full_member_on, today=today)
     for key, value in changes.items():
         setattr(member, key, value)
-    member._history_user = user
-    member.save()
+    audited_save(member, user=user)
     transaction.on_commit(lambda: due_items_refresh(member_ids=[member.pk], today=today))
     return member
 

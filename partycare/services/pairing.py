@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from common.money import parse_money
+from org.audit import audited_save
 from org.roles import require_role
 from partycare.models import (
     Pairing,
@@ -83,8 +84,7 @@ def pairing_create(
         started_on=started_on,
         created_by=user,
     )
-    pairing._history_user = user
-    pairing.save()
+    audited_save(pairing, user=user)
     return pairing
 
 
@@ -120,8 +120,7 @@ def pairing_contact_record(
     )
     if pairing.last_contact_on is None or occurred_on > pairing.last_contact_on:
         pairing.last_contact_on = occurred_on
-        pairing._history_user = user
-        pairing.save(update_fields=["last_contact_on"])
+        audited_save(pairing, user=user, update_fields=["last_contact_on"])
     return contact
 
 
@@ -152,6 +151,5 @@ def pairing_end(*, user, pairing: Pairing, ended_on: datetime.date, today=None) 
             }
         )
     locked.ended_on = ended_on
-    locked._history_user = user
-    locked.save(update_fields=["ended_on"])
+    audited_save(locked, user=user, update_fields=["ended_on"])
     return locked

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from common.money import ZERO, parse_money
+from org.audit import audited_save
 from org.models import Division
 from org.roles import require_role
 from partycare import eligibility
@@ -31,8 +32,7 @@ def commitment_check(*, user, commitment: Commitment, kept: bool, today=None) ->
     commitment = Commitment.objects.visible_to(user).select_for_update().get(pk=commitment.pk)
     commitment.status = Commitment.Status.KEPT if kept else Commitment.Status.NOT_KEPT
     commitment.checked_by, commitment.checked_on = user, today
-    commitment._history_user = user
-    commitment.save(update_fields=["status", "checked_by", "checked_on"])
+    audited_save(commitment, user=user, update_fields=["status", "checked_by", "checked_on"])
     return commitment
 
 
