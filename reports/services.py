@@ -33,7 +33,6 @@ from common.states import StateMachine, Transition
 from org.models import Division, Role
 from org.roles import require_role
 from org.scoping import division_in_scope
-from org.services import ensure_four_eyes
 from reports import sources
 from reports.models import (
     ManualScore,
@@ -45,6 +44,7 @@ from reports.models import (
     UnitLevel,
     YearEndSummary,
 )
+from reports.permissions import four_eyes_guard, summary_written_guard
 from reports.rendering import html_pdf, sections_xlsx
 
 Status = MonthlyReport.Status
@@ -221,16 +221,6 @@ def monthly_reports_due(*, today: datetime.date | None = None) -> tuple[datetime
 # --- monthly reports: the workflow -----------------------------------------------------------------
 
 
-def _needs_summary(report, user):
-    if not (report.summary or "").strip():
-        raise ValidationError({"summary": gettext("Write the summary before asking for approval.")})
-
-
-def _four_eyes(report, user):
-    prepared_by = report.prepared_by
-    ensure_four_eyes(prepared_by=prepared_by, acting=user, what=gettext("this monthly report"))
-
-
 REPORT_FLOW = StateMachine(
     field="status",
     transitions=[
@@ -240,7 +230,7 @@ REPORT_FLOW = StateMachine(
             Status.AWAITING_APPROVAL,
             (Role.TOWNSHIP_STAFF,),
             label=_("Ask for approval"),
-            check=_needs_summary,
+            check=summary_written_guard,
         ),
         Transition(
             "send_back",
@@ -255,7 +245,7 @@ REPORT_FLOW = StateMachine(
             Status.SUBMITTED,
             (Role.TOWNSHIP_LEADER,),
             label=_("Approve and submit"),
-            check=_four_eyes,
+            check=four_eyes_guard,
         ),
         Transition(
             "accept", (Status.SUBMITTED,), Status.ACCEPTED, (Role.COUNTY_REVIEWER,), label=_("Accept")
