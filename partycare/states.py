@@ -156,7 +156,9 @@ CONCERN = StateMachine(
             check=concern_resolve_guard,
         ),
         Transition("close", (C.RESOLVED,), C.CLOSED, RECORDERS, label=_("Feedback: satisfied")),
-        Transition("reopen", (C.RESOLVED, C.CLOSED), C.COLLECTED, RECORDERS, label=_("Reopen")),
+        # the resident's feedback reopens a resolved concern (concern_feedback); nothing reopens a
+        # closed one, so the machine does not offer it
+        Transition("reopen", (C.RESOLVED,), C.COLLECTED, RECORDERS, label=_("Reopen")),
     ],
 )
 
