@@ -496,3 +496,17 @@ def test_callback_answers_only_when_reached(tree, users, project):
     row = selectors.callback_coverage(user=cadre)[0]
     assert (row["enrolled"], row["called"], row["rate"]) == (1, 1, Decimal("1.0000"))
     assert not selectors.callback_pending(user=cadre).exists()
+
+
+def test_migration_names_the_preparer_from_the_history(tree, project, staff):
+    import importlib
+
+    from django.apps import apps
+
+    batch = _batch(tree, project, staff)
+    bare = PaymentBatch.objects.create(project=project, division=tree.township, period_start=MARCH, number=2)
+    PaymentBatch.objects.filter(pk=batch.pk).update(prepared_by=None)
+    migration = importlib.import_module("beneficiaries.migrations.0006_batch_prepared_by_from_history")
+    migration.forward(apps, None)
+    assert PaymentBatch.objects.get(pk=batch.pk).prepared_by == staff  # who generated it
+    assert PaymentBatch.objects.get(pk=bare.pk).prepared_by is None  # no history: stays unchecked
