@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 
 from common.states import in_scope
 from org.models import Role
+from org.scoping import division_in_scope
 from org.services import ensure_four_eyes
 
 STAFF = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
@@ -111,6 +112,7 @@ def may_take_member_step(user, member, step: str) -> bool:
 
 
 def may_take_campaign_step(user, campaign, step: str) -> bool:
+    """The township's own officers act on its campaign (a cadre sees part of it, and no step)."""
     from partycare.states import CAMPAIGN
 
-    return _may(CAMPAIGN, user, campaign, step)
+    return division_in_scope(user, campaign.division) and CAMPAIGN.allows(campaign, user, step)
