@@ -221,6 +221,43 @@ def _post_notices(enrolments, *, year) -> None:
             setattr(e, field, notice)
 
 
+def _batch_officers(township):
+    """Three different people of the township for a batch's four-eyes steps (DESIGN 打卡发放):
+    a staff member prepares, another person checks, a leader who is neither approves. In the
+    small profile they are demo-staff, the township's officer and demo-leader; townships of the
+    county profile have one officer each, so the demo adds a checker and a leader there (no
+    usable password, like the other officers)."""
+    from django.contrib.auth.hashers import make_password
+
+    from org.models import Role, User
+
+    def officers(role):
+        return list(
+            User.objects.filter(role=role, division=township, is_active=True).order_by("username")[:2]
+        )
+
+    staff, leaders = officers(Role.TOWNSHIP_STAFF), officers(Role.TOWNSHIP_LEADER)
+    added = {
+        "checker": (Role.TOWNSHIP_STAFF, f"{township.name}复核员"),
+        "leader": (Role.TOWNSHIP_LEADER, f"{township.name}分管领导"),
+    }
+    for key, wanted in (("checker", staff), ("leader", leaders)):
+        while len(wanted) < (2 if key == "checker" else 1):
+            role, name = added[key]
+            user, _created = User.objects.get_or_create(
+                username=f"{key}-{township.code}",
+                defaults={
+                    "full_name": name,
+                    "role": role,
+                    "division": township,
+                    "is_staff": True,
+                    "password": make_password(None),
+                },
+            )
+            wanted.append(user)
+    return staff[0], staff[1], leaders[0]
+
+
 def _money(value) -> Decimal:
     return Decimal(value).quantize(Decimal("0.01"))
 
@@ -271,6 +308,11 @@ def seed_subsidies(*, villages, rng, today, own: set) -> dict:
         .values_list("pk", "village_id", "household_id", "relation", "status")
     )
     village_of = {v.pk: v for v in villages}
+    # who entered each application: the village's cadre (the approving leader is another person)
+    entered_by = {
+        user.division_id: user
+        for user in User.objects.filter(role=Role.VILLAGE_CADRE, division__in=villages).order_by("-username")
+    }
     new = []
     for name, project in projects.items():
         tiers = [t for t, *_r in STANDARDS[name]]
@@ -307,6 +349,7 @@ def seed_subsidies(*, villages, rng, today, own: set) -> dict:
                     active_from=datetime.date(year, 3, 1) if paying else None,
                     exit_on=exit_on,
                     exit_reason=exit_reason,
+                    created_by=entered_by.get(village.pk),
                 )
             )
     _post_notices(new, year=year)
@@ -333,6 +376,7 @@ def seed_subsidies(*, villages, rng, today, own: set) -> dict:
                 "tier": "分散供养",
                 "status": Enrolment.Status.APPLIED,
                 "applied_on": datetime.date(year, 6, 1),
+                "created_by": entered_by.get(by_project[low.pk][0].village_id),
             },
         )
         planted += 1
@@ -350,6 +394,7 @@ def seed_subsidies(*, villages, rng, today, own: set) -> dict:
                     "tier": "三级",
                     "status": Enrolment.Status.NOTICE,
                     "applied_on": datetime.date(year, 7, 1),
+                    "created_by": entered_by.get(other.pk),
                 },
             )
             planted += 1
@@ -385,6 +430,7 @@ def seed_subsidies(*, villages, rng, today, own: set) -> dict:
     )
     townships = sorted({v.parent for v in villages}, key=lambda t: t.code)
     zone = timezone.get_current_timezone()
+    people = {township.pk: _batch_officers(township) for township in townships}
     batch_rows = [
         PaymentBatch(
             project=project,
@@ -393,6 +439,10 @@ def seed_subsidies(*, villages, rng, today, own: set) -> dict:
             period="month",
             number=1,
             status=PaymentBatch.Status.RECONCILED,
+            # four-eyes: prepared, checked and approved by three different people
+            prepared_by=people[township.pk][0],
+            checked_by=people[township.pk][1],
+            approved_by=people[township.pk][2],
             # sent to the bank on the 20th, its result back on the 25th: paid in the month
             exported_at=datetime.datetime.combine(month.replace(day=20), datetime.time(9), tzinfo=zone),
             reconciled_at=datetime.datetime.combine(month.replace(day=25), datetime.time(16), tzinfo=zone),
@@ -402,6 +452,11 @@ def seed_subsidies(*, villages, rng, today, own: set) -> dict:
         for month in PAID_MONTHS
     ]
     PaymentBatch.objects.bulk_create(batch_rows, ignore_conflicts=True, batch_size=2000)
+    for township in townships:  # batches seeded before the demo recorded who did each step
+        preparer, checker, approver = people[township.pk]
+        PaymentBatch.objects.filter(
+            project__in=projects.values(), division=township, prepared_by__isnull=True
+        ).update(prepared_by=preparer, checked_by=checker, approved_by=approver)
     batches = {
         (b.project_id, b.division_id, b.period_start): b
         for b in PaymentBatch.objects.filter(project__in=projects.values(), division__in=townships, number=1)

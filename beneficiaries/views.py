@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from beneficiaries import excel, selectors, services
+from beneficiaries import excel, permissions, selectors, services
 from beneficiaries.forms import PersonEditForm, PersonForm, PersonStatusForm
 from beneficiaries.models import (
     AnomalyFinding,
@@ -293,11 +293,12 @@ def enrolment_detail(request, pk: int):
         "enrolment": enrolment,
         "steps": steps,
         "actions": list(services.ENROLMENT_MACHINE.available(enrolment, request.user)),
+        "blocked": services.ENROLMENT_MACHINE.blocked(enrolment, request.user),
         "payments": selectors.payment_list(user=request.user)
         .filter(enrolment=enrolment)
         .order_by("-period_start")[:24],
         "callbacks": selectors.callback_list(user=request.user, enrolment_id=enrolment.pk)[:20],
-        "may_call": has_role(request.user, *services.ENROL_ROLES),
+        "may_call": permissions.may_record_callback(request.user, enrolment),
         "exit_reasons": Enrolment.ExitReason.choices,
         "methods": Callback.Method.choices,
         "today": timezone.localdate(),
@@ -480,16 +481,16 @@ def batch_detail(request, pk: int):
     page = Paginator(
         selectors.payment_list(user=request.user, batch_id=batch.pk).select_related("reissue_of"), 100
     ).get_page(request.GET.get("page"))
-    actions = list(services.BATCH_MACHINE.available(batch, request.user))
-    office = has_role(request.user, *OFFICE)
+    user = request.user
     context = {
         "batch": batch,
         "page": page,
-        "actions": actions,
-        "may_delete": office and batch.status == PaymentBatch.Status.DRAFT,
-        "may_download": has_role(request.user, *OFFICE, Role.COUNTY_AUDITOR)
-        and batch.status in (PaymentBatch.Status.EXPORTED, PaymentBatch.Status.RECONCILED),
-        "may_reconcile": office and batch.status == PaymentBatch.Status.EXPORTED,
+        # only the steps that would succeed (role, state, four-eyes); the others say why
+        "actions": list(services.BATCH_MACHINE.available(batch, user)),
+        "blocked": services.BATCH_MACHINE.blocked(batch, user),
+        "may_delete": permissions.may_delete_batch(user, batch),
+        "may_download": permissions.may_download_bank_file(user, batch),
+        "may_reconcile": permissions.may_reconcile_batch(user, batch),
     }
     return render(request, "beneficiaries/batch_detail.html", context)
 

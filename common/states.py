@@ -5,17 +5,29 @@ and an optional extra check). ``transition`` takes the row lock, checks the curr
 the role and the check, writes the new state with ``save()`` (so the audit history records who
 changed what), and returns the fresh object. Two people acting at once: the second waits for
 the lock, then finds the state already changed and gets a clear refusal.
+
+A transition's ``check`` is its guard (four-eyes, a notice cleared …), written once in the app's
+``permissions.py``. ``available`` runs role, state and guard, so a page offers only the steps
+that would succeed; ``blocked`` says why the others are not offered. ``transition`` reads the row
+through the user's scope: the caller's scoped queryset, or ``visible_to(user)`` of the model's
+manager, never the bare manager; a row outside the scope answers 404.
 """
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils.translation import gettext
 
 from org.audit import audited_save
 from org.roles import has_role, require_role
+
+
+def in_scope(obj, user) -> bool:
+    """Whether the user's scope holds ``obj``: the same reading ``transition`` locks through."""
+    return type(obj)._default_manager.visible_to(user).filter(pk=obj.pk).exists()
 
 
 @dataclass(frozen=True)
@@ -42,10 +54,42 @@ class StateMachine:
     def get(self, name: str) -> Transition:
         return self._by_name[name]
 
+    def refusal(self, obj, user, name: str) -> str | None:
+        """Why ``user`` may not take ``name`` on ``obj`` as it is (role, state, the guard), as one
+        sentence; None when the step would pass. Writes nothing."""
+        try:
+            self.check(obj=obj, user=user, name=name)
+        except (PermissionDenied, ValidationError) as error:
+            return " ".join(getattr(error, "messages", None) or [str(error)]) or gettext(
+                "You are not allowed to do this."
+            )
+        return None
+
+    def allows(self, obj, user, name: str) -> bool:
+        return self.refusal(obj, user, name) is None
+
     def available(self, obj, user) -> list[Transition]:
-        """The transitions the user could take now (for buttons; the service re-checks)."""
+        """The transitions the user could take now: role, state and the transition's guard all
+        pass (for buttons; the service re-checks under the row lock)."""
         state = getattr(obj, self.field)
-        return [t for t in self.transitions if state in t.sources and has_role(user, *t.roles)]
+        return [
+            t
+            for t in self.transitions
+            if state in t.sources and has_role(user, *t.roles) and self.refusal(obj, user, t.name) is None
+        ]
+
+    def blocked(self, obj, user) -> dict[str, str]:
+        """The steps open from the current state for the user's role that the guard refuses,
+        ``{name: reason}`` (the batch's preparer is told another person must check it …).
+        Steps of other roles are not listed: they are someone else's work, not a refusal."""
+        state = getattr(obj, self.field)
+        reasons = {}
+        for t in self.transitions:
+            if state in t.sources and has_role(user, *t.roles):
+                reason = self.refusal(obj, user, t.name)
+                if reason is not None:
+                    reasons[t.name] = reason
+        return reasons
 
     def check(self, *, obj, user, name: str) -> None:
         """Raise what ``transition`` would raise for ``user`` taking ``name`` on ``obj`` as it is
@@ -68,16 +112,22 @@ class StateMachine:
         """Take transition ``name`` on ``obj`` as ``user``; ``changes`` are further fields to set
         in the same save (approved_by, reason …). Returns the locked, updated object.
 
-        Raises PermissionDenied when the user's role may not take it, ValidationError (code
-        ``invalid_transition``) when the current state does not allow it, and whatever the
-        transition's check raises.
+        ``queryset`` is the caller's scoped queryset; without one the row is read through
+        ``visible_to(user)`` of the model's manager (never the bare manager).
+
+        Raises Http404 when the row is outside the user's scope (or gone), PermissionDenied when
+        the user's role may not take it, ValidationError (code ``invalid_transition``) when the
+        current state does not allow it, and whatever the transition's check raises.
         """
         step = self._by_name[name]
         require_role(user, *step.roles)
         model = type(obj)
         with transaction.atomic():
-            base = queryset if queryset is not None else model._default_manager
-            locked = base.select_for_update().get(pk=obj.pk)
+            base = queryset if queryset is not None else model._default_manager.visible_to(user)
+            try:
+                locked = base.select_for_update().get(pk=obj.pk)
+            except model.DoesNotExist:
+                raise Http404 from None
             self.check(obj=locked, user=user, name=name)
             setattr(locked, self.field, step.target)
             for key, value in changes.items():

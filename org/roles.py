@@ -14,6 +14,9 @@ TOWNSHIP_ROLES = frozenset({Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER})
 COUNTY_ROLES = frozenset({Role.COUNTY_REVIEWER, Role.COUNTY_AUDITOR})
 # Roles that may create and edit records at all (each app narrows this per model).
 EDITOR_ROLES = frozenset({Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.VILLAGE_CADRE})
+# Who approves what others prepared (four-eyes): a township's leader; the county's reviewer.
+APPROVER_ROLES = frozenset({Role.TOWNSHIP_LEADER})
+COUNTY_APPROVER_ROLES = frozenset({Role.COUNTY_REVIEWER})
 # Roles that may use the Django admin (village cadres work on their phones instead).
 ADMIN_ROLES = frozenset(
     {Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.COUNTY_REVIEWER, Role.COUNTY_AUDITOR}

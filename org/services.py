@@ -11,22 +11,35 @@ from django.utils.translation import gettext
 from org.models import CODE_PATTERN, AccessLog, Department, Division, Role, User
 
 
-def ensure_four_eyes(*, prepared_by, acting, what: str = "") -> None:
-    """Refuse an approval by the person who prepared the thing (the four-eyes rule).
+def ensure_four_eyes(*, prepared_by, acting, what: str = "", step: str = "approve") -> None:
+    """Refuse a check or an approval (``step`` "check" or "approve") by the person who prepared
+    the thing (the four-eyes rule).
 
+    The rule is never skipped: a record with nobody recorded as its preparer cannot be checked
+    or approved until someone is (code ``no_preparer``), and nobody acting is refused too.
     Raises ValidationError (code ``four_eyes``) naming the rule; callers run it inside their
     transaction before any write.
     """
+    what = what or gettext("this record")
     if prepared_by is None or acting is None:
-        return
-    if prepared_by.pk == acting.pk:
         raise ValidationError(
             gettext(
+                "Nobody is recorded as having prepared %(what)s, so it cannot be checked or approved "
+                "(four-eyes rule): record who prepared it first."
+            )
+            % {"what": what},
+            code="no_preparer",
+        )
+    if prepared_by.pk == acting.pk:
+        if step == "check":
+            message = gettext(
+                "%(user)s prepared %(what)s and so cannot check it: another person must (four-eyes rule)."
+            )
+        else:
+            message = gettext(
                 "%(user)s prepared %(what)s and so cannot approve it: another person must (four-eyes rule)."
             )
-            % {"user": acting.display_name, "what": what or gettext("this record")},
-            code="four_eyes",
-        )
+        raise ValidationError(message % {"user": acting.display_name, "what": what}, code="four_eyes")
 
 
 def division_get_by_code(*, code: str, field: str = "division") -> Division:

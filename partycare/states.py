@@ -3,17 +3,22 @@
 Hardship aid follows the 暖心工程 procedure: the branch checks (摸排核查), the application is
 publicly posted with no unanswered objection (公示无异议), the township checks (镇党委核查),
 the county approves (县委组织部批准), the township records the payment. Each step is taken by
-a different person from the step before (org.services.ensure_four_eyes).
+a different person from the step before. The guards live in partycare.permissions.
 """
 
 from django.utils.translation import gettext_lazy as _
 
 from common.states import StateMachine, Transition
 from org.models import Role
-from org.services import ensure_four_eyes
 from partycare.models import AidApplication, Campaign, Concern, PartyMember
+from partycare.permissions import (
+    RECORDERS,
+    STAFF,
+    aid_after,
+    aid_township_check_guard,
+    concern_resolve_guard,
+)
 
-STAFF = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
 S = AidApplication.Status
 M = PartyMember.Status
 
@@ -47,15 +52,6 @@ CAMPAIGN = StateMachine(
 )
 
 
-def _after(field: str, what):
-    """A check: the acting user is not the one who took the previous step (``field``)."""
-
-    def check(application, user):
-        ensure_four_eyes(prepared_by=getattr(application, field), acting=user, what=str(what))
-
-    return check
-
-
 AID = StateMachine(
     field="status",
     transitions=[
@@ -65,7 +61,7 @@ AID = StateMachine(
             S.BRANCH_CHECKED,
             (Role.VILLAGE_CADRE, *STAFF),
             label=_("Branch check"),
-            check=_after("prepared_by", _("the application")),
+            check=aid_after("prepared_by", _("the application")),
         ),
         Transition(
             "notice",
@@ -73,7 +69,7 @@ AID = StateMachine(
             S.IN_NOTICE,
             (Role.TOWNSHIP_STAFF,),
             label=_("Post the public notice"),
-            check=_after("branch_checked_by", _("the branch check")),
+            check=aid_after("branch_checked_by", _("the branch check")),
         ),
         Transition(
             "township_check",
@@ -81,7 +77,7 @@ AID = StateMachine(
             S.TOWNSHIP_CHECKED,
             (Role.TOWNSHIP_LEADER,),
             label=_("Township check"),
-            check=_after("notice_by", _("the public notice")),
+            check=aid_township_check_guard,
         ),
         Transition(
             "county_approve",
@@ -89,7 +85,7 @@ AID = StateMachine(
             S.COUNTY_APPROVED,
             (Role.COUNTY_REVIEWER,),
             label=_("County approval"),
-            check=_after("township_checked_by", _("the township check")),
+            check=aid_after("township_checked_by", _("the township check")),
         ),
         Transition(
             "pay",
@@ -97,7 +93,7 @@ AID = StateMachine(
             S.PAID,
             (Role.TOWNSHIP_STAFF,),
             label=_("Record payment"),
-            check=_after("county_approved_by", _("the county approval")),
+            check=aid_after("county_approved_by", _("the county approval")),
         ),
         Transition(
             "reject",
@@ -130,17 +126,6 @@ INBOX = {
 
 # The concern pipeline (党群连心: 收集 → 梳理 → 研判分拣 → 确认派发 → 吹哨响应 → 办结 → 反馈).
 C = Concern.Status
-RECORDERS = (Role.VILLAGE_CADRE, *STAFF)
-
-
-def _cadre_only_in_village(concern, user):
-    """A village cadre resolves what the village solves itself; dispatched work is the township's."""
-    from django.core.exceptions import PermissionDenied
-    from django.utils.translation import gettext
-
-    if user.role == Role.VILLAGE_CADRE and concern.status != C.IN_VILLAGE:
-        raise PermissionDenied(gettext("Only the township records the resolution of a dispatched concern."))
-
 
 CONCERN = StateMachine(
     field="status",
@@ -168,10 +153,12 @@ CONCERN = StateMachine(
             C.RESOLVED,
             RECORDERS,
             label=_("Record the resolution"),
-            check=_cadre_only_in_village,
+            check=concern_resolve_guard,
         ),
         Transition("close", (C.RESOLVED,), C.CLOSED, RECORDERS, label=_("Feedback: satisfied")),
-        Transition("reopen", (C.RESOLVED, C.CLOSED), C.COLLECTED, RECORDERS, label=_("Reopen")),
+        # the resident's feedback reopens a resolved concern (concern_feedback); nothing reopens a
+        # closed one, so the machine does not offer it
+        Transition("reopen", (C.RESOLVED,), C.COLLECTED, RECORDERS, label=_("Reopen")),
     ],
 )
 

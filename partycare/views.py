@@ -14,7 +14,7 @@ from common.views import download_response
 from org.models import AccessLog, Division, Role
 from org.roles import has_role
 from org.services import access_log_record
-from partycare import exports, forms, forms_setup, pdf, selectors, services
+from partycare import exports, forms, forms_setup, pdf, permissions, selectors, services
 from partycare.models import AidApplication, Campaign, DueItem
 
 EDITORS = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
@@ -223,7 +223,7 @@ def campaign_detail(request, pk: int):
             "coverage": coverage,
             "page": page,
             "branch": branch,
-            "can_close": has_role(request.user, *EDITORS) and campaign.status == Campaign.Status.OPEN,
+            "can_close": permissions.may_take_campaign_step(request.user, campaign, "close"),
         },
     )
 
@@ -640,6 +640,7 @@ def concern_detail(request, pk):
         {
             "concern": concern,
             "available": available,
+            "blocked": CONCERN.blocked(concern, request.user),
             "decisions": Concern.Decision.choices,
             "feedback_choices": Concern.FeedbackHow.choices,
             "departments": department_list(user=request.user).filter(is_active=True),

@@ -1,52 +1,28 @@
-"""The status machines of the publicity app (common.states): who may move what, from where."""
+"""The status machines of the publicity app (common.states): who may move what, from where.
+The guards (check=) live in publicity.permissions."""
 
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.states import StateMachine, Transition
-from org.models import Role
 from publicity.models import InfoSubmission, Objection, PublicNotice
+from publicity.permissions import (
+    TOWNSHIP,
+    livelihood_office_guard,
+    notice_clear_guard,
+    notice_upheld_guard,
+)
 
-TOWNSHIP = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
 S = InfoSubmission.Status
 N = PublicNotice.Status
-
-
-def _livelihood_office_only(submission, user):
-    """Adoption is the livelihood office's call: a user attached to another unit may not decide."""
-    department = getattr(user, "department", None)
-    if department is not None and not department.is_livelihood_office:
-        raise ValidationError(
-            gettext("Only the livelihood office decides on submissions; %(user)s belongs to %(unit)s.")
-            % {"user": user.display_name, "unit": department.name},
-            code="not_livelihood_office",
-        )
-
-
-def _notice_clear_check(notice, user):
-    from publicity.selectors import notice_close_blocking_reason
-
-    reason = notice_close_blocking_reason(notice=notice)
-    if reason:
-        raise ValidationError({"status": ValidationError(reason, code="notice_not_clear")})
-
-
-def _notice_upheld_check(notice, user):
-    if not notice.objections.filter(outcome=Objection.Outcome.UPHELD).exists():
-        raise ValidationError(
-            {"status": gettext("No objection to this notice was upheld: close it with no objection instead.")}
-        )
-
 
 SUBMISSION = StateMachine(
     field="status",
     transitions=[
         Transition("submit", (S.DRAFT, S.RETURNED), S.SUBMITTED, TOWNSHIP, label=_("Submit")),
-        Transition("adopt", (S.SUBMITTED,), S.ADOPTED, TOWNSHIP, _("Adopt"), _livelihood_office_only),
-        Transition("return", (S.SUBMITTED,), S.RETURNED, TOWNSHIP, _("Return"), _livelihood_office_only),
-        Transition("publish", (S.ADOPTED,), S.PUBLISHED, TOWNSHIP, _("Publish"), _livelihood_office_only),
-        Transition("unpublish", (S.PUBLISHED,), S.ADOPTED, TOWNSHIP, _("Unpublish"), _livelihood_office_only),
+        Transition("adopt", (S.SUBMITTED,), S.ADOPTED, TOWNSHIP, _("Adopt"), livelihood_office_guard),
+        Transition("return", (S.SUBMITTED,), S.RETURNED, TOWNSHIP, _("Return"), livelihood_office_guard),
+        Transition("publish", (S.ADOPTED,), S.PUBLISHED, TOWNSHIP, _("Publish"), livelihood_office_guard),
+        Transition("unpublish", (S.PUBLISHED,), S.ADOPTED, TOWNSHIP, _("Unpublish"), livelihood_office_guard),
     ],
 )
 
@@ -59,7 +35,7 @@ NOTICE = StateMachine(
             N.CLOSED_CLEAR,
             TOWNSHIP,
             _("Close with no objection"),
-            _notice_clear_check,
+            notice_clear_guard,
         ),
         Transition(
             "close_upheld",
@@ -67,7 +43,7 @@ NOTICE = StateMachine(
             N.CLOSED_UPHELD,
             TOWNSHIP,
             _("Close, objection upheld"),
-            _notice_upheld_check,
+            notice_upheld_guard,
         ),
         Transition("withdraw", (N.POSTED,), N.WITHDRAWN, TOWNSHIP, _("Withdraw")),
     ],

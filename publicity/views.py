@@ -17,7 +17,7 @@ from common.views import download_response
 from org import selectors as org_selectors
 from org.models import Role
 from org.roles import has_role
-from publicity import exports, forms, selectors, services
+from publicity import exports, forms, permissions, selectors, services
 from publicity.models import Activity, InfoSubmission, PublicNotice
 from publicity.states import NOTICE, SUBMISSION
 
@@ -149,7 +149,7 @@ def submission_detail(request, pk):
         {
             "submission": submission,
             "actions": SUBMISSION.available(submission, request.user),
-            "can_edit": submission.is_editable and has_role(request.user, *TOWNSHIP),
+            "can_edit": permissions.may_edit_submission(request.user, submission),
             "return_form": forms.ReturnForm(),
         },
     )
@@ -401,7 +401,7 @@ def notice_detail(request, pk):
             "blocking_reason": selectors.notice_close_blocking_reason(notice=notice)
             if notice.status == PublicNotice.Status.POSTED
             else None,
-            "can_record": has_role(request.user, *FIELD) and notice.status != PublicNotice.Status.WITHDRAWN,
+            "can_record": permissions.may_record_objection(request.user, notice),
             "can_answer": has_role(request.user, *TOWNSHIP),
             "record_form": forms.RecordObjectionForm(initial={"received_at": timezone.localtime()}),
             "answer_form": forms.AnswerObjectionForm(),

@@ -34,7 +34,6 @@ from org.audit import SYSTEM, audited_save
 from org.models import Division, Role
 from org.roles import require_role
 from org.scoping import acting_user, division_in_scope, require_scope
-from org.services import ensure_four_eyes
 from reports import sources
 from reports.models import (
     ManualScore,
@@ -46,6 +45,7 @@ from reports.models import (
     UnitLevel,
     YearEndSummary,
 )
+from reports.permissions import four_eyes_guard, summary_written_guard
 from reports.rendering import html_pdf, sections_xlsx
 
 Status = MonthlyReport.Status
@@ -223,16 +223,6 @@ def monthly_reports_due(*, today: datetime.date | None = None) -> tuple[datetime
 # --- monthly reports: the workflow -----------------------------------------------------------------
 
 
-def _needs_summary(report, user):
-    if not (report.summary or "").strip():
-        raise ValidationError({"summary": gettext("Write the summary before asking for approval.")})
-
-
-def _four_eyes(report, user):
-    prepared_by = report.prepared_by
-    ensure_four_eyes(prepared_by=prepared_by, acting=user, what=gettext("this monthly report"))
-
-
 REPORT_FLOW = StateMachine(
     field="status",
     transitions=[
@@ -242,7 +232,7 @@ REPORT_FLOW = StateMachine(
             Status.AWAITING_APPROVAL,
             (Role.TOWNSHIP_STAFF,),
             label=_("Ask for approval"),
-            check=_needs_summary,
+            check=summary_written_guard,
         ),
         Transition(
             "send_back",
@@ -257,7 +247,7 @@ REPORT_FLOW = StateMachine(
             Status.SUBMITTED,
             (Role.TOWNSHIP_LEADER,),
             label=_("Approve and submit"),
-            check=_four_eyes,
+            check=four_eyes_guard,
         ),
         Transition(
             "accept", (Status.SUBMITTED,), Status.ACCEPTED, (Role.COUNTY_REVIEWER,), label=_("Accept")

@@ -20,7 +20,7 @@ from org.models import AccessLog, Division, Role
 from org.roles import COUNTY_ROLES, TOWNSHIP_ROLES, has_role
 from org.selectors import division_choices, division_get
 from org.services import access_log_record
-from reports import history, selectors, services, sources, yearend
+from reports import history, permissions, selectors, services, sources, yearend
 from reports.models import MonthlyReport
 from reports.services import REPORT_FLOW
 
@@ -90,7 +90,8 @@ def report_generate(request):
 @require_GET
 def report_detail(request, pk: int):
     report = selectors.monthly_report_get(user=request.user, pk=pk)
-    actions = [] if not report.is_current else REPORT_FLOW.available(report, request.user)
+    user = request.user
+    actions = [] if not report.is_current else REPORT_FLOW.available(report, user)
     return render(
         request,
         "reports/report_detail.html",
@@ -99,12 +100,9 @@ def report_detail(request, pk: int):
             "title": services.report_title(report),
             "versions": selectors.monthly_report_versions(user=request.user, report=report),
             "actions": actions,
-            "may_edit_summary": report.is_current
-            and report.status == MonthlyReport.Status.DRAFT
-            and has_role(request.user, Role.TOWNSHIP_STAFF),
-            "may_regenerate": report.is_current
-            and report.status == MonthlyReport.Status.RETURNED
-            and has_role(request.user, Role.TOWNSHIP_STAFF),
+            "blocked": REPORT_FLOW.blocked(report, user) if report.is_current else {},
+            "may_edit_summary": permissions.may_edit_summary(user, report),
+            "may_regenerate": permissions.may_regenerate_report(user, report),
             "deadline": services.submission_deadline(report.month),
         },
     )

@@ -9,6 +9,7 @@ from beneficiaries import services
 from beneficiaries.models import AnomalyFinding, Callback
 from beneficiaries.tests.factories import active_enrolment, standard
 from org.models import Role
+from org.tests.factories import UserFactory
 from projects.tests.factories import ProjectFactory
 from tests.browser import DESKTOP, PHONE, chromium, login, screenshot
 from tests.test_browser_projects import _watch
@@ -52,7 +53,8 @@ def _data(tree, users):
         division=tree.township,
         period_start=datetime.date(2026, 3, 1),
     )
-    services.batch_check(user=users[Role.TOWNSHIP_STAFF], batch=batch)
+    checker = UserFactory(username="checker", role=Role.TOWNSHIP_STAFF, division=tree.township)
+    services.batch_check(user=checker, batch=batch)  # another person than the preparer
     AnomalyFinding.objects.create(
         rule="shared_card",
         key="b:1",

@@ -72,6 +72,7 @@ def _exported_batch(tree, users):
     from beneficiaries import services
     from beneficiaries.tests.factories import active_enrolment, standard
     from org.models import Role
+    from org.tests.factories import UserFactory
     from projects.tests.factories import ProjectFactory
 
     project = ProjectFactory(division=tree.township, code="FZ")
@@ -81,7 +82,8 @@ def _exported_batch(tree, users):
     batch = services.batch_generate(
         user=staff, project=project, division=tree.township, period_start=datetime.date(2026, 3, 1)
     )
-    services.batch_check(user=staff, batch=batch)
+    checker = UserFactory(role=Role.TOWNSHIP_STAFF, division=tree.township)
+    services.batch_check(user=checker, batch=batch)  # four-eyes: not the preparer
     services.batch_approve(user=leader, batch=batch)
     return services.batch_mark_exported(user=staff, batch=batch)
 

@@ -17,15 +17,17 @@ from beneficiaries.models import (
     Household,
     Person,
 )
+from beneficiaries.permissions import (
+    ENROL_ROLES,
+    OFFICE_ROLES,
+    enrolment_approve_guard,
+    enrolment_notice_guard,
+)
 from common.states import StateMachine, Transition
 from org.audit import audited_save
 from org.models import Division, Role
 from org.roles import require_role
 from org.scoping import division_in_scope
-from org.services import ensure_four_eyes
-
-ENROL_ROLES = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.VILLAGE_CADRE)
-OFFICE_ROLES = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
 
 
 def _project_visible(*, user, project):
@@ -111,7 +113,7 @@ NOTICE_ROUNDS = {
 }
 
 
-def _notice_blocking_reason(enrolment: Enrolment, today: datetime.date | None = None) -> str | None:
+def notice_blocking_reason(enrolment: Enrolment) -> str | None:
     """Why the three rounds do not clear the enrolment yet (None when they do): a round not
     posted, or the publicity app's reason for a posted one (still running, an objection
     unanswered or upheld, not closed)."""
@@ -125,17 +127,6 @@ def _notice_blocking_reason(enrolment: Enrolment, today: datetime.date | None = 
         if reason:
             return f"{label}: {reason}"
     return None
-
-
-def _check_posted(enrolment, user):
-    if enrolment.village_notice_id is None:
-        raise ValidationError(
-            {
-                "village_notice": gettext(
-                    "Post the village list (first round) before putting the enrolment on notice."
-                )
-            }
-        )
 
 
 ENROLMENT_MACHINE = StateMachine(
@@ -154,7 +145,7 @@ ENROLMENT_MACHINE = StateMachine(
             target=Enrolment.Status.NOTICE,
             roles=OFFICE_ROLES,
             label=_("Put on public notice"),
-            check=_check_posted,
+            check=enrolment_notice_guard,
         ),
         Transition(
             "approve",
@@ -162,6 +153,7 @@ ENROLMENT_MACHINE = StateMachine(
             target=Enrolment.Status.APPROVED,
             roles=(Role.TOWNSHIP_LEADER,),
             label=_("Approve"),
+            check=enrolment_approve_guard,
         ),
         Transition(
             "activate",
@@ -197,21 +189,11 @@ def enrolment_put_on_notice(*, user, enrolment: Enrolment) -> Enrolment:
 def enrolment_approve(*, user, enrolment: Enrolment, today: datetime.date | None = None) -> Enrolment:
     """Approve after the three rounds: refused while a round is missing, still open, or has an
     unanswered objection, and refused to the person who entered the enrolment (four-eyes)."""
-    require_role(user, Role.TOWNSHIP_LEADER)
     today = today or timezone.localdate()
-    locked = (
-        Enrolment.objects.visible_to(user)
-        .select_for_update(of=("self",))
-        .select_related("village_notice", "township_notice", "final_notice", "created_by")
-        .get(pk=enrolment.pk)
-    )
-    if locked.status == Enrolment.Status.NOTICE:
-        ensure_four_eyes(prepared_by=locked.created_by, acting=user, what=str(locked))
-        reason = _notice_blocking_reason(locked, today)
-        if reason:
-            raise ValidationError({"status": ValidationError(reason, code="notice_not_clear")})
+    # the four-eyes rule and the notice rounds are the transition's guard
+    # (beneficiaries.permissions.enrolment_approve_guard), checked under the row lock
     return ENROLMENT_MACHINE.transition(
-        obj=locked,
+        obj=enrolment,
         user=user,
         name="approve",
         queryset=Enrolment.objects.visible_to(user),

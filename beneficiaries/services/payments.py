@@ -20,7 +20,8 @@ from beneficiaries.models import (
     Person,
     SubsidyStandard,
 )
-from beneficiaries.services.enrolment import OFFICE_ROLES, _project_visible
+from beneficiaries.permissions import OFFICE_ROLES, batch_approve_guard, batch_check_guard
+from beneficiaries.services.enrolment import _project_visible
 from beneficiaries.services.standards import standard_amount_for
 from common.money import parse_money
 from common.states import StateMachine, Transition
@@ -28,7 +29,6 @@ from org.audit import audited_bulk_update, audited_save, audited_update
 from org.models import Division, Role
 from org.roles import require_role
 from org.scoping import division_in_scope
-from org.services import ensure_four_eyes
 
 
 def period_end(start: datetime.date, period: str) -> datetime.date:
@@ -222,10 +222,6 @@ def _batch_totals(batch: PaymentBatch, *, user) -> None:
     )
 
 
-def _check_four_eyes(batch, user):
-    ensure_four_eyes(prepared_by=batch.prepared_by, acting=user, what=str(batch))
-
-
 BATCH_MACHINE = StateMachine(
     field="status",
     transitions=[
@@ -235,6 +231,7 @@ BATCH_MACHINE = StateMachine(
             target=PaymentBatch.Status.CHECKED,
             roles=OFFICE_ROLES,
             label=_("Mark as checked"),
+            check=batch_check_guard,
         ),
         Transition(
             "reopen",
@@ -249,7 +246,7 @@ BATCH_MACHINE = StateMachine(
             target=PaymentBatch.Status.APPROVED,
             roles=(Role.TOWNSHIP_LEADER,),
             label=_("Approve"),
-            check=_check_four_eyes,
+            check=batch_approve_guard,
         ),
         Transition(
             "export",
@@ -263,6 +260,8 @@ BATCH_MACHINE = StateMachine(
 
 
 def batch_check(*, user, batch: PaymentBatch) -> PaymentBatch:
+    """Mark a draft checked. Refused to whoever prepared it, and to everyone while nobody is
+    recorded as its preparer (four-eyes, beneficiaries.permissions.batch_check_guard)."""
     return BATCH_MACHINE.transition(
         obj=batch, user=user, name="check", queryset=PaymentBatch.objects.visible_to(user), checked_by=user
     )
@@ -275,8 +274,9 @@ def batch_reopen(*, user, batch: PaymentBatch) -> PaymentBatch:
 
 
 def batch_approve(*, user, batch: PaymentBatch) -> PaymentBatch:
-    """Approve a checked batch. Refused to whoever prepared it (four-eyes); of two people
-    approving at once, the second waits for the row lock and finds it approved."""
+    """Approve a checked batch. Refused to whoever prepared it and to whoever checked it
+    (four-eyes: three different people); of two people approving at once, the second waits for
+    the row lock and finds it approved."""
     return BATCH_MACHINE.transition(
         obj=batch, user=user, name="approve", queryset=PaymentBatch.objects.visible_to(user), approved_by=user
     )

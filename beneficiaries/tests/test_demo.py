@@ -28,6 +28,10 @@ def test_small_profile_subsidies_are_idempotent_and_plant_every_rule(settings, t
         reconciled = timezone.localtime(batch.reconciled_at).date()
         assert (reconciled.year, reconciled.month) == (batch.period_start.year, batch.period_start.month)
         assert batch.exported_at < batch.reconciled_at
+        # four-eyes: three different people, none of them missing (they were all empty)
+        people = (batch.prepared_by_id, batch.checked_by_id, batch.approved_by_id)
+        assert None not in people and len(set(people)) == 3
+        assert (batch.prepared_by.role, batch.approved_by.role) == ("township_staff", "township_leader")
     assert set(AnomalyFinding.objects.values_list("rule", flat=True)) == {
         "exclusive",
         "two_villages",

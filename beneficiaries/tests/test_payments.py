@@ -37,6 +37,12 @@ def leader(users):
     return users[Role.TOWNSHIP_LEADER]
 
 
+@pytest.fixture
+def checker(tree):
+    """A second staff member of the township: checks what the first prepared (four-eyes)."""
+    return UserFactory(username="checker", role=Role.TOWNSHIP_STAFF, division=tree.township)
+
+
 def _round(user, project, division, kind, enrolments, *, ago=20, days=7):
     """Post a round through the publicity app, ``ago`` days before today."""
     starts = timezone.localdate() - datetime.timedelta(days=ago)
@@ -256,7 +262,7 @@ def test_exit_stops_payments_from_that_date(tree, project, staff):
         )
 
 
-def test_a_death_exits_every_open_enrolment_and_empties_draft_batches(tree, project, staff, users):
+def test_a_death_exits_every_open_enrolment_and_empties_draft_batches(tree, project, staff, checker, users):
     standard(project=project, amount="726.00")
     e = active_enrolment(project=project, village=tree.village)
     other = ProjectFactory(division=tree.township, name="高龄津贴", code="OLD")
@@ -267,7 +273,7 @@ def test_a_death_exits_every_open_enrolment_and_empties_draft_batches(tree, proj
     april = services.batch_generate(
         user=staff, project=project, division=tree.township, period_start=datetime.date(2026, 4, 1)
     )
-    services.batch_check(user=staff, batch=march)
+    services.batch_check(user=checker, batch=march)
     person_ = services.person_set_status(
         user=users[Role.VILLAGE_CADRE],
         person=e.person,
@@ -323,27 +329,65 @@ def test_correcting_a_wrong_death_restores_only_the_automatic_exits(tree, projec
     assert e.history.first().history_change_reason == services.RESTORE_WITH_PERSON
 
 
-def test_batch_state_machine_with_four_eyes(tree, project, staff, leader, users):
+def test_batch_state_machine_with_four_eyes(tree, project, staff, leader, checker, users):
     batch = _batch(tree, project, staff)
     with pytest.raises(ValidationError):  # not checked yet
         services.batch_approve(user=leader, batch=batch)
-    services.batch_check(user=staff, batch=batch)
+    # the preparer never checks their own batch (this passed before issue 14)
+    with pytest.raises(ValidationError) as excinfo:
+        services.batch_check(user=staff, batch=batch)
+    assert excinfo.value.code == "four_eyes"
+    assert PaymentBatch.objects.get(pk=batch.pk).status == "draft"
+    services.batch_check(user=checker, batch=batch)
     with pytest.raises(PermissionDenied):
         services.batch_approve(user=users[Role.COUNTY_AUDITOR], batch=batch)
     # a leader who prepared a batch may not approve it
     own = _batch(tree, ProjectFactory(division=tree.township), leader)
-    services.batch_check(user=leader, batch=own)
+    services.batch_check(user=checker, batch=own)
     with pytest.raises(ValidationError) as excinfo:
         services.batch_approve(user=leader, batch=own)
     assert excinfo.value.code == "four_eyes"
     batch = services.batch_approve(user=leader, batch=batch)
     assert batch.status == "approved" and batch.approved_by == leader
+    assert len({batch.prepared_by_id, batch.checked_by_id, batch.approved_by_id}) == 3
+
+
+def test_the_leader_who_checked_a_batch_does_not_approve_it(tree, project, staff, leader):
+    batch = _batch(tree, project, staff)
+    services.batch_check(user=leader, batch=batch)
+    with pytest.raises(ValidationError) as excinfo:
+        services.batch_approve(user=leader, batch=batch)
+    assert excinfo.value.code == "four_eyes"
+    assert PaymentBatch.objects.get(pk=batch.pk).status == "checked"
+    second = UserFactory(username="leader2", role=Role.TOWNSHIP_LEADER, division=tree.township)
+    assert services.batch_approve(user=second, batch=batch).approved_by == second
+
+
+def test_a_batch_with_no_preparer_is_not_checked_by_anyone(tree, project, staff, leader, checker):
+    batch = _batch(tree, project, staff)
+    PaymentBatch.objects.filter(pk=batch.pk).update(prepared_by=None)  # as the demo batches were
+    for user in (staff, checker, leader):
+        with pytest.raises(ValidationError) as excinfo:
+            services.batch_check(user=user, batch=batch)
+        assert excinfo.value.code == "no_preparer"
+        assert services.BATCH_MACHINE.available(PaymentBatch.objects.get(pk=batch.pk), user) == []
+    assert PaymentBatch.objects.get(pk=batch.pk).status == "draft"
+
+
+def test_out_of_scope_batch_step_answers_404(tree, project, staff, checker):
+    from django.http import Http404
+
+    batch = _batch(tree, project, staff)
+    outsider = UserFactory(username="outsider", role=Role.TOWNSHIP_STAFF, division=tree.township2)
+    with pytest.raises(Http404):
+        services.batch_check(user=outsider, batch=batch)
+    assert PaymentBatch.objects.get(pk=batch.pk).status == "draft"
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_approvals_at_once_exactly_one_succeeds(tree, project, staff):
+def test_two_approvals_at_once_exactly_one_succeeds(tree, project, staff, checker):
     batch = _batch(tree, project, staff)
-    services.batch_check(user=staff, batch=batch)
+    services.batch_check(user=checker, batch=batch)
     leaders = [
         UserFactory(username=f"leader{i}", role=Role.TOWNSHIP_LEADER, division=tree.township)
         for i in range(2)
@@ -373,7 +417,8 @@ def test_two_approvals_at_once_exactly_one_succeeds(tree, project, staff):
 
 def _to_bank(tree, project, staff, leader, n=3):
     batch = _batch(tree, project, staff, n=n)
-    services.batch_check(user=staff, batch=batch)
+    checker = UserFactory(role=Role.TOWNSHIP_STAFF, division=tree.township)
+    services.batch_check(user=checker, batch=batch)
     services.batch_approve(user=leader, batch=batch)
     return services.batch_mark_exported(user=staff, batch=batch)
 
@@ -451,3 +496,17 @@ def test_callback_answers_only_when_reached(tree, users, project):
     row = selectors.callback_coverage(user=cadre)[0]
     assert (row["enrolled"], row["called"], row["rate"]) == (1, 1, Decimal("1.0000"))
     assert not selectors.callback_pending(user=cadre).exists()
+
+
+def test_migration_names_the_preparer_from_the_history(tree, project, staff):
+    import importlib
+
+    from django.apps import apps
+
+    batch = _batch(tree, project, staff)
+    bare = PaymentBatch.objects.create(project=project, division=tree.township, period_start=MARCH, number=2)
+    PaymentBatch.objects.filter(pk=batch.pk).update(prepared_by=None)
+    migration = importlib.import_module("beneficiaries.migrations.0006_batch_prepared_by_from_history")
+    migration.forward(apps, None)
+    assert PaymentBatch.objects.get(pk=batch.pk).prepared_by == staff  # who generated it
+    assert PaymentBatch.objects.get(pk=bare.pk).prepared_by is None  # no history: stays unchecked

@@ -4,6 +4,7 @@ its access-log entry, flat query counts."""
 
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -18,6 +19,7 @@ from beneficiaries.tests.factories import active_enrolment, standard
 from common.jobs import job_run
 from common.models import Job
 from org.models import AccessLog, Role
+from org.tests.factories import UserFactory
 from projects.tests.factories import ProjectFactory
 
 MARCH = datetime.date(2026, 3, 1)
@@ -166,22 +168,52 @@ def test_county_auditor_reads_and_downloads_but_never_writes(client, tree, users
     assert response.status_code == 302 and Job.objects.count() == before[-1] + 1
 
 
-def test_batch_buttons_and_four_eyes_through_the_pages(client, users, world):
+def _buttons(client, batch) -> set[str]:
+    body = client.get(reverse("beneficiaries:batch-detail", args=[batch.pk])).content.decode()
+    return set(re.findall(r'name="action" value="(check|reopen|approve|export)"', body))
+
+
+def test_batch_buttons_and_four_eyes_through_the_pages(client, tree, users, world):
     batch = world["batch"]
     url = reverse("beneficiaries:batch-action", args=[batch.pk])
-    client.force_login(users[Role.TOWNSHIP_STAFF])
+    staff, leader = users[Role.TOWNSHIP_STAFF], users[Role.TOWNSHIP_LEADER]
+    checker = UserFactory(username="checker", role=Role.TOWNSHIP_STAFF, division=tree.township)
+    # the preparer sees no check button, is told why, and a forged POST changes nothing
+    client.force_login(staff)
+    assert _buttons(client, batch) == set()
+    body = client.get(reverse("beneficiaries:batch-detail", args=[batch.pk])).content.decode()
+    assert 'id="blocked-steps"' in body and 'data-step="check"' in body  # says why
     client.post(url, {"action": "check"})
-    client.force_login(users[Role.TOWNSHIP_LEADER])
+    assert PaymentBatch.objects.get(pk=batch.pk).status == "draft"
+    client.force_login(checker)
+    assert _buttons(client, batch) == {"check"}
+    client.post(url, {"action": "check"})
+    assert PaymentBatch.objects.get(pk=batch.pk).status == "checked"
+    # the checker may send it back to draft but not approve it (their role may not anyway)
+    assert _buttons(client, batch) == {"reopen"}
+    client.force_login(leader)
+    assert _buttons(client, batch) == {"reopen", "approve"}
     response = client.post(url, {"action": "approve"}, follow=True)
-    assert "approved" in PaymentBatch.objects.get(pk=batch.pk).status
-    assert response.status_code == 200
+    batch = PaymentBatch.objects.get(pk=batch.pk)
+    assert batch.status == "approved" and response.status_code == 200
+    assert len({batch.prepared_by_id, batch.checked_by_id, batch.approved_by_id}) == 3
+
+
+def test_the_leader_who_checked_sees_no_approve_button(client, tree, users, world):
+    batch = world["batch"]
+    leader = users[Role.TOWNSHIP_LEADER]
+    services.batch_check(user=leader, batch=batch)
+    client.force_login(leader)
+    assert _buttons(client, batch) == {"reopen"}
+    client.post(reverse("beneficiaries:batch-action", args=[batch.pk]), {"action": "approve"})
+    assert PaymentBatch.objects.get(pk=batch.pk).status == "checked"
 
 
 def test_bank_file_is_logged_and_its_result_reconciles(client, users, world, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     staff, leader = users[Role.TOWNSHIP_STAFF], users[Role.TOWNSHIP_LEADER]
     batch = world["batch"]
-    services.batch_check(user=staff, batch=batch)
+    services.batch_check(user=UserFactory(role=Role.TOWNSHIP_STAFF, division=batch.division), batch=batch)
     services.batch_approve(user=leader, batch=batch)
     services.batch_mark_exported(user=staff, batch=batch)
     client.force_login(users[Role.COUNTY_AUDITOR])

@@ -91,3 +91,36 @@ def test_two_people_at_once_exactly_one_succeeds(tree, users):
         thread.join()
     assert sorted(outcomes) == ["ok", "refused"]
     assert Division.objects.get(pk=tree.village.pk).history.count() == 2  # created + one close
+
+
+def test_available_runs_the_guard_and_blocked_says_why(tree, users):
+    admin = users["admin"]
+    # the guard refuses a county: the step is not offered (it was, before issue 14), and the
+    # page can say why
+    assert MACHINE.available(tree.county, admin) == []
+    assert MACHINE.blocked(tree.county, admin) == {"close": "a county stays active"}
+    assert MACHINE.refusal(tree.county, admin, "close") == "a county stays active"
+    assert [t.name for t in MACHINE.available(tree.village, admin)] == ["close"]
+    assert MACHINE.blocked(tree.village, admin) == {}
+    # another role's step is not listed as blocked: it is someone else's work
+    assert MACHINE.blocked(tree.village, users[Role.TOWNSHIP_LEADER]) == {}
+
+
+def test_transition_without_a_queryset_reads_through_the_users_scope(tree, users):
+    from django.http import Http404
+
+    staff = users[Role.TOWNSHIP_STAFF]
+    with pytest.raises(Http404):  # the bare manager would have found and closed it
+        MACHINE.transition(obj=tree.other_village, user=staff, name="close")
+    assert Division.objects.get(pk=tree.other_village.pk).is_active is True
+
+
+def test_transition_with_a_scoped_queryset_answers_404_outside_it(tree, users):
+    from django.http import Http404
+
+    staff = users[Role.TOWNSHIP_STAFF]
+    with pytest.raises(Http404):
+        MACHINE.transition(
+            obj=tree.village3, user=staff, name="close", queryset=Division.objects.visible_to(staff)
+        )
+    assert Division.objects.get(pk=tree.village3.pk).is_active is True

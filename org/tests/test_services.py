@@ -30,6 +30,22 @@ def test_four_eyes_compares_identity_not_equal_names(tree):
         services.ensure_four_eyes(prepared_by=a, acting=User.objects.get(pk=a.pk))
 
 
+def test_four_eyes_is_not_skipped_when_nobody_prepared_it(users):
+    # the old rule returned silently here, so a batch with no preparer was checked by anyone
+    with pytest.raises(ValidationError) as excinfo:
+        services.ensure_four_eyes(prepared_by=None, acting=users[Role.TOWNSHIP_LEADER], what="批次")
+    assert excinfo.value.code == "no_preparer"
+    with pytest.raises(ValidationError):
+        services.ensure_four_eyes(prepared_by=users[Role.TOWNSHIP_STAFF], acting=None)
+
+
+def test_four_eyes_names_the_step(users):
+    staff = users[Role.TOWNSHIP_STAFF]
+    with pytest.raises(ValidationError) as excinfo:
+        services.ensure_four_eyes(prepared_by=staff, acting=staff, what="批次", step="check")
+    assert excinfo.value.code == "four_eyes"
+
+
 def test_role_without_division_is_refused(tree):
     with pytest.raises(ValidationError) as excinfo:
         services.user_create(

@@ -1,0 +1,156 @@
+"""Who may do what to beneficiaries' records (enrolments, payment batches), decided here once.
+
+Two kinds of names:
+
+- guards (``*_guard(record, user)``) raise ValidationError with the reason; they are the
+  ``check=`` of the state machines' transitions, so the service refuses under the row lock and
+  ``machine.available()`` hides a button whose step the guard would refuse;
+- predicates (``may_*(user, record)``) answer yes or no for a page, the API or the admin: the
+  user's scope, then the machine (role, state, guard).
+
+Four-eyes on payment batches (DESIGN 打卡发放): township staff prepare, another person checks,
+and a township leader who is neither approves. On enrolments the person who entered the
+application never approves it, and approval waits until the three notice rounds are clear.
+"""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+
+from org.models import Role
+from org.roles import has_role
+from org.scoping import division_in_scope
+from org.services import ensure_four_eyes
+
+ENROL_ROLES = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.VILLAGE_CADRE)
+OFFICE_ROLES = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
+
+
+# --- guards: the transitions' check= ----------------------------------------------------------
+
+
+def batch_check_guard(batch, user) -> None:
+    """The preparer never checks their own batch; a batch with no preparer recorded is not
+    checked at all (the rule is never skipped)."""
+    ensure_four_eyes(prepared_by=batch.prepared_by, acting=user, what=str(batch), step="check")
+
+
+def batch_approve_guard(batch, user) -> None:
+    """The approver is neither the preparer nor the checker: three different people."""
+    ensure_four_eyes(prepared_by=batch.prepared_by, acting=user, what=str(batch))
+    if batch.checked_by_id is None:
+        raise ValidationError(
+            gettext("Nobody is recorded as having checked %(what)s: check it before approving it.")
+            % {"what": batch},
+            code="no_checker",
+        )
+    if batch.checked_by_id == user.pk:
+        raise ValidationError(
+            gettext(
+                "%(user)s checked %(what)s and so cannot also approve it: a third person must (four-eyes rule)."
+            )
+            % {"user": user.display_name, "what": batch},
+            code="four_eyes",
+        )
+
+
+def enrolment_notice_guard(enrolment, user) -> None:
+    if enrolment.village_notice_id is None:
+        raise ValidationError(
+            {
+                "village_notice": gettext(
+                    "Post the village list (first round) before putting the enrolment on notice."
+                )
+            }
+        )
+
+
+def enrolment_approve_guard(enrolment, user) -> None:
+    """Not by the person who entered the enrolment; and only once the three rounds are posted,
+    over and closed with no unanswered or upheld objection."""
+    from beneficiaries.services.enrolment import notice_blocking_reason
+
+    ensure_four_eyes(prepared_by=enrolment.created_by, acting=user, what=str(enrolment))
+    reason = notice_blocking_reason(enrolment)
+    if reason:
+        raise ValidationError({"status": ValidationError(reason, code="notice_not_clear")})
+
+
+# --- predicates: may X do Y to this record ------------------------------------------------------
+
+
+def _enrolment_in_scope(user, enrolment) -> bool:
+    return division_in_scope(user, enrolment.village)
+
+
+def _batch_in_scope(user, batch) -> bool:
+    return division_in_scope(user, batch.division)
+
+
+def may_take_enrolment_step(user, enrolment, step: str) -> bool:
+    from beneficiaries.services.enrolment import ENROLMENT_MACHINE
+
+    return _enrolment_in_scope(user, enrolment) and ENROLMENT_MACHINE.allows(enrolment, user, step)
+
+
+def may_review_enrolment(user, enrolment) -> bool:
+    return may_take_enrolment_step(user, enrolment, "review")
+
+
+def may_approve_enrolment(user, enrolment) -> bool:
+    return may_take_enrolment_step(user, enrolment, "approve")
+
+
+def may_record_callback(user, enrolment=None) -> bool:
+    return has_role(user, *ENROL_ROLES) and (enrolment is None or _enrolment_in_scope(user, enrolment))
+
+
+def may_generate_batch(user, division=None) -> bool:
+    return has_role(user, *OFFICE_ROLES) and (division is None or division_in_scope(user, division))
+
+
+def may_take_batch_step(user, batch, step: str) -> bool:
+    from beneficiaries.services.payments import BATCH_MACHINE
+
+    return _batch_in_scope(user, batch) and BATCH_MACHINE.allows(batch, user, step)
+
+
+def may_check_batch(user, batch) -> bool:
+    return may_take_batch_step(user, batch, "check")
+
+
+def may_approve_batch(user, batch) -> bool:
+    return may_take_batch_step(user, batch, "approve")
+
+
+def may_export_batch(user, batch) -> bool:
+    return may_take_batch_step(user, batch, "export")
+
+
+def may_delete_batch(user, batch) -> bool:
+    from beneficiaries.models import PaymentBatch
+
+    return (
+        has_role(user, *OFFICE_ROLES)
+        and _batch_in_scope(user, batch)
+        and batch.status == PaymentBatch.Status.DRAFT
+    )
+
+
+def may_reconcile_batch(user, batch) -> bool:
+    from beneficiaries.models import PaymentBatch
+
+    return (
+        has_role(user, *OFFICE_ROLES)
+        and _batch_in_scope(user, batch)
+        and batch.status == PaymentBatch.Status.EXPORTED
+    )
+
+
+def may_download_bank_file(user, batch) -> bool:
+    from beneficiaries.models import PaymentBatch
+
+    return (
+        has_role(user, *OFFICE_ROLES, Role.COUNTY_AUDITOR)
+        and _batch_in_scope(user, batch)
+        and batch.status in (PaymentBatch.Status.EXPORTED, PaymentBatch.Status.RECONCILED)
+    )
