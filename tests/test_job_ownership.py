@@ -24,6 +24,7 @@ from common.jobs import job_enqueue, job_kinds, job_run, job_run_task
 from common.models import Job
 from config.media import MEDIA_KINDS
 from org.models import AccessLog, Role
+from org.scoping import Scope
 from org.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -343,7 +344,9 @@ def test_a_monthly_report_pdf_download_counts_the_reports_data_rows(client, tree
     from reports.tests.factories import township_project
 
     township_project(tree)
-    report = services.monthly_report_generate(township_id=tree.township.pk, month=datetime.date(2026, 10, 1))
+    report = services.monthly_report_generate(
+        township_id=tree.township.pk, month=datetime.date(2026, 10, 1), user=Scope.system("test data")
+    )
     assert report.data_row_count > 0
     client.force_login(users[Role.COUNTY_AUDITOR])
     response = client.get(reverse("reports:report-file", args=[report.pk, "pdf"]))

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from common.states import StateMachine, in_scope
 from org.models import Department, Role
+from org.scoping import Scope
 from org.tests.factories import UserFactory
 
 ROLES = (
@@ -381,7 +382,9 @@ def _objection_call(user, record, step, world):
 def _report_build(world):
     from reports.services import monthly_report_generate
 
-    return monthly_report_generate(township_id=world.tree.township.pk, month=datetime.date(2026, 10, 1))
+    return monthly_report_generate(
+        township_id=world.tree.township.pk, month=datetime.date(2026, 10, 1), user=Scope.system("test data")
+    )
 
 
 def _report_setup(record, state, step, preparer, others, world, kind):
