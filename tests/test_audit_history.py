@@ -20,6 +20,7 @@ from beneficiaries.tests.factories import active_enrolment, id_number, person, s
 from common.excel import read_xlsx
 from org.models import Department, Role
 from org.scoping import Scope
+from org.tests.factories import UserFactory
 from partycare import services as partycare
 from partycare.models import Concern
 from projects.tests.factories import ProjectFactory
@@ -56,10 +57,15 @@ def _batch(tree, users, n=2):
     )
 
 
+def _checker(tree):
+    """A second staff member of the township: the preparer may not check (four-eyes)."""
+    return UserFactory(username="checker", role=Role.TOWNSHIP_STAFF, division=tree.township)
+
+
 def reconcile(tree, users):
     staff, leader = users[Role.TOWNSHIP_STAFF], users[Role.TOWNSHIP_LEADER]
     batch = _batch(tree, users)
-    beneficiaries.batch_check(user=staff, batch=batch)
+    beneficiaries.batch_check(user=_checker(tree), batch=batch)
     beneficiaries.batch_approve(user=leader, batch=batch)
     batch = beneficiaries.batch_mark_exported(user=staff, batch=batch)
     payments = list(batch.payments.order_by("pk"))
@@ -185,12 +191,12 @@ def anomaly_on_demand(tree, users):
 
 
 def state_transition(tree, users):
-    staff = users[Role.TOWNSHIP_STAFF]
+    checker = _checker(tree)
     batch = _batch(tree, users)
-    beneficiaries.batch_check(user=staff, batch=batch)
+    beneficiaries.batch_check(user=checker, batch=batch)
     return [
-        Expect(batch, "status", "draft", "checked", staff, None),
-        Expect(batch, "checked_by_id", None, staff.pk, staff, None),
+        Expect(batch, "status", "draft", "checked", checker, None),
+        Expect(batch, "checked_by_id", None, checker.pk, checker, None),
     ]
 
 

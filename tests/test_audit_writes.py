@@ -66,6 +66,7 @@ EXCEPTIONS = {
     ("beneficiaries/demo.py", "Payment.update"): DEMO_FIX,
     ("beneficiaries/demo.py", "PaymentBatch.bulk_create"): DEMO,
     ("beneficiaries/demo.py", "PaymentBatch.bulk_update"): DEMO,
+    ("beneficiaries/demo.py", "PaymentBatch.update"): DEMO_FIX,
     ("beneficiaries/demo.py", "Person.bulk_create"): DEMO,
     ("beneficiaries/demo.py", "Person.update"): DEMO_FIX,
     ("org/demo.py", "Department.bulk_create"): DEMO,

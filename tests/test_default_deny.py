@@ -54,11 +54,11 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("common/jobs.py", "job_run", "Job"): "the worker re-reads the job row it was handed by id",
     ("common/tasks.py", "task_user", "User"): "a task re-fetches its acting user by id: the scope itself",
     # A global unique key: the national ID identifies a person across the whole portal.
-    ("beneficiaries/excel.py", "import_roster", "Person"): (
+    ("beneficiaries/excel.py", "_read_registry", "Person"): (
         "duplicate check on the national ID's blind index; outside the scope the row only says "
         "'registered in another area'"
     ),
-    ("beneficiaries/excel.py", "import_roster", "Enrolment"): (
+    ("beneficiaries/excel.py", "_validate_against_registry", "Enrolment"): (
         "double-enrolment check of the persons found above; only reported for in-scope villages"
     ),
     ("beneficiaries/excel.py", "_record_heads", "Household"): (
