@@ -224,7 +224,7 @@ def _post_notices(enrolments, *, year) -> None:
 def _batch_officers(township):
     """Three different people of the township for a batch's four-eyes steps (DESIGN 打卡发放):
     a staff member prepares, another person checks, a leader who is neither approves. In the
-    small profile they are demo-staff, the township's officer and demo-leader; townships of the
+    small profile they are demo-staff, demo-checker and demo-leader; townships of the
     county profile have one officer each, so the demo adds a checker and a leader there (no
     usable password, like the other officers)."""
     from django.contrib.auth.hashers import make_password
@@ -255,6 +255,8 @@ def _batch_officers(township):
                 },
             )
             wanted.append(user)
+    # demo-staff prepares and demo-checker checks where both exist (the small profile's logins).
+    staff.sort(key=lambda user: {"demo-staff": 0, "demo-checker": 1}.get(user.username, 2))
     return staff[0], staff[1], leaders[0]
 
 

@@ -59,6 +59,9 @@ DEPARTMENTS = [
 DEMO_USERS = [
     # username, full name, role, where: "county" / "township" / "village"
     ("demo-staff", "李明", Role.TOWNSHIP_STAFF, "township"),
+    # A second officer of the township: a batch prepared by demo-staff is checked by another
+    # person before demo-leader approves it (four-eyes, three people).
+    ("demo-checker", "赵敏", Role.TOWNSHIP_STAFF, "township"),
     ("demo-leader", "王建国", Role.TOWNSHIP_LEADER, "township"),
     ("demo-cadre", "张秀英", Role.VILLAGE_CADRE, "village"),
     ("demo-reviewer", "陈志强", Role.COUNTY_REVIEWER, "county"),

@@ -185,6 +185,7 @@ def test_seed_demo_is_idempotent_and_sized(db):
         division.full_clean()
     expected = {
         "demo-staff": "township",
+        "demo-checker": "township",
         "demo-leader": "township",
         "demo-cadre": "village",
         "demo-reviewer": "county",
