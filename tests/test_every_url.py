@@ -70,7 +70,28 @@ def test_every_url_with_arguments_has_a_case(tree, users):
 @pytest.mark.parametrize("role", [None, *ROLES])
 def test_every_url_for_every_role(tree, users, role):
     cases = build_cases(tree, users)
-    client = _client(role, users)
+    assert _failures(_client(role, users), role, cases) == []
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_url_for_a_colleague_of_every_role(tree, users, role):
+    """The same walk as a second user of the same role and division: every record of the cases
+    was made by somebody else of that scope (the first user, a factory), and a colleague sees
+    exactly what the scope allows — the division decides, not who typed the record in; what
+    belongs to one user alone (a background job and its file) stays 404."""
+    from org.tests.factories import UserFactory
+
+    cases = build_cases(tree, users)
+    first = users[role]
+    colleague = UserFactory(
+        username=f"colleague-{role}", role=role, division=first.division, department=first.department
+    )
+    client = APIClient()
+    client.force_login(colleague)
+    assert _failures(client, role, cases) == []
+
+
+def _failures(client, role, cases) -> list[str]:
     failures = []
     for name, arguments in named_urls():
         if arguments:
@@ -113,4 +134,4 @@ def test_every_url_for_every_role(tree, users, role):
                 expected |= {403}
             if outside.status_code not in expected:
                 failures.append(f"{name} {outside_url}: outside the scope got {outside.status_code}")
-    assert failures == []
+    return failures
