@@ -82,7 +82,8 @@ class ProgressViewSet(CreateReadUpdateViewSet):
 
 @extend_schema(tags=["projects"])
 class FundLineViewSet(CreateReadUpdateViewSet):
-    """Planned amount per project and fund source."""
+    """Planned amount per project and fund source. Read by township and county roles; a village
+    cadre's list is empty (projects.permissions.may_read_funds)."""
 
     queryset = FundLine.objects.none()
     serializer_class = serializers.FundLineSerializer
@@ -94,7 +95,8 @@ class FundLineViewSet(CreateReadUpdateViewSet):
 
 @extend_schema(tags=["projects"])
 class FundMovementViewSet(CreateReadUpdateViewSet):
-    """Dated money received, allocated or spent; spent ≤ allocated ≤ received at every date."""
+    """Dated money received, allocated or spent; spent ≤ allocated ≤ received at every date.
+    Read by township and county roles; a village cadre's list is empty."""
 
     queryset = FundMovement.objects.none()
     serializer_class = serializers.FundMovementSerializer
