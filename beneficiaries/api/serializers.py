@@ -52,6 +52,8 @@ class PersonSerializer(serializers.ModelSerializer):
             "bank_name",
         ]
         read_only_fields = fields
+        # Blank is a value these fields hold: say so, or the schema's enum would not list "".
+        extra_kwargs = {"relation": {"allow_blank": True}}
 
     def _whole(self) -> bool:
         return selectors.sees_whole_numbers(self.context["request"].user)
@@ -125,6 +127,8 @@ class EnrolmentSerializer(serializers.ModelSerializer):
             "exit_note",
         ]
         read_only_fields = fields
+        # Blank is a value these fields hold: say so, or the schema's enum would not list "".
+        extra_kwargs = {"exit_reason": {"allow_blank": True}}
 
 
 class StandardSerializer(serializers.ModelSerializer):

@@ -417,6 +417,8 @@ class ConcernSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+        # Blank is a value these fields hold: say so, or the schema's enum would not list "".
+        extra_kwargs = {"decision": {"allow_blank": True}, "feedback_how": {"allow_blank": True}}
 
 
 class ConcernActionSerializer(serializers.Serializer):

@@ -56,7 +56,8 @@ class TargetViewSet(CreateReadUpdateViewSet):
         return selectors.target_list(user=self.request.user)
 
     @extend_schema(request=serializers.SplitSerializer, responses=serializers.TargetSerializer(many=True))
-    @action(detail=True, methods=["post"])
+    # Not a list: no filters, no pages (else the schema documents them and a paginated answer).
+    @action(detail=True, methods=["post"], pagination_class=None, filter_backends=[])
     def split(self, request, pk=None):
         target = self.get_object()
         payload = serializers.SplitSerializer(data=request.data, context=self.get_serializer_context())

@@ -126,6 +126,8 @@ class ObjectionSerializer(serializers.ModelSerializer):
             "answered_at",
         ]
         read_only_fields = fields
+        # Blank is a value these fields hold: say so, or the schema's enum would not list "".
+        extra_kwargs = {"outcome": {"allow_blank": True}}
 
     def get_contact(self, objection) -> str:
         """The objector's phone or address, whole only for the roles that answer them."""
