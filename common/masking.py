@@ -1,11 +1,10 @@
 """Masking of personal data wherever it leaves the office: lists, notices, the public site.
 
-A masked ID number keeps its region prefix and its last four characters; the eight digits
-between are the birth date and the start of the sequence. Shown next to the full birth date it
-can be rebuilt (the checksum leaves a handful of candidates), so wherever an ID number is shown
-masked the birth date is shown only as a year (``birth_year``) or an age, never as a date or a
-month and day. Only a page that shows the number whole (the county auditor, logged) may show
-the date.
+A masked ID number keeps the first four and the last four characters; the ten hidden digits
+are the rest of the region code (known from the person's village) and the birth date. Shown
+next to the full birth date it is rebuilt, so wherever an ID number is shown masked the birth
+date is shown only as a year (``birth_year``) or an age, never as a date or a month and day.
+Only a page that shows the number whole (the county auditor, logged) may show the date.
 
 Residents' phone numbers (persons, households, objectors, survey respondents) are shown whole
 only to the roles that call them in their work (``sees_whole_phone``); officials' work phones

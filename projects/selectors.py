@@ -32,7 +32,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.shortcuts import get_object_or_404
 
 from common.money import ZERO, rate
@@ -140,7 +140,8 @@ def with_funds(qs: QuerySet, *, as_of: datetime.date, user=None) -> QuerySet:
     """Annotate projects with planned, received, allocated and spent totals at the end of ``as_of``.
     Given a ``user`` who may not read funds (permissions.may_read_funds), the totals are null."""
     if user is not None and not permissions.may_read_funds(user):
-        return qs.annotate(**{name: Value(None, output_field=AMOUNT) for name in FUND_TOTALS})
+        # Typed nulls (NULL::numeric): an untyped NULL makes SUM() over the list fail in PostgreSQL.
+        return qs.annotate(**{name: Cast(Value(None), output_field=AMOUNT) for name in FUND_TOTALS})
     planned = (
         FundLine.objects.filter(project=OuterRef("pk"))
         .order_by()
