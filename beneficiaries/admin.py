@@ -14,6 +14,8 @@ from beneficiaries.models import (
     UserPerson,
 )
 from common.idcard import normalize_id_number
+from common.masking import ResidentPhoneAdminMixin
+from common.masking import birth_year as year_of_birth
 from org.admin_base import ScopedModelAdmin, ScopedRelatedFilter
 from org.models import Role
 
@@ -21,11 +23,12 @@ EDITORS = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
 
 
 @admin.register(Person)
-class PersonAdmin(ScopedModelAdmin):
+class PersonAdmin(ResidentPhoneAdminMixin, ScopedModelAdmin):
     # Registration goes through the registry service (pages, API, roster import), which checks
     # the ID number; here officers correct contact details and see the audit history.
     write_roles = EDITORS
-    list_display = ["name", "masked_id_number", "sex", "birth_date", "village", "status", "status_on"]
+    # The birth year, not the date: beside the masked ID number the date would rebuild it.
+    list_display = ["name", "masked_id_number", "sex", "birth_year", "village", "status", "status_on"]
     list_filter = ["status", "sex", ("village", ScopedRelatedFilter)]
     search_fields = ["name", "name_search"]
     list_select_related = ["village"]
@@ -33,7 +36,7 @@ class PersonAdmin(ScopedModelAdmin):
         "name",
         "masked_id_number",
         "sex",
-        "birth_date",
+        "birth_year",
         "village",
         "household",
         "relation",
@@ -46,7 +49,7 @@ class PersonAdmin(ScopedModelAdmin):
     readonly_fields = [
         "masked_id_number",
         "sex",
-        "birth_date",
+        "birth_year",
         "village",
         "status",
         "status_on",
@@ -62,6 +65,10 @@ class PersonAdmin(ScopedModelAdmin):
     def masked_bank_card(self, obj):
         return obj.masked_bank_card
 
+    @admin.display(description=_("Birth year"))
+    def birth_year(self, obj):
+        return year_of_birth(obj.birth_date)
+
     def has_add_permission(self, request):
         return False
 
@@ -75,7 +82,7 @@ class PersonAdmin(ScopedModelAdmin):
 
 
 @admin.register(Household)
-class HouseholdAdmin(ScopedModelAdmin):
+class HouseholdAdmin(ResidentPhoneAdminMixin, ScopedModelAdmin):
     write_roles = EDITORS
     list_display = ["number", "village", "head", "address", "phone"]
     list_filter = [("village", ScopedRelatedFilter)]

@@ -32,10 +32,11 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.shortcuts import get_object_or_404
 
 from common.money import ZERO, rate
+from projects import permissions
 from projects.models import (
     FundLine,
     FundMovement,
@@ -129,8 +130,15 @@ def with_progress(qs: QuerySet, *, user, today: datetime.date) -> QuerySet:
     ).annotate(expected_total=expected_quantity(F("target_total"), F("year_share")))
 
 
-def with_funds(qs: QuerySet, *, as_of: datetime.date) -> QuerySet:
-    """Annotate projects with planned, received, allocated and spent totals at the end of ``as_of``."""
+FUND_TOTALS = ("planned_total", *(f"{kind}_total" for kind in FundMovement.Kind.values))
+
+
+def with_funds(qs: QuerySet, *, as_of: datetime.date, user=None) -> QuerySet:
+    """Annotate projects with planned, received, allocated and spent totals at the end of ``as_of``.
+    Given a ``user`` who may not read funds (permissions.may_read_funds), the totals are null."""
+    if user is not None and not permissions.may_read_funds(user):
+        # Typed nulls (NULL::numeric): an untyped NULL makes SUM() over the list fail in PostgreSQL.
+        return qs.annotate(**{name: Cast(Value(None), output_field=AMOUNT) for name in FUND_TOTALS})
     planned = (
         FundLine.objects.filter(project=OuterRef("pk"))
         .order_by()
@@ -183,7 +191,7 @@ def project_list(
         qs = qs.filter(division_id=division)
     if search:
         qs = qs.filter(Q(name__icontains=search) | Q(code__icontains=search))
-    qs = with_funds(with_progress(qs, user=user, today=today), as_of=today)
+    qs = with_funds(with_progress(qs, user=user, today=today), as_of=today, user=user)
     if lagging is True:
         qs = qs.filter(lagging_q())
     elif lagging is False:
@@ -217,7 +225,9 @@ def fund_rates(row) -> dict:
 
 def project_get(*, user, pk: int, today: datetime.date) -> Project:
     """The project annotated like the list, or Http404 outside the user's scope."""
-    qs = with_funds(with_progress(Project.objects.visible_to(user), user=user, today=today), as_of=today)
+    qs = with_funds(
+        with_progress(Project.objects.visible_to(user), user=user, today=today), as_of=today, user=user
+    )
     return get_object_or_404(qs.select_related("division", "lead_department", "carried_from"), pk=pk)
 
 
@@ -317,7 +327,7 @@ def fund_position(*, user, project: Project, as_of: datetime.date) -> dict:
         f"{kind}": _zero(Sum("movements__amount", filter=Q(movements__kind=kind, movements__date__lte=as_of)))
         for kind in FundMovement.Kind.values
     }
-    lines = FundLine.objects.visible_to(user).filter(project=project).annotate(**sums).order_by("pk")
+    lines = fund_line_list(user=user).filter(project=project).annotate(**sums).order_by("pk")
     order = {value: index for index, value in enumerate(FundSource.values)}
     rows = []
     for line in sorted(lines, key=lambda line: order[line.source]):
@@ -337,10 +347,16 @@ def fund_position(*, user, project: Project, as_of: datetime.date) -> dict:
 
 
 def fund_line_list(*, user) -> QuerySet:
+    """Fund lines of the visible projects, for the roles that read funds (none for others)."""
+    if not permissions.may_read_funds(user):
+        return FundLine.objects.none()
     return FundLine.objects.visible_to(user).select_related("project").order_by("project", "source")
 
 
 def fund_movement_list(*, user, project: Project | None = None) -> QuerySet:
+    """Fund movements of the visible projects, for the roles that read funds (none for others)."""
+    if not permissions.may_read_funds(user):
+        return FundMovement.objects.none()
     qs = FundMovement.objects.visible_to(user).select_related("fund_line__project", "recorded_by")
     if project is not None:
         qs = qs.filter(fund_line__project=project)

@@ -88,6 +88,7 @@ def project_list(request):
     context = {
         "page": page,
         "totals": selectors.project_totals(projects),
+        "may_read_funds": permissions.may_read_funds(request.user),
         "filters": filters,
         "query": _without_page(request.GET),
         "today": today,
@@ -199,6 +200,7 @@ def _detail_context(request, project, today):
         "sites": list(selectors.site_list(user=user, project=project)),
         "movements": list(selectors.fund_movement_list(user=user, project=project)[:20]),
         "may_manage": may_manage,
+        "may_read_funds": permissions.may_read_funds(user),
         "may_add_site": project.kind == Project.Kind.CONSTRUCTION
         and has_role(user, *TOWNSHIP_ROLES)
         and not user.is_read_only,

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from common.masking import ResidentPhoneAdminMixin
 from org.admin_base import ScopedModelAdmin, ScopedRelatedFilter
 from org.models import Role
 from publicity.models import (
@@ -73,7 +74,8 @@ class ActivityPhotoAdmin(ScopedModelAdmin):
     list_select_related = ["activity", "uploaded_by"]
 
 
-class ObjectionInline(admin.TabularInline):
+class ObjectionInline(ResidentPhoneAdminMixin, admin.TabularInline):
+    resident_phone_fields = ("contact",)
     model = Objection
     extra = 0
     fields = ["channel", "name", "contact", "text", "status", "outcome", "answer"]
@@ -97,7 +99,8 @@ class PublicNoticeAdmin(ScopedModelAdmin):
 
 
 @admin.register(Objection)
-class ObjectionAdmin(ScopedModelAdmin):
+class ObjectionAdmin(ResidentPhoneAdminMixin, ScopedModelAdmin):
+    resident_phone_fields = ("contact",)
     read_only = True
     list_display = ["notice", "channel", "received_at", "status", "outcome", "answered_at"]
     list_filter = ["channel", "status", "outcome"]
@@ -150,9 +153,14 @@ class SurveyAdmin(ScopedModelAdmin):
 
 
 @admin.register(SurveyResponse)
-class SurveyResponseAdmin(ScopedModelAdmin):
+class SurveyResponseAdmin(ResidentPhoneAdminMixin, ScopedModelAdmin):
     # Answers are entered on the survey page (scope and village checks live in the service).
     read_only = True
+    resident_phone_fields = ("respondent_phone",)
+
+    def phone_whole(self, request) -> bool:
+        return False  # masked for everyone, as in the API: answers are read, not followed up
+
     list_display = ["survey", "division", "responded_on", "method", "is_aware", "satisfaction"]
     list_filter = ["method", "is_aware", "satisfaction", ("division", ScopedRelatedFilter)]
     search_fields = ["survey__title", "comment"]

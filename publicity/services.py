@@ -7,7 +7,8 @@ The notice API other apps call (beneficiaries' three-round notice, party hardshi
         -> PublicNotice
 
     ``columns`` is a list of ``(key, header, mask)``; ``mask`` is one of "" (shown as is),
-    "name" (张*), "id_number" (3412**********1234), "phone" (138****1234), "bank_card".
+    "name" (张*), "id_number" (3412**********1234), "phone" (138****1234), "bank_card",
+    "birth_date" (the year only).
     ``rows`` is a list of dicts keyed by the column keys. The rows are masked and frozen into
     the notice: what residents see can never be changed afterwards (withdraw and post again).
     ``source`` is the object the notice is posted for: a model instance or
@@ -29,7 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from common.masking import mask_bank_card, mask_id_number, mask_name, mask_phone
+from common.masking import mask_bank_card, mask_birth_date, mask_id_number, mask_name, mask_phone
 from org.audit import audited_save
 from org.models import Department, Division, Role
 from org.roles import require_role
@@ -57,6 +58,7 @@ MASKS = {
     "id_number": mask_id_number,
     "phone": mask_phone,
     "bank_card": mask_bank_card,
+    "birth_date": mask_birth_date,  # the year only: beside a masked ID number a date rebuilds it
 }
 
 
@@ -446,6 +448,7 @@ def _township_of(division: Division) -> Division:
 # Headers that carry personal data in a table typed or pasted by hand, and how to mask them.
 HEADER_MASKS = [
     (("身份证", "证件", "id number", "id card"), "id_number"),
+    (("出生", "生日", "birth"), "birth_date"),
     (("银行卡", "账号", "card"), "bank_card"),
     (("电话", "手机", "phone"), "phone"),
     (("姓名", "户主", "name"), "name"),

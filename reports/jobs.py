@@ -163,7 +163,10 @@ def roster(*, job, user, progress) -> JobOutcome:
         ExportColumn("姓名", value="name" if whole else "masked_name"),
         ExportColumn("身份证号", width=22, value="id_number" if whole else "masked_id_number"),
         ExportColumn("性别", value=lambda p: p.get_sex_display()),
-        ExportColumn("出生日期", OutKind.DATE, value="birth_date"),
+        # Beside a masked ID number the birth date would rebuild it: the year only then.
+        ExportColumn("出生日期", OutKind.DATE, value="birth_date")
+        if whole
+        else ExportColumn("出生年份", value=lambda p: str(p.birth_date.year)),
         ExportColumn("状态", value=lambda p: p.get_status_display()),
     ]
     handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115

@@ -209,6 +209,8 @@ def _expected_ids(world, endpoint, role):
         return {t.pk for (_n, d), t in world.targets.items() if d in divisions}
     if endpoint == "progress":
         return {p.pk for (_n, d), p in world.progress.items() if d in divisions}
+    if endpoint in ("fund-lines", "fund-movements") and role == Role.VILLAGE_CADRE:
+        return set()  # cadres read no fund ledger (projects.permissions.may_read_funds)
     if endpoint == "fund-lines":
         return {world.movements[n].fund_line_id for n in projects}
     if endpoint == "fund-movements":

@@ -386,8 +386,9 @@ def build_cases(tree, users) -> dict[str, Case]:
         "target-detail": pk("target"),
         "target-split": pk("target", roles=managers),
         "progress-detail": pk("progress"),
-        "fund-line-detail": pk("line"),
-        "fund-movement-detail": pk("movement"),
+        # the fund ledger is read by township and county roles, not village cadres (README, "Who sees what")
+        "fund-line-detail": pk("line", roles=above_village),
+        "fund-movement-detail": pk("movement", roles=above_village),
         "site-detail": pk("site"),
         "site-controls": pk("site", roles=managers),
     }

@@ -1,3 +1,5 @@
+import datetime
+
 from rest_framework import serializers
 
 from beneficiaries import selectors
@@ -11,15 +13,23 @@ from beneficiaries.models import (
     Person,
     SubsidyStandard,
 )
+from common.masking import birth_year, phone_for
 from org.models import Division
 from org.selectors import division_choices
 
 
 class PersonSerializer(serializers.ModelSerializer):
-    """ID and bank card numbers leave masked, except for the roles that need them whole."""
+    """ID and bank card numbers leave masked, except for the roles that need them whole.
+
+    Beside a masked ID number the birth date would rebuild it, so ``birth_date`` is given only
+    with the whole number (null otherwise) and ``birth_year`` always; the phone is whole only for
+    the roles that call residents (common.masking.sees_whole_phone) and beside whole numbers."""
 
     id_number = serializers.SerializerMethodField()
     bank_card = serializers.SerializerMethodField()
+    birth_date = serializers.SerializerMethodField()
+    birth_year = serializers.SerializerMethodField()
+    phone = serializers.SerializerMethodField()
     village_code = serializers.CharField(source="village.code", read_only=True)
 
     class Meta:
@@ -30,6 +40,7 @@ class PersonSerializer(serializers.ModelSerializer):
             "id_number",
             "sex",
             "birth_date",
+            "birth_year",
             "village",
             "village_code",
             "household",
@@ -41,6 +52,8 @@ class PersonSerializer(serializers.ModelSerializer):
             "bank_name",
         ]
         read_only_fields = fields
+        # Blank is a value these fields hold: say so, or the schema's enum would not list "".
+        extra_kwargs = {"relation": {"allow_blank": True}}
 
     def _whole(self) -> bool:
         return selectors.sees_whole_numbers(self.context["request"].user)
@@ -50,6 +63,17 @@ class PersonSerializer(serializers.ModelSerializer):
 
     def get_bank_card(self, person) -> str:
         return person.bank_card if self._whole() else person.masked_bank_card
+
+    def get_birth_date(self, person) -> datetime.date | None:
+        return person.birth_date if self._whole() else None
+
+    def get_birth_year(self, person) -> int | None:
+        return birth_year(person.birth_date)
+
+    def get_phone(self, person) -> str:
+        if self._whole():
+            return person.phone
+        return phone_for(self.context["request"].user, person.phone)
 
 
 class PersonCreateSerializer(serializers.Serializer):
@@ -103,6 +127,8 @@ class EnrolmentSerializer(serializers.ModelSerializer):
             "exit_note",
         ]
         read_only_fields = fields
+        # Blank is a value these fields hold: say so, or the schema's enum would not list "".
+        extra_kwargs = {"exit_reason": {"allow_blank": True}}
 
 
 class StandardSerializer(serializers.ModelSerializer):

@@ -1,5 +1,6 @@
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
@@ -34,8 +35,22 @@ class PersonFilter(filters.FilterSet):
 
 
 @extend_schema(tags=["beneficiaries"])
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "q",
+                OpenApiTypes.STR,
+                required=False,
+                description="Name (张三), its pinyin or initials (zhangsan, zs), or a whole ID number.",
+            )
+        ]
+    )
+)
 class PersonViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Persons in scope. ``?q=`` searches name, pinyin, initials or a whole ID number."""
+    """Persons in scope. ``?q=`` searches name, pinyin, initials or a whole ID number (the same
+    parameter as the persons page; the blind index makes it more than a text search, so it is
+    not DRF's ``?search=``)."""
 
     queryset = Person.objects.none()
     serializer_class = PersonSerializer

@@ -49,7 +49,7 @@ class PartyMemberSerializer(serializers.ModelSerializer):
 
     name = serializers.CharField(source="person.name", read_only=True)
     id_number = serializers.CharField(source="person.masked_id_number", read_only=True)
-    birth_date = serializers.DateField(source="person.birth_date", read_only=True)
+    birth_year = serializers.SerializerMethodField()
     branch_name = serializers.CharField(source="branch.name", read_only=True)
     age = serializers.SerializerMethodField()
     party_age = serializers.SerializerMethodField()
@@ -62,7 +62,7 @@ class PartyMemberSerializer(serializers.ModelSerializer):
             "person",
             "name",
             "id_number",
-            "birth_date",
+            "birth_year",
             "age",
             "branch",
             "branch_name",
@@ -75,6 +75,10 @@ class PartyMemberSerializer(serializers.ModelSerializer):
             "due",
         ]
         read_only_fields = fields
+
+    def get_birth_year(self, member) -> int:
+        # Not the date: beside the masked ID number it would rebuild the number.
+        return member.person.birth_date.year
 
     def get_age(self, member) -> int:
         return member.age_on(timezone.localdate())
@@ -413,6 +417,8 @@ class ConcernSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+        # Blank is a value these fields hold: say so, or the schema's enum would not list "".
+        extra_kwargs = {"decision": {"allow_blank": True}, "feedback_how": {"allow_blank": True}}
 
 
 class ConcernActionSerializer(serializers.Serializer):

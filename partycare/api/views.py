@@ -1,7 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -187,6 +188,19 @@ class AidApplicationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
 
 
 @extend_schema(tags=["partycare"])
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "stale",
+                OpenApiTypes.STR,
+                enum=["0", "1"],
+                required=False,
+                description="1: only the pairings with no contact for 90 days.",
+            )
+        ]
+    )
+)
 class PairingViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Pairing.objects.none()
     serializer_class = PairingSerializer

@@ -56,7 +56,8 @@ class TargetViewSet(CreateReadUpdateViewSet):
         return selectors.target_list(user=self.request.user)
 
     @extend_schema(request=serializers.SplitSerializer, responses=serializers.TargetSerializer(many=True))
-    @action(detail=True, methods=["post"])
+    # Not a list: no filters, no pages (else the schema documents them and a paginated answer).
+    @action(detail=True, methods=["post"], pagination_class=None, filter_backends=[])
     def split(self, request, pk=None):
         target = self.get_object()
         payload = serializers.SplitSerializer(data=request.data, context=self.get_serializer_context())
@@ -82,7 +83,8 @@ class ProgressViewSet(CreateReadUpdateViewSet):
 
 @extend_schema(tags=["projects"])
 class FundLineViewSet(CreateReadUpdateViewSet):
-    """Planned amount per project and fund source."""
+    """Planned amount per project and fund source. Read by township and county roles; a village
+    cadre's list is empty (projects.permissions.may_read_funds)."""
 
     queryset = FundLine.objects.none()
     serializer_class = serializers.FundLineSerializer
@@ -94,7 +96,8 @@ class FundLineViewSet(CreateReadUpdateViewSet):
 
 @extend_schema(tags=["projects"])
 class FundMovementViewSet(CreateReadUpdateViewSet):
-    """Dated money received, allocated or spent; spent ≤ allocated ≤ received at every date."""
+    """Dated money received, allocated or spent; spent ≤ allocated ≤ received at every date.
+    Read by township and county roles; a village cadre's list is empty."""
 
     queryset = FundMovement.objects.none()
     serializer_class = serializers.FundMovementSerializer

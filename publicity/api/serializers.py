@@ -3,7 +3,7 @@ hand the data to the services (the only writers)."""
 
 from rest_framework import serializers
 
-from common.masking import mask_name, mask_phone
+from common.masking import mask_name, mask_phone, phone_for
 from org.models import Department, Division
 from publicity.models import (
     Activity,
@@ -106,6 +106,7 @@ class ActivitySerializer(serializers.ModelSerializer):
 class ObjectionSerializer(serializers.ModelSerializer):
     channel_display = serializers.CharField(source="get_channel_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    contact = serializers.SerializerMethodField()
 
     class Meta:
         model = Objection
@@ -125,6 +126,13 @@ class ObjectionSerializer(serializers.ModelSerializer):
             "answered_at",
         ]
         read_only_fields = fields
+        # Blank is a value these fields hold: say so, or the schema's enum would not list "".
+        extra_kwargs = {"outcome": {"allow_blank": True}}
+
+    def get_contact(self, objection) -> str:
+        """The objector's phone or address, whole only for the roles that answer them."""
+        request = self.context.get("request")
+        return phone_for(request.user if request else None, objection.contact)
 
 
 class ObjectionInputSerializer(serializers.Serializer):
@@ -187,7 +195,7 @@ class NoticeColumnSerializer(serializers.Serializer):
     key = serializers.CharField(max_length=40)
     header = serializers.CharField(max_length=60)
     mask = serializers.ChoiceField(
-        choices=["", "name", "id_number", "phone", "bank_card"], allow_blank=True, default=""
+        choices=["", "name", "id_number", "phone", "bank_card", "birth_date"], allow_blank=True, default=""
     )
 
 
