@@ -380,15 +380,14 @@ def pairing_list(request):
     mine = request.GET.get("mine") == "1"
     pairings = selectors.pairing_list(user=request.user, today=today, stale_only=stale, mine=mine)
     if request.GET.get("format") == "pdf":
-        content = pdf.render_pdf(
-            "partycare/pdf/pairing_register.html",
-            {
-                "pairings": list(pairings.filter(helper_kind="cadre", member__isnull=False)[:2000]),
-                "today": today,
-            },
-        )
+        listed = list(pairings.filter(helper_kind="cadre", member__isnull=False)[:2000])
+        content = pdf.render_pdf("partycare/pdf/pairing_register.html", {"pairings": listed, "today": today})
         access_log_record(
-            user=request.user, action=AccessLog.Action.DOWNLOAD, what="pairing register", request=request
+            user=request.user,
+            action=AccessLog.Action.DOWNLOAD,
+            what="pairing register",
+            rows=len(listed),
+            request=request,
         )
         return download_response(content, filename="党员领导干部帮扶困难党员登记表.pdf")
     page = Paginator(pairings, 50).get_page(request.GET.get("page"))
@@ -689,7 +688,10 @@ def concern_weekly(request):
         return download_response(content, filename=f"{name}.xlsx")
     if fmt == "pdf":
         content = pdf.render_pdf("partycare/pdf/weekly_concerns.html", context)
-        access_log_record(user=request.user, action=AccessLog.Action.DOWNLOAD, what=name, request=request)
+        rows = sum(len(entry[kind]) for entry in villages for kind in ("individual", "common"))
+        access_log_record(
+            user=request.user, action=AccessLog.Action.DOWNLOAD, what=name, rows=rows, request=request
+        )
         return download_response(content, filename=f"{name}.pdf")
     return render(request, "partycare/concern_weekly.html", context)
 

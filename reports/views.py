@@ -406,6 +406,11 @@ def year_end_file(request, kind: str):
         raise Http404
     filename = f"{yearend.year_end_title(division=division, year=year)}.{kind}"
     access_log_record(
-        user=request.user, action=AccessLog.Action.DOWNLOAD, what=filename, division=division, request=request
+        user=request.user,
+        action=AccessLog.Action.DOWNLOAD,
+        what=filename,
+        division=division,
+        rows=data["project_count"],  # the summary's data rows: one per project of the year
+        request=request,
     )
     return download_response(content, filename=filename)

@@ -385,6 +385,10 @@ def test_weekly_list_groups_and_exports(client, tree, cadre):
     assert "全村断水" in values and "=看病远" not in values  # formula text escaped
     pdf = client.get("/partycare/concerns/weekly/", {"format": "pdf"})
     assert pdf.content.startswith(b"%PDF")
+    from org.models import AccessLog
+
+    # Both downloads are logged with the concerns they list, not 0.
+    assert sorted(AccessLog.objects.values_list("rows", flat=True)) == [2, 2]
 
 
 def test_leader_tally_counts_days_and_households(client, tree, users):
