@@ -115,6 +115,16 @@ def _extras(tree, users):
     from reports.tests.factories import scheme
 
     admin_user = users["admin"]
+    # Jobs are their requester's alone: each role's own export, and one of another county's staff.
+    from common.models import Job
+
+    for role in (*Role, "admin"):
+        owner = users[role]
+        Job.objects.create(kind="test.export", status="done", created_by=owner, division=owner.division)
+    other_staff = User.objects.get(username="staff_other")
+    Job.objects.create(
+        kind="test.export", status="done", created_by=other_staff, division=other_staff.division
+    )
     AidStandard.objects.create(year=2026, kind="one_off", minimum=100, standard=200, cap=500)
     # a county scorecard configuration: the county's, not a township's
     scheme(tree.county, level="township", items=[("完成率", "completion", "100")])
