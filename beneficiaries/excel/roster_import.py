@@ -1,20 +1,14 @@
-"""Excel in and out for beneficiaries: the roster import (fast: everything validated in memory,
-then bulk inserts), the bank file and the bank's result file, and the auditors' exports.
+"""The roster import (fast: everything validated in memory, then bulk inserts by COPY).
 
 Roster rule for IDs already in the registry: a row whose ID is registered with the same name
 and village enrols that person (the registry entry itself is not changed by the file); a
 different name or village is an error for that row, never a silent merge. The same ID twice in
-one project-year of the file is an error on the second row, naming the first.
-"""
+one project-year of the file is an error on the second row, naming the first."""
 
-import csv
 import datetime
-import io
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -22,24 +16,15 @@ from django.utils.translation import gettext_lazy as _
 
 from beneficiaries import rules, selectors
 from beneficiaries.bulk import analyze, insert_rows
-from beneficiaries.models import Enrolment, Household, Payment, PaymentBatch, Person
-from common.crypto import blind_index, decrypt, encrypt
+from beneficiaries.models import Enrolment, Household, Person
+from common.crypto import blind_index, encrypt
 from common.excel import (
     Column,
-    ExcelRefused,
-    ExportColumn,
     Kind,
-    OutKind,
-    RowError,
     RowErrors,
     SheetSpec,
-    XlsxExport,
-    read_xlsx,
-    write_csv,
 )
-from common.idcard import IdInfo, normalize_id_number
-from common.masking import mask_bank_card, mask_id_number
-from common.money import parse_money
+from common.idcard import IdInfo
 from common.pinyin import search_key
 from org.audit import audited_bulk_update, audited_update
 from org.models import Division
@@ -531,279 +516,3 @@ def _record_heads(heads: dict[int, int], *, existing: set[int], user) -> None:
             user=user,
             reason=ROSTER_IMPORT,
         )
-
-
-# --- bank file and result file -----------------------------------------------------------------
-
-RESULT_CHOICES = [("paid", "成功"), ("failed", "失败")]
-
-BANK_SPEC = SheetSpec(
-    name="代发明细",
-    max_rows=200_000,
-    columns=[
-        Column("seq", "序号", Kind.INTEGER, required=False),
-        Column("reference", "流水号", Kind.TEXT, max_length=20),
-        Column("name", "姓名", Kind.TEXT, required=False),
-        Column("id_number", "身份证号", Kind.TEXT, required=False),
-        Column("bank_card", "银行卡号", Kind.TEXT, required=False),
-        Column("bank_name", "开户银行", Kind.TEXT, required=False),
-        Column("amount", "金额（元）", Kind.DECIMAL),
-        Column("project", "项目", Kind.TEXT, required=False),
-        Column("period", "期间", Kind.TEXT, required=False),
-        Column("village", "村(社区)", Kind.TEXT, required=False),
-        Column("result", "结果", Kind.CHOICE, required=False, choices=RESULT_CHOICES),
-        Column("reason", "失败原因", Kind.TEXT, required=False, max_length=200),
-        Column("bank_reference", "银行流水号", Kind.TEXT, required=False, max_length=60),
-    ],
-)
-BANK_COLUMNS = [
-    ExportColumn(
-        c.header,
-        OutKind.MONEY
-        if c.kind == Kind.DECIMAL
-        else OutKind.INTEGER
-        if c.kind == Kind.INTEGER
-        else OutKind.TEXT,
-        value=c.key,
-        width=w,
-    )
-    for c, w in zip(BANK_SPEC.columns, (6, 14, 10, 21, 22, 16, 12, 20, 9, 12, 8, 20, 18), strict=True)
-]
-
-
-def bank_rows(batch: PaymentBatch, *, whole: bool = True):
-    """The bank file's lines (the batch screen shows the same, masked)."""
-    payments = (
-        Payment.objects.filter(batch=batch)
-        .select_related("enrolment__person", "enrolment__village")
-        .order_by("enrolment__village__code", "pk")
-    )
-    results = {"paid": "成功", "failed": "失败", "pending": ""}
-    for seq, payment in enumerate(payments.iterator(chunk_size=5000), 1):
-        person = payment.enrolment.person
-        yield {
-            "seq": seq,
-            "reference": payment.reference,
-            "name": person.name,
-            "id_number": person.id_number if whole else mask_id_number(person.id_number),
-            "bank_card": payment.bank_card if whole else mask_bank_card(payment.bank_card),
-            "bank_name": payment.bank_name,
-            "amount": payment.amount,
-            "project": batch.project.name,
-            "period": batch.period_label
-            if payment.period_start == batch.period_start
-            else f"{payment.period_start:%Y-%m}（补发）",
-            "village": payment.enrolment.village.name,
-            "result": results[payment.status],
-            "reason": payment.failure_reason,
-            "bank_reference": payment.bank_reference,
-        }
-
-
-def write_bank_file(target, *, batch: PaymentBatch, fmt: str = "xlsx", whole: bool = True) -> int:
-    rows = bank_rows(batch, whole=whole)
-    if fmt == "csv":
-        return write_csv(target, BANK_COLUMNS, rows)
-    count = 0
-    with XlsxExport(target, sheet_name=BANK_SPEC.name, columns=BANK_COLUMNS) as export:
-        for row in rows:
-            export.write_row(row)
-            count += 1
-        export.write_totals([None, "合计", None, None, None, None, batch.total_amount])
-    return count
-
-
-def read_bank_result(upload, *, name: str) -> list[dict]:
-    """The bank's result file (our bank file with 结果/失败原因 filled in), .xlsx or .csv, as
-    dicts for ``batch_reconcile``. Bad cells → RowErrors; the totals row is skipped."""
-    if name.lower().endswith(".csv"):
-        return _read_bank_csv(upload)
-    parsed = read_xlsx(upload, BANK_SPEC, name=name)
-    rows = [r for r in parsed.rows if r.get("reference") != "合计"]
-    parsed.errors = [e for e in parsed.errors if not (e.header == "流水号" and e.value == "合计")]
-    parsed.error_count = len(parsed.errors)
-    parsed.raise_for_errors()
-    return rows
-
-
-def _read_bank_csv(upload) -> list[dict]:
-    raw = upload.read() if hasattr(upload, "read") else open(upload, "rb").read()  # noqa: SIM115
-    text = raw.decode("utf-8-sig", errors="replace")
-    reader = csv.reader(io.StringIO(text))
-    headers = [str(c.header) for c in BANK_SPEC.columns]
-    head = next(reader, None)
-    if [h.strip() for h in (head or [])][: len(headers)] != headers:
-        raise ExcelRefused(gettext("The CSV file's first row must hold the headers of the bank file."))
-    rows, errors = [], []
-    results = {label: value for value, label in RESULT_CHOICES}
-    for number, cells in enumerate(reader, 2):
-        cells = [*cells, *[""] * len(headers)][: len(headers)]
-        line = dict(zip([c.key for c in BANK_SPEC.columns], (c.strip() for c in cells), strict=True))
-        if not any(line.values()) or line["reference"] == "合计":
-            continue
-        try:
-            line["amount"] = parse_money(line["amount"], field="amount")
-        except ValidationError as error:
-            errors.append(RowError(number, "G", "金额（元）", line["amount"], " ".join(error.messages)))
-        if line["result"]:
-            if line["result"] not in results:
-                errors.append(
-                    RowError(number, "K", "结果", line["result"], gettext("The result must be 成功 or 失败."))
-                )
-            line["result"] = results.get(line["result"])
-        else:
-            line["result"] = None
-        line["_row"] = number
-        rows.append(line)
-    if errors:
-        raise RowErrors(errors, len(errors))
-    return rows
-
-
-# --- exports for auditors ------------------------------------------------------------------------------
-
-
-def roster_columns():
-    return [
-        ExportColumn("项目", value="project", width=22),
-        ExportColumn("年度", OutKind.INTEGER, value="year", width=6),
-        ExportColumn("乡镇", value="township", width=10),
-        ExportColumn("村(社区)", value="village", width=10),
-        ExportColumn("姓名", value="name", width=10),
-        ExportColumn("身份证号", value="id_number", width=21),
-        ExportColumn("银行卡号", value="bank_card", width=22),
-        ExportColumn("补助档次", value="tier", width=10),
-        ExportColumn("享受人数", OutKind.INTEGER, value="persons", width=8),
-        ExportColumn("状态", value="status", width=8),
-        ExportColumn("申请日期", OutKind.DATE, value="applied_on", width=11),
-        ExportColumn("发放起始", OutKind.DATE, value="active_from", width=11),
-        ExportColumn("退出日期", OutKind.DATE, value="exit_on", width=11),
-        ExportColumn("退出原因", value="exit_reason", width=12),
-    ]
-
-
-ROSTER_FIELDS = (
-    "project__name",
-    "project__year",
-    "village__parent__name",
-    "village__name",
-    "person__name",
-    "person__id_number_cipher",
-    "person__bank_card_cipher",
-    "tier",
-    "persons_covered",
-    "status",
-    "applied_on",
-    "active_from",
-    "exit_on",
-    "exit_reason",
-)
-
-
-def roster_rows(*, user, filters: dict, progress=None):
-    """The roster export's rows (dicts keyed like ``roster_columns``), streamed from the
-    database: whole ID and card numbers for county auditors, masked for everyone else.
-    Plain tuples of the 14 columns, not five model instances a row: a third of the time."""
-    whole = selectors.sees_whole_numbers(user)
-    qs = selectors.enrolment_list(user=user, **filters)
-    total = qs.count() if progress else None
-    statuses = {value: str(label) for value, label in Enrolment.Status.choices}
-    reasons = {value: str(label) for value, label in Enrolment.ExitReason.choices}
-    for done, (
-        project,
-        year,
-        township,
-        village,
-        name,
-        id_cipher,
-        card_cipher,
-        tier,
-        persons,
-        status,
-        applied_on,
-        active_from,
-        exit_on,
-        exit_reason,
-    ) in enumerate(qs.values_list(*ROSTER_FIELDS).iterator(chunk_size=5000), 1):
-        if progress and done % 1000 == 0:
-            progress(done, total)
-        id_number = decrypt(id_cipher) if id_cipher else ""
-        card = decrypt(card_cipher) if card_cipher else ""
-        yield {
-            "project": project,
-            "year": year,
-            "township": township or "",
-            "village": village,
-            "name": name,
-            "id_number": id_number if whole else mask_id_number(id_number),
-            "bank_card": card if whole else mask_bank_card(card),
-            "tier": tier,
-            "persons": persons,
-            "status": statuses.get(status, status),
-            "applied_on": applied_on,
-            "active_from": active_from,
-            "exit_on": exit_on,
-            "exit_reason": reasons.get(exit_reason, exit_reason) if exit_reason else "",
-        }
-
-
-def write_roster(target, *, user, filters: dict, progress=None) -> int:
-    count = 0
-    with XlsxExport(target, sheet_name="受益对象花名册", columns=roster_columns()) as export:
-        for row in roster_rows(user=user, filters=filters, progress=progress):
-            export.write_row(row)
-            count += 1
-    return count
-
-
-def write_batch_detail(target, *, user, batch: PaymentBatch) -> int:
-    whole = selectors.sees_whole_numbers(user)
-    count = 0
-    with XlsxExport(target, sheet_name="发放明细", columns=BANK_COLUMNS) as export:
-        for row in bank_rows(batch, whole=whole):
-            export.write_row(row)
-            count += 1
-        export.write_totals([None, "合计", None, None, None, None, batch.total_amount])
-    return count
-
-
-ANOMALY_COLUMNS = [
-    ExportColumn("疑点类型", value="rule", width=26),
-    ExportColumn("村(社区)", value="village", width=10),
-    ExportColumn("姓名", value="person", width=10),
-    ExportColumn("情况", value="detail", width=60),
-    ExportColumn("状态", value="status", width=8),
-    ExportColumn("核查说明", value="note", width=40),
-    ExportColumn("首次发现", OutKind.DATE, value="first_seen", width=17),
-    ExportColumn("最近发现", OutKind.DATE, value="last_seen", width=17),
-]
-
-
-def write_anomalies(target, *, user, filters: dict) -> int:
-    qs = selectors.anomaly_list(user=user, **filters)
-    rows = (
-        {
-            "rule": f.get_rule_display(),
-            "village": f.village.name,
-            "person": f.person.name if f.person_id else "",
-            "detail": f.detail,
-            "status": f.get_status_display(),
-            "note": f.note,
-            "first_seen": f.first_seen,
-            "last_seen": f.last_seen,
-        }
-        for f in qs.iterator(chunk_size=2000)
-    )
-    count = 0
-    with XlsxExport(target, sheet_name="疑点清单", columns=ANOMALY_COLUMNS) as export:
-        for row in rows:
-            export.write_row(row)
-            count += 1
-    return count
-
-
-def decimal_or_none(value):
-    return Decimal(value) if value not in (None, "") else None
-
-
-__all__ = ["BANK_SPEC", "ROSTER_SPEC", "import_roster", "normalize_id_number"]
