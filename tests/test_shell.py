@@ -175,7 +175,9 @@ def test_seed_demo_is_idempotent_and_sized(db):
     call_command("seed_demo", profile="small", verbosity=0)
     assert Division.objects.filter(level="township").count() == 1
     assert Division.objects.filter(level="village").count() == 10
-    assert User.objects.filter(username__startswith="demo-").count() == 6
+    assert (
+        User.objects.filter(username__startswith="demo-").count() == 7
+    )  # five roles, the second officer (demo-checker), the administrator
     call_command("seed_demo", profile="county", only="org", verbosity=0)
     call_command("seed_demo", profile="county", only="org", verbosity=0)
     assert Division.objects.filter(level="county").count() == 1
