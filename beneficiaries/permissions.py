@@ -109,7 +109,7 @@ def may_generate_batch(user, division=None) -> bool:
 
 
 def may_take_batch_step(user, batch, step: str) -> bool:
-    from beneficiaries.services.payments import BATCH_MACHINE
+    from beneficiaries.services.batch_steps import BATCH_MACHINE
 
     return _batch_in_scope(user, batch) and BATCH_MACHINE.allows(batch, user, step)
 

@@ -3,7 +3,9 @@
 - ``registry``: persons and households, a death or move and its correction
 - ``enrolment``: enrolments and the three notice rounds
 - ``standards``: subsidy standards, mutually exclusive projects
-- ``payments``: payment batches, payments, bank reconciliation
+- ``batches``: generating a payment batch for a period, adding and adjusting its lines
+- ``batch_steps``: the steps of a batch (check, approve, send to the bank; four-eyes)
+- ``reconciliation``: the bank's result file, which failed payments are re-issued
 - ``callbacks``: callbacks to beneficiaries
 - ``anomalies``: running the anomaly checks, handling their findings
 
@@ -11,6 +13,20 @@ Callers import from ``beneficiaries.services``; the names below are its public s
 """
 
 from beneficiaries.services.anomalies import anomaly_check_run, anomaly_confirm, anomaly_explain
+from beneficiaries.services.batch_steps import (
+    BATCH_MACHINE,
+    batch_approve,
+    batch_check,
+    batch_mark_exported,
+    batch_reopen,
+)
+from beneficiaries.services.batches import (
+    batch_delete,
+    batch_generate,
+    payment_add,
+    payment_adjust,
+    period_end,
+)
 from beneficiaries.services.callbacks import callback_record
 from beneficiaries.services.enrolment import (
     BULK_ACTIONS,
@@ -29,21 +45,7 @@ from beneficiaries.services.enrolment import (
     enrolment_put_on_notice,
     enrolment_review,
 )
-from beneficiaries.services.payments import (
-    BATCH_MACHINE,
-    RESULT_FAILED,
-    RESULT_PAID,
-    batch_approve,
-    batch_check,
-    batch_delete,
-    batch_generate,
-    batch_mark_exported,
-    batch_reconcile,
-    batch_reopen,
-    payment_add,
-    payment_adjust,
-    period_end,
-)
+from beneficiaries.services.reconciliation import RESULT_FAILED, RESULT_PAID, batch_reconcile
 from beneficiaries.services.registry import (
     EXIT_WITH_PERSON,
     REGISTRY_ROLES,

@@ -20,8 +20,8 @@ from beneficiaries.models import (
     UserPerson,
     normalize_card,
 )
+from beneficiaries.services.batches import _batch_totals
 from beneficiaries.services.enrolment import OFFICE_ROLES
-from beneficiaries.services.payments import _batch_totals
 from common.pinyin import search_key
 from org.audit import audited_save, audited_update
 from org.models import Division, Role

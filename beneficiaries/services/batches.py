@@ -1,4 +1,4 @@
-"""Payment batches (打卡发放): generation, four-eyes steps, payments, bank reconciliation.
+"""Payment batches (打卡发放): generating a batch for a period, adding and adjusting its lines.
 
 Writes are keyword-only; each function is its own transaction and refuses bad input with a
 message that names the field and the value."""
@@ -8,9 +8,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.utils import timezone
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.bulk import analyze, insert_with_history
 from beneficiaries.models import (
@@ -20,13 +18,13 @@ from beneficiaries.models import (
     Person,
     SubsidyStandard,
 )
-from beneficiaries.permissions import OFFICE_ROLES, batch_approve_guard, batch_check_guard
+from beneficiaries.permissions import OFFICE_ROLES
 from beneficiaries.services.enrolment import _project_visible
+from beneficiaries.services.reconciliation import failed_to_reissue
 from beneficiaries.services.standards import standard_amount_for
 from common.money import parse_money
-from common.states import StateMachine, Transition
-from org.audit import audited_bulk_update, audited_save, audited_update
-from org.models import Division, Role
+from org.audit import audited_save, audited_update
+from org.models import Division
 from org.roles import require_role
 from org.scoping import division_in_scope
 
@@ -124,12 +122,7 @@ def batch_generate(
                 % {"count": len(no_card), "names": "、".join(no_card[:10])}
             }
         )
-    # Failed payments of earlier periods not yet paid again (a failure is never paid twice:
-    # the unique index allows one live payment per enrolment and period).
-    live = Payment.objects.filter(
-        enrolment_id=models.OuterRef("enrolment_id"), period_start=models.OuterRef("period_start")
-    ).exclude(status=Payment.Status.FAILED)
-    failed = _latest_failed(project=project, division=division, before=period_start, live=live)
+    failed = failed_to_reissue(project=project, division=division, before=period_start)
     if not rows and not failed:
         raise ValidationError(
             gettext("Nothing to pay: every eligible enrolment is already paid for this period.")
@@ -185,27 +178,6 @@ def batch_generate(
     return batch
 
 
-def _latest_failed(*, project, division, before, live):
-    seen, result = set(), []
-    for payment in (
-        Payment.objects.filter(
-            status=Payment.Status.FAILED,
-            batch__project=project,
-            batch__division=division,
-            period_start__lt=before,
-        )
-        .exclude(models.Exists(live))
-        .exclude(enrolment__status=Enrolment.Status.EXITED, enrolment__exit_on__lte=models.F("period_start"))
-        .select_related("enrolment__person")
-        .order_by("enrolment_id", "period_start", "-pk")
-    ):
-        if (payment.enrolment_id, payment.period_start) not in seen:
-            seen.add((payment.enrolment_id, payment.period_start))
-            result.append(payment)
-    return result
-
-
-#: history_change_reason of a batch's count and total following its payments
 BATCH_TOTALS = "batch totals"
 
 
@@ -219,77 +191,6 @@ def _batch_totals(batch: PaymentBatch, *, user) -> None:
         reason=BATCH_TOTALS,
         payment_count=batch.payment_count,
         total_amount=batch.total_amount,
-    )
-
-
-BATCH_MACHINE = StateMachine(
-    field="status",
-    transitions=[
-        Transition(
-            "check",
-            sources=(PaymentBatch.Status.DRAFT,),
-            target=PaymentBatch.Status.CHECKED,
-            roles=OFFICE_ROLES,
-            label=_("Mark as checked"),
-            check=batch_check_guard,
-        ),
-        Transition(
-            "reopen",
-            sources=(PaymentBatch.Status.CHECKED,),
-            target=PaymentBatch.Status.DRAFT,
-            roles=OFFICE_ROLES,
-            label=_("Back to draft"),
-        ),
-        Transition(
-            "approve",
-            sources=(PaymentBatch.Status.CHECKED,),
-            target=PaymentBatch.Status.APPROVED,
-            roles=(Role.TOWNSHIP_LEADER,),
-            label=_("Approve"),
-            check=batch_approve_guard,
-        ),
-        Transition(
-            "export",
-            sources=(PaymentBatch.Status.APPROVED,),
-            target=PaymentBatch.Status.EXPORTED,
-            roles=OFFICE_ROLES,
-            label=_("Send to the bank"),
-        ),
-    ],
-)
-
-
-def batch_check(*, user, batch: PaymentBatch) -> PaymentBatch:
-    """Mark a draft checked. Refused to whoever prepared it, and to everyone while nobody is
-    recorded as its preparer (four-eyes, beneficiaries.permissions.batch_check_guard)."""
-    return BATCH_MACHINE.transition(
-        obj=batch, user=user, name="check", queryset=PaymentBatch.objects.visible_to(user), checked_by=user
-    )
-
-
-def batch_reopen(*, user, batch: PaymentBatch) -> PaymentBatch:
-    return BATCH_MACHINE.transition(
-        obj=batch, user=user, name="reopen", queryset=PaymentBatch.objects.visible_to(user), checked_by=None
-    )
-
-
-def batch_approve(*, user, batch: PaymentBatch) -> PaymentBatch:
-    """Approve a checked batch. Refused to whoever prepared it and to whoever checked it
-    (four-eyes: three different people); of two people approving at once, the second waits for
-    the row lock and finds it approved."""
-    return BATCH_MACHINE.transition(
-        obj=batch, user=user, name="approve", queryset=PaymentBatch.objects.visible_to(user), approved_by=user
-    )
-
-
-def batch_mark_exported(*, user, batch: PaymentBatch) -> PaymentBatch:
-    """The bank file is handed over: from now on the batch's payments are fixed."""
-    return BATCH_MACHINE.transition(
-        obj=batch,
-        user=user,
-        name="export",
-        queryset=PaymentBatch.objects.visible_to(user),
-        exported_at=timezone.now(),
     )
 
 
@@ -395,104 +296,3 @@ def payment_adjust(*, user, payment: Payment, amount, reason: str) -> Payment:
     audited_save(payment, user=user, update_fields=["amount", "adjust_reason"])
     _batch_totals(payment.batch, user=user)
     return payment
-
-
-RESULT_PAID = "paid"
-#: history_change_reason of the payments a bank result file settles
-BANK_RESULT = "bank result"
-RESULT_FAILED = "failed"
-
-
-@transaction.atomic
-def batch_reconcile(*, user, batch: PaymentBatch, results: list[dict]) -> PaymentBatch:
-    """Apply the bank's result file: ``results`` are dicts with ``row`` (file row number),
-    ``reference`` (P0000000123), ``amount``, ``result`` ("paid"/"failed"), ``reason``,
-    ``bank_reference``. Every payment of the batch must appear exactly once with its amount; a
-    line naming a payment not in the batch, a changed amount, a failure without a reason → a
-    RowErrors listing each, and nothing changes. Failed payments can be re-issued in a later
-    batch."""
-    from common.excel import RowError, RowErrors
-
-    require_role(user, *OFFICE_ROLES)
-    batch = PaymentBatch.objects.visible_to(user).select_for_update().get(pk=batch.pk)
-    if batch.status != PaymentBatch.Status.EXPORTED:
-        raise ValidationError(
-            {
-                "status": gettext("Only a batch sent to the bank can be reconciled (it is %(status)s).")
-                % {"status": batch.get_status_display()}
-            }
-        )
-    payments = {p.reference: p for p in batch.payments.all()}
-    errors, seen = [], {}
-
-    def refuse(row, column, header, value, message):
-        errors.append(RowError(row=row, column=column, header=header, value=value, message=message))
-
-    results = [{**line, "row": line.get("row", line.get("_row", 0))} for line in results]
-    for line in results:
-        reference = str(line.get("reference") or "").strip()
-        payment = payments.get(reference)
-        if payment is None:
-            refuse(
-                line["row"],
-                "B",
-                "流水号",
-                reference,
-                gettext("This payment is not in batch %(batch)s.") % {"batch": batch},
-            )
-            continue
-        if reference in seen:
-            refuse(
-                line["row"],
-                "B",
-                "流水号",
-                reference,
-                gettext("Listed twice (also row %(row)s).") % {"row": seen[reference]},
-            )
-            continue
-        seen[reference] = line["row"]
-        if line.get("amount") is not None and Decimal(line["amount"]) != payment.amount:
-            refuse(
-                line["row"],
-                "G",
-                "金额",
-                line["amount"],
-                gettext("The bank reports %(bank)s, the batch holds %(ours)s.")
-                % {"bank": line["amount"], "ours": payment.amount},
-            )
-        if line.get("result") not in (RESULT_PAID, RESULT_FAILED):
-            refuse(line["row"], "K", "结果", line.get("result"), gettext("The result must be 成功 or 失败."))
-        elif line["result"] == RESULT_FAILED and not (line.get("reason") or "").strip():
-            refuse(line["row"], "L", "失败原因", "", gettext("A failed payment needs the bank's reason."))
-    missing = [ref for ref in payments if ref not in seen]
-    for ref in missing[:50]:
-        refuse(
-            0,
-            "",
-            "",
-            ref,
-            gettext("Payment %(reference)s is missing from the result file.") % {"reference": ref},
-        )
-    if errors:
-        raise RowErrors(errors, len(errors) + max(0, len(missing) - 50))
-    by_reference = {str(line["reference"]).strip(): line for line in results}
-    changed = []
-    for reference, payment in payments.items():
-        line = by_reference[reference]
-        payment.status = Payment.Status.PAID if line["result"] == RESULT_PAID else Payment.Status.FAILED
-        payment.failure_reason = (
-            (line.get("reason") or "").strip()[:200] if payment.status == Payment.Status.FAILED else ""
-        )
-        payment.bank_reference = str(line.get("bank_reference") or "")[:60]
-        changed.append(payment)
-    audited_bulk_update(
-        changed,
-        ["status", "failure_reason", "bank_reference"],
-        user=user,
-        reason=BANK_RESULT,
-        batch_size=5000,
-    )
-    batch.status = PaymentBatch.Status.RECONCILED
-    batch.reconciled_at = timezone.now()
-    audited_save(batch, user=user, update_fields=["status", "reconciled_at"])
-    return batch

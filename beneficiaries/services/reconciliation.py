@@ -1,0 +1,150 @@
+"""The bank's side of a payment batch: applying its result file, and which failed payments a
+later batch re-issues.
+
+Writes are keyword-only; each function is its own transaction and refuses bad input with a
+message that names the field and the value."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from beneficiaries.models import (
+    Enrolment,
+    Payment,
+    PaymentBatch,
+)
+from beneficiaries.permissions import OFFICE_ROLES
+from org.audit import audited_bulk_update, audited_save
+from org.roles import require_role
+
+
+def failed_to_reissue(*, project, division, before):
+    """Failed payments of the project in the township for periods before ``before`` that no
+    later payment covers: the latest failure per enrolment and period (a failure is never paid
+    twice: the unique index allows one live payment per enrolment and period)."""
+    live = Payment.objects.filter(
+        enrolment_id=models.OuterRef("enrolment_id"), period_start=models.OuterRef("period_start")
+    ).exclude(status=Payment.Status.FAILED)
+    seen, result = set(), []
+    for payment in (
+        Payment.objects.filter(
+            status=Payment.Status.FAILED,
+            batch__project=project,
+            batch__division=division,
+            period_start__lt=before,
+        )
+        .exclude(models.Exists(live))
+        .exclude(enrolment__status=Enrolment.Status.EXITED, enrolment__exit_on__lte=models.F("period_start"))
+        .select_related("enrolment__person")
+        .order_by("enrolment_id", "period_start", "-pk")
+    ):
+        if (payment.enrolment_id, payment.period_start) not in seen:
+            seen.add((payment.enrolment_id, payment.period_start))
+            result.append(payment)
+    return result
+
+
+#: history_change_reason of a batch's count and total following its payments
+
+RESULT_PAID = "paid"
+#: history_change_reason of the payments a bank result file settles
+BANK_RESULT = "bank result"
+RESULT_FAILED = "failed"
+
+
+@transaction.atomic
+def batch_reconcile(*, user, batch: PaymentBatch, results: list[dict]) -> PaymentBatch:
+    """Apply the bank's result file: ``results`` are dicts with ``row`` (file row number),
+    ``reference`` (P0000000123), ``amount``, ``result`` ("paid"/"failed"), ``reason``,
+    ``bank_reference``. Every payment of the batch must appear exactly once with its amount; a
+    line naming a payment not in the batch, a changed amount, a failure without a reason → a
+    RowErrors listing each, and nothing changes. Failed payments can be re-issued in a later
+    batch."""
+    from common.excel import RowError, RowErrors
+
+    require_role(user, *OFFICE_ROLES)
+    batch = PaymentBatch.objects.visible_to(user).select_for_update().get(pk=batch.pk)
+    if batch.status != PaymentBatch.Status.EXPORTED:
+        raise ValidationError(
+            {
+                "status": gettext("Only a batch sent to the bank can be reconciled (it is %(status)s).")
+                % {"status": batch.get_status_display()}
+            }
+        )
+    payments = {p.reference: p for p in batch.payments.all()}
+    errors, seen = [], {}
+
+    def refuse(row, column, header, value, message):
+        errors.append(RowError(row=row, column=column, header=header, value=value, message=message))
+
+    results = [{**line, "row": line.get("row", line.get("_row", 0))} for line in results]
+    for line in results:
+        reference = str(line.get("reference") or "").strip()
+        payment = payments.get(reference)
+        if payment is None:
+            refuse(
+                line["row"],
+                "B",
+                "流水号",
+                reference,
+                gettext("This payment is not in batch %(batch)s.") % {"batch": batch},
+            )
+            continue
+        if reference in seen:
+            refuse(
+                line["row"],
+                "B",
+                "流水号",
+                reference,
+                gettext("Listed twice (also row %(row)s).") % {"row": seen[reference]},
+            )
+            continue
+        seen[reference] = line["row"]
+        if line.get("amount") is not None and Decimal(line["amount"]) != payment.amount:
+            refuse(
+                line["row"],
+                "G",
+                "金额",
+                line["amount"],
+                gettext("The bank reports %(bank)s, the batch holds %(ours)s.")
+                % {"bank": line["amount"], "ours": payment.amount},
+            )
+        if line.get("result") not in (RESULT_PAID, RESULT_FAILED):
+            refuse(line["row"], "K", "结果", line.get("result"), gettext("The result must be 成功 or 失败."))
+        elif line["result"] == RESULT_FAILED and not (line.get("reason") or "").strip():
+            refuse(line["row"], "L", "失败原因", "", gettext("A failed payment needs the bank's reason."))
+    missing = [ref for ref in payments if ref not in seen]
+    for ref in missing[:50]:
+        refuse(
+            0,
+            "",
+            "",
+            ref,
+            gettext("Payment %(reference)s is missing from the result file.") % {"reference": ref},
+        )
+    if errors:
+        raise RowErrors(errors, len(errors) + max(0, len(missing) - 50))
+    by_reference = {str(line["reference"]).strip(): line for line in results}
+    changed = []
+    for reference, payment in payments.items():
+        line = by_reference[reference]
+        payment.status = Payment.Status.PAID if line["result"] == RESULT_PAID else Payment.Status.FAILED
+        payment.failure_reason = (
+            (line.get("reason") or "").strip()[:200] if payment.status == Payment.Status.FAILED else ""
+        )
+        payment.bank_reference = str(line.get("bank_reference") or "")[:60]
+        changed.append(payment)
+    audited_bulk_update(
+        changed,
+        ["status", "failure_reason", "bank_reference"],
+        user=user,
+        reason=BANK_RESULT,
+        batch_size=5000,
+    )
+    batch.status = PaymentBatch.Status.RECONCILED
+    batch.reconciled_at = timezone.now()
+    audited_save(batch, user=user, update_fields=["status", "reconciled_at"])
+    return batch
