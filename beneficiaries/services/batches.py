@@ -20,7 +20,7 @@ from beneficiaries.models import (
 )
 from beneficiaries.permissions import OFFICE_ROLES
 from beneficiaries.services.enrolment import _project_visible
-from beneficiaries.services.reconciliation import failed_to_reissue
+from beneficiaries.services.reconciliation import failed_to_reissue, reissue_card
 from beneficiaries.services.standards import standard_amount_for
 from common.money import parse_money
 from org.audit import audited_save, audited_update
@@ -158,7 +158,7 @@ def batch_generate(
             )
         )
     for old in failed:
-        person = old.enrolment.person
+        cipher, index, bank = reissue_card(old)
         payments.append(
             Payment(
                 batch=batch,
@@ -166,9 +166,9 @@ def batch_generate(
                 period_start=old.period_start,
                 amount=old.amount,
                 standard_id=old.standard_id,
-                bank_card_cipher=person.bank_card_cipher or old.bank_card_cipher,
-                bank_card_index=person.bank_card_index or old.bank_card_index,
-                bank_name=person.bank_name or old.bank_name,
+                bank_card_cipher=cipher,
+                bank_card_index=index,
+                bank_name=bank,
                 reissue_of=old,
             )
         )

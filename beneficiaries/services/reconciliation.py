@@ -44,10 +44,18 @@ def failed_to_reissue(*, project, division, before):
         if (payment.enrolment_id, payment.period_start) not in seen:
             seen.add((payment.enrolment_id, payment.period_start))
             result.append(payment)
-    return result
+    return [payment for payment in result if reissue_card(payment) is not None]
 
 
-#: history_change_reason of a batch's count and total following its payments
+def reissue_card(failed: Payment) -> tuple[str, str, str] | None:
+    """The card a re-issue of ``failed`` is paid to, as (cipher, blind index, bank): the
+    person's card on record now, else the card that failed. ``failed`` comes with
+    ``enrolment__person`` loaded."""
+    person = failed.enrolment.person
+    if person.bank_card_cipher:
+        return person.bank_card_cipher, person.bank_card_index, person.bank_name
+    return failed.bank_card_cipher, failed.bank_card_index, failed.bank_name
+
 
 RESULT_PAID = "paid"
 #: history_change_reason of the payments a bank result file settles
