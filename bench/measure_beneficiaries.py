@@ -34,6 +34,7 @@ from bench.harness import line, measurement, peak_mb
 from beneficiaries import bench as roster_bench
 from beneficiaries import excel
 from beneficiaries.bulk import insert_with_history
+from beneficiaries.coverage import batch_period
 from beneficiaries.models import Enrolment, Household, Payment, PaymentBatch, Person, SubsidyStandard
 from common.crypto import blind_index, encrypt
 from common.demo import chinese_name
@@ -524,17 +525,22 @@ def _first_id() -> str:
 
 def _floor_batch(project, township, standard) -> int:
     batch = PaymentBatch.objects.create(
-        project=project, division=township, period_start=PERIOD, period="month", number=99
+        project=project,
+        division=township,
+        period_start=PERIOD,
+        period_end=batch_period(PERIOD, "month")[1],
+        period="month",
+        number=99,
     )
     payment = Payment._meta.db_table
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {payment} (batch_id, enrolment_id, period_start, amount, standard_id,
+            INSERT INTO {payment} (batch_id, enrolment_id, covers_from, covers_to, kind, amount, standard_id,
                 bank_card_cipher, bank_card_index, bank_name, status, failure_reason,
                 bank_reference, adjust_reason)
-            SELECT %s, e.id, %s, %s, %s, p.bank_card_cipher, p.bank_card_index, p.bank_name,
+            SELECT %s, e.id, %s, %s, 'regular', %s, %s, p.bank_card_cipher, p.bank_card_index, p.bank_name,
                 'pending', '', '', ''
             FROM {Enrolment._meta.db_table} e
             JOIN {Person._meta.db_table} p ON p.id = e.person_id
@@ -542,7 +548,15 @@ def _floor_batch(project, township, standard) -> int:
             WHERE e.project_id = %s AND v.code LIKE %s AND e.status = 'active'
             ORDER BY v.code, e.id
             """,
-            [batch.pk, PERIOD, standard.amount, standard.pk, project.pk, township.code + "%"],
+            [
+                batch.pk,
+                PERIOD,
+                batch_period(PERIOD, "month")[1],
+                standard.amount,
+                standard.pk,
+                project.pk,
+                township.code + "%",
+            ],
         )
         rows = cursor.rowcount
     _floor_batch.seconds = time.perf_counter() - started

@@ -111,6 +111,7 @@ class PaymentBatchAdmin(ReadOnlyScopedAdmin):
         "project",
         "division",
         "period_start",
+        "period_end",
         "number",
         "status",
         "payment_count",
@@ -122,15 +123,24 @@ class PaymentBatchAdmin(ReadOnlyScopedAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyScopedAdmin):
-    list_display = ["enrolment", "period_start", "amount", "status", "failure_reason"]
-    list_filter = ["status"]
+    list_display = ["enrolment", "covers_from", "covers_to", "kind", "amount", "status", "failure_reason"]
+    list_filter = ["status", "kind"]
     list_select_related = ["enrolment__person", "enrolment__project"]
     exclude = ["bank_card_cipher", "bank_card_index"]
 
 
 @admin.register(SubsidyStandard)
 class SubsidyStandardAdmin(ReadOnlyScopedAdmin):
-    list_display = ["project", "tier", "amount", "unit", "period", "effective_from", "effective_to"]
+    list_display = [
+        "project",
+        "tier",
+        "amount",
+        "unit",
+        "period",
+        "proration",
+        "effective_from",
+        "effective_to",
+    ]
     list_select_related = ["project"]
 
 

@@ -58,8 +58,8 @@ def paid_after_exit():
         Payment.objects.exclude(status=Payment.Status.FAILED)
         .filter(
             Q(enrolment__person__status__in=[Person.Status.DECEASED, Person.Status.MOVED_OUT])
-            & Q(enrolment__person__status_on__lte=F("period_start"))
-            | Q(enrolment__status=Enrolment.Status.EXITED, enrolment__exit_on__lte=F("period_start"))
+            & Q(enrolment__person__status_on__lt=F("covers_to"))
+            | Q(enrolment__status=Enrolment.Status.EXITED, enrolment__exit_on__lt=F("covers_to"))
         )
         .values_list(
             "pk",
@@ -67,7 +67,7 @@ def paid_after_exit():
             "enrolment__person_id",
             "enrolment__village_id",
             "enrolment__person__name",
-            "period_start",
+            "covers_from",
             "batch_id",
         )
     )
@@ -96,7 +96,7 @@ def above_standard():
         .only(
             "pk",
             "amount",
-            "period_start",
+            "covers_from",
             "standard__amount",
             "standard__unit",
             "standard__period",
@@ -120,7 +120,7 @@ def above_standard():
                 % {
                     "name": person.name,
                     "amount": payment.amount,
-                    "period": f"{payment.period_start:%Y-%m}",
+                    "period": f"{payment.covers_from:%Y-%m}",
                     "expected": expected,
                 },
                 person_id=person.pk,

@@ -349,6 +349,19 @@ class SubsidyStandard(models.Model):
 
     MONTHS = {Period.MONTH: 1, Period.QUARTER: 3, Period.YEAR: 12}
 
+    class Proration(models.TextChoices):
+        """How a span is paid when the person is in the programme for part of it (the rounding
+        rule of the standard; beneficiaries.coverage computes it)."""
+
+        MONTH_ANY = "month_any", _("by month: every month with a day in the programme counts whole")
+        MONTH_FIRST_DAY = (
+            "month_first_day",
+            _(
+                "by month: a month counts when in the programme on its first day (from the month after joining)"
+            ),
+        )
+        DAY = "day", _("by day: the month's amount × days in the programme ÷ days of the month")
+
     project = models.ForeignKey(
         "projects.Project", verbose_name=_("project"), on_delete=models.PROTECT, related_name="standards"
     )
@@ -356,6 +369,13 @@ class SubsidyStandard(models.Model):
     unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices, default=Unit.PERSON)
     period = models.CharField(_("period"), max_length=10, choices=Period.choices, default=Period.YEAR)
     amount = models.DecimalField(_("amount (yuan)"), **MONEY)
+    proration = models.CharField(
+        _("part periods paid"),
+        max_length=20,
+        choices=Proration.choices,
+        default=Proration.MONTH_ANY,
+        help_text=_("How a late start or an early exit (death, move, exit) is paid."),
+    )
     effective_from = models.DateField(_("effective from"))
     effective_to = models.DateField(_("effective to"), null=True, blank=True)
     created_by = models.ForeignKey(
@@ -411,7 +431,17 @@ class ExclusivePair(models.Model):
 
 
 class PaymentBatch(models.Model):
-    """打卡发放: the payments of a project in one township for one period."""
+    """打卡发放: the payments of a project in one township for one period (a month, quarter,
+    half-year, year, or a one-off span of arrears), from ``period_start`` to ``period_end``."""
+
+    class Period(models.TextChoices):
+        MONTH = "month", _("month")
+        QUARTER = "quarter", _("quarter")
+        HALF = "half", _("half-year")
+        YEAR = "year", _("year")
+        SPAN = "span", _("one-off span (arrears)")
+
+    MONTHS = {Period.MONTH: 1, Period.QUARTER: 3, Period.HALF: 6, Period.YEAR: 12}
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
@@ -430,11 +460,10 @@ class PaymentBatch(models.Model):
         Division, verbose_name=_("township"), on_delete=models.PROTECT, related_name="payment_batches"
     )
     period_start = models.DateField(
-        _("period"), help_text=_("The first day of the month, quarter or year paid.")
+        _("period"), help_text=_("The first day of the month, quarter, half-year or year paid.")
     )
-    period = models.CharField(
-        _("period length"), max_length=10, choices=SubsidyStandard.Period.choices, default="month"
-    )
+    period_end = models.DateField(_("period ends"), help_text=_("The last day of the period paid."))
+    period = models.CharField(_("period length"), max_length=10, choices=Period.choices, default="month")
     number = models.PositiveSmallIntegerField(_("batch number"), default=1)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
     payment_count = models.PositiveIntegerField(_("payments"), default=0)
@@ -474,6 +503,10 @@ class PaymentBatch(models.Model):
             models.UniqueConstraint(
                 fields=["project", "division", "period_start", "number"], name="payment_batch_number_unique"
             ),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")),
+                name="payment_batch_period_in_order",
+            ),
         ]
 
     def __str__(self):
@@ -481,25 +514,38 @@ class PaymentBatch(models.Model):
 
     @property
     def period_label(self) -> str:
-        return period_label(self.period_start, self.period)
+        return period_label(self.period_start, self.period, self.period_end)
 
 
-def period_label(start, period: str) -> str:
+def period_label(start, period: str, end=None) -> str:
     if period == "year":
         return f"{start.year}"
+    if period == "half":
+        return f"{start.year}H{(start.month - 1) // 6 + 1}"
     if period == "quarter":
         return f"{start.year}Q{(start.month - 1) // 3 + 1}"
+    if period == "span" and end is not None:
+        return f"{start:%Y-%m-%d}–{end:%Y-%m-%d}"
     return f"{start:%Y-%m}"
 
 
 class Payment(models.Model):
-    """One payment to one enrolment for one period. Never twice: a partial unique index over
-    (enrolment, period) ignores only failed payments, which a later batch may re-issue."""
+    """One payment to one enrolment for the days it covers, ``covers_from`` to ``covers_to``
+    (both included). No day is covered twice for an enrolment (one person in one project-year):
+    on PostgreSQL an exclusion constraint over (enrolment, daterange) holds it for every write,
+    failed payments aside (a later batch re-issues them); on SQLite (``make run``) only the
+    service's check (beneficiaries.coverage) does. ``months``/``days`` record what the amount
+    counts (beneficiaries.coverage.describe)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")
         PAID = "paid", _("paid")
         FAILED = "failed", _("failed")
+
+    class Kind(models.TextChoices):
+        REGULAR = "regular", _("for the period")
+        ARREARS = "arrears", _("arrears")
+        REISSUE = "reissue", _("re-issue")
 
     batch = models.ForeignKey(
         PaymentBatch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="payments"
@@ -507,7 +553,11 @@ class Payment(models.Model):
     enrolment = models.ForeignKey(
         Enrolment, verbose_name=_("enrolment"), on_delete=models.PROTECT, related_name="payments"
     )
-    period_start = models.DateField(_("period"))
+    covers_from = models.DateField(_("covers from"))
+    covers_to = models.DateField(_("covers to"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.REGULAR)
+    months = models.PositiveSmallIntegerField(_("months counted"), null=True, blank=True)
+    days = models.PositiveSmallIntegerField(_("days counted"), null=True, blank=True)
     amount = models.DecimalField(_("amount (yuan)"), **MONEY)
     standard = models.ForeignKey(
         SubsidyStandard, verbose_name=_("standard"), null=True, on_delete=models.PROTECT, related_name="+"
@@ -536,11 +586,16 @@ class Payment(models.Model):
         verbose_name_plural = _("payments")
         ordering = ["batch", "pk"]
         constraints = [
+            # The exclusion constraint over the whole span is added by migration 0007 on
+            # PostgreSQL only (payment_covers_no_day_twice); this one holds on SQLite too.
             models.UniqueConstraint(
-                fields=["enrolment", "period_start"],
+                fields=["enrolment", "covers_from"],
                 condition=~models.Q(status="failed"),
-                name="payment_once_per_enrolment_and_period",
-                violation_error_message=_("This enrolment is already paid (or being paid) for this period."),
+                name="payment_once_per_enrolment_and_start",
+                violation_error_message=_("This enrolment is already paid (or being paid) for these days."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(covers_to__gte=models.F("covers_from")), name="payment_covers_in_order"
             ),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(
@@ -550,7 +605,24 @@ class Payment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.enrolment_id} {self.period_start:%Y-%m} {self.amount}"
+        return f"{self.enrolment_id} {self.covers_from}–{self.covers_to} {self.amount}"
+
+    @property
+    def basis(self) -> str:
+        """What the line pays for: "2026-01-01 – 2026-08-31, 8 months × 80.00 元" (needs
+        ``standard`` and ``enrolment`` loaded to name the monthly amount)."""
+        from beneficiaries.coverage import Rate, describe, to_cents
+
+        monthly = None
+        if self.standard_id is not None:
+            monthly = to_cents(Rate.of(self.standard).monthly(self.enrolment.persons_covered))
+        return describe(
+            covers_from=self.covers_from,
+            covers_to=self.covers_to,
+            months=self.months,
+            days=self.days,
+            monthly=monthly,
+        )
 
     @property
     def reference(self) -> str:

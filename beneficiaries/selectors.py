@@ -162,7 +162,7 @@ def batch_get(*, user, pk: int) -> PaymentBatch:
 
 def payment_list(*, user, batch_id: int | None = None, status: str | None = None):
     qs = Payment.objects.visible_to(user).select_related(
-        "batch__project", "enrolment__person", "enrolment__village"
+        "batch__project", "enrolment__person", "enrolment__village", "standard"
     )
     if batch_id:
         qs = qs.filter(batch_id=batch_id)
@@ -257,7 +257,7 @@ def enrolments_waiting_for_round(*, user, project_id: int, division, field: str)
 
 
 def person_payments(*, user, person_id: int):
-    return payment_list(user=user).filter(enrolment__person_id=person_id).order_by("-period_start", "-pk")
+    return payment_list(user=user).filter(enrolment__person_id=person_id).order_by("-covers_from", "-pk")
 
 
 def home_panel_context(user) -> dict:

@@ -296,7 +296,7 @@ def enrolment_detail(request, pk: int):
         "blocked": services.ENROLMENT_MACHINE.blocked(enrolment, request.user),
         "payments": selectors.payment_list(user=request.user)
         .filter(enrolment=enrolment)
-        .order_by("-period_start")[:24],
+        .order_by("-covers_from")[:24],
         "callbacks": selectors.callback_list(user=request.user, enrolment_id=enrolment.pk)[:20],
         "may_call": permissions.may_record_callback(request.user, enrolment),
         "exit_reasons": Enrolment.ExitReason.choices,
@@ -392,6 +392,7 @@ def standard_list(request):
                 tier=request.POST.get("tier", ""),
                 unit=request.POST.get("unit", ""),
                 period=request.POST.get("period", ""),
+                proration=request.POST.get("proration") or SubsidyStandard.Proration.MONTH_ANY,
                 amount=request.POST.get("amount", ""),
                 effective_from=_date(request.POST.get("effective_from")),
                 effective_to=_date(request.POST.get("effective_to")),
@@ -412,6 +413,7 @@ def standard_list(request):
             "may_edit": has_role(request.user, *OFFICE),
             "units": SubsidyStandard.Unit.choices,
             "periods": SubsidyStandard.Period.choices,
+            "prorations": SubsidyStandard.Proration.choices,
         },
     )
 
@@ -431,6 +433,12 @@ def batch_list(request):
         )
         month = (request.POST.get("period_start") or "").strip()
         period_start = _date(month + "-01") if len(month) == 7 else _date(month)
+        period_end = None
+        if request.POST.get("period") == PaymentBatch.Period.SPAN:  # a one-off span: two days
+            period_start, period_end = (
+                _date(request.POST.get("span_from")),
+                _date(request.POST.get("span_to")),
+            )
         made = {}
 
         def generate():
@@ -440,6 +448,7 @@ def batch_list(request):
                 division=division,
                 period_start=period_start,
                 period=request.POST.get("period") or "month",
+                period_end=period_end,
             )
 
         try:
@@ -468,7 +477,7 @@ def batch_list(request):
             "townships": division_choices(user=request.user, level=Division.Level.TOWNSHIP),
             "project_id": project_id,
             "may_generate": has_role(request.user, *OFFICE),
-            "periods": SubsidyStandard.Period.choices,
+            "periods": PaymentBatch.Period.choices,
             "statuses": PaymentBatch.Status.choices,
             "status": status or "",
         },

@@ -141,7 +141,7 @@ class BatchViewSet(viewsets.ReadOnlyModelViewSet):
 class PaymentViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Payment.objects.none()
     serializer_class = PaymentSerializer
-    filterset_fields = ["batch", "enrolment", "status", "period_start"]
+    filterset_fields = ["batch", "enrolment", "status", "kind", "covers_from"]
 
     def get_queryset(self):
         return selectors.payment_list(user=self.request.user)

@@ -80,7 +80,7 @@ def bank_rows(batch: PaymentBatch, *, whole: bool = True):
             "project": batch.project.name,
             "period": batch.period_label
             if payment.period_start == batch.period_start
-            else f"{payment.period_start:%Y-%m}（补发）",
+            else f"{payment.covers_from:%Y-%m}（补发）",
             "village": payment.enrolment.village.name,
             "result": results[payment.status],
             "reason": payment.failure_reason,

@@ -21,28 +21,29 @@ from org.audit import audited_bulk_update, audited_save
 from org.roles import require_role
 
 
-def failed_to_reissue(*, project, division, before):
-    """Failed payments of the project in the township for periods before ``before`` that no
-    later payment covers: the latest failure per enrolment and period (a failure is never paid
-    twice: the unique index allows one live payment per enrolment and period)."""
+def failed_to_reissue(*, project, division) -> list[Payment]:
+    """Failed payments of the project in the township whose days no live payment covers (a
+    failure is re-issued once: the latest failure of a span), leaving out days after the
+    enrolment's exit and payments reissue_card() holds back. Loaded with ``enrolment__person``."""
     live = Payment.objects.filter(
-        enrolment_id=models.OuterRef("enrolment_id"), period_start=models.OuterRef("period_start")
+        enrolment_id=models.OuterRef("enrolment_id"),
+        covers_from__lte=models.OuterRef("covers_to"),
+        covers_to__gte=models.OuterRef("covers_from"),
     ).exclude(status=Payment.Status.FAILED)
     seen, result = set(), []
     for payment in (
         Payment.objects.filter(
             status=Payment.Status.FAILED,
-            batch__project=project,
-            batch__division=division,
-            period_start__lt=before,
+            enrolment__project=project,
+            enrolment__village__code__startswith=division.code,
         )
         .exclude(models.Exists(live))
-        .exclude(enrolment__status=Enrolment.Status.EXITED, enrolment__exit_on__lte=models.F("period_start"))
+        .exclude(enrolment__status=Enrolment.Status.EXITED, enrolment__exit_on__lt=models.F("covers_from"))
         .select_related("enrolment__person")
-        .order_by("enrolment_id", "period_start", "-pk")
+        .order_by("enrolment_id", "covers_from", "-pk")
     ):
-        if (payment.enrolment_id, payment.period_start) not in seen:
-            seen.add((payment.enrolment_id, payment.period_start))
+        if (payment.enrolment_id, payment.covers_from) not in seen:
+            seen.add((payment.enrolment_id, payment.covers_from))
             result.append(payment)
     return [payment for payment in result if reissue_card(payment) is not None]
 

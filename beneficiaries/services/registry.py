@@ -214,7 +214,7 @@ def _exit_with_person(*, user, person: Person, reason: str, on: datetime.date) -
         enrolment__person=person,
         batch__status=PaymentBatch.Status.DRAFT,
         status=Payment.Status.PENDING,
-        period_start__gte=on,
+        covers_to__gt=on,  # a day after the last one in the programme
     )
     batches = list(PaymentBatch.objects.filter(pk__in=removable.values("batch_id")).select_for_update())
     removed = 0

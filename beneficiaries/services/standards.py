@@ -46,9 +46,11 @@ def standard_set(
     unit: str = SubsidyStandard.Unit.PERSON,
     period: str = SubsidyStandard.Period.YEAR,
     effective_to: datetime.date | None = None,
+    proration: str = SubsidyStandard.Proration.MONTH_ANY,
 ) -> SubsidyStandard:
     """Add a standard. The dates of two standards of the same project and tier may not
-    overlap; an open-ended earlier standard is closed the day before the new one starts."""
+    overlap; an open-ended earlier standard is closed the day before the new one starts.
+    ``proration`` says how a part period is paid (beneficiaries.coverage)."""
     from projects.models import Project
 
     _may_manage_project(user=user, project=project)
@@ -60,6 +62,8 @@ def standard_set(
         raise ValidationError({"unit": gettext("Choose per person or per household.")})
     if period not in SubsidyStandard.Period.values:
         raise ValidationError({"period": gettext("Choose per month, quarter or year.")})
+    if proration not in SubsidyStandard.Proration.values:
+        raise ValidationError({"proration": gettext("Choose how a part period is paid.")})
     if effective_from is None:
         raise ValidationError({"effective_from": gettext("Give the date the standard applies from.")})
     if effective_to is not None and effective_to < effective_from:
@@ -89,6 +93,7 @@ def standard_set(
         tier=tier,
         unit=unit,
         period=period,
+        proration=proration,
         amount=amount,
         effective_from=effective_from,
         effective_to=effective_to,
