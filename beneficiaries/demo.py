@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import models, transaction
 from django.utils import timezone
 
+from beneficiaries.coverage import month_end
 from beneficiaries.models import Household, Person
 from common.crypto import blind_index
 from common.demo import chinese_name, demo_id_number
@@ -482,7 +483,8 @@ def seed_subsidies(*, villages, rng, today, own: set) -> dict:
                     Payment(
                         batch=batch,
                         enrolment=e,
-                        period_start=month,
+                        covers_from=month,
+                        covers_to=month_end(month),
                         amount=amount,
                         standard=standard,
                         bank_card_cipher=e.person.bank_card_cipher,
@@ -506,7 +508,8 @@ def seed_subsidies(*, villages, rng, today, own: set) -> dict:
                     Payment(
                         batch=batch,
                         enrolment=e,
-                        period_start=key[1],
+                        covers_from=key[1],
+                        covers_to=month_end(key[1]),
                         amount=amount,
                         standard=standard,
                         bank_card_cipher=e.person.bank_card_cipher,

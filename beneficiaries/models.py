@@ -512,6 +512,13 @@ class PaymentBatch(models.Model):
     def __str__(self):
         return f"{self.project.name} {self.period_label} #{self.number}"
 
+    def save(self, *args, **kwargs):
+        if self.period_end is None and self.period_start is not None and self.period != self.Period.SPAN:
+            from beneficiaries.coverage import batch_period
+
+            self.period_end = batch_period(self.period_start, self.period)[1]
+        super().save(*args, **kwargs)
+
     @property
     def period_label(self) -> str:
         return period_label(self.period_start, self.period, self.period_end)

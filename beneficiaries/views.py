@@ -449,6 +449,7 @@ def batch_list(request):
                 period_start=period_start,
                 period=request.POST.get("period") or "month",
                 period_end=period_end,
+                arrears=request.POST.get("arrears") == "on",
             )
 
         try:

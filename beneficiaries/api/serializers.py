@@ -134,7 +134,17 @@ class EnrolmentSerializer(serializers.ModelSerializer):
 class StandardSerializer(serializers.ModelSerializer):
     class Meta:
         model = SubsidyStandard
-        fields = ["id", "project", "tier", "unit", "period", "amount", "effective_from", "effective_to"]
+        fields = [
+            "id",
+            "project",
+            "tier",
+            "unit",
+            "period",
+            "proration",
+            "amount",
+            "effective_from",
+            "effective_to",
+        ]
         read_only_fields = fields
 
 

@@ -59,6 +59,16 @@ BANK_COLUMNS = [
 ]
 
 
+def _covers(payment: Payment, batch: PaymentBatch) -> str:
+    """The days a line pays, as the bank file's 发放期间: the batch's period when it covers it
+    whole, else the span; arrears and re-issues marked 补发."""
+    if (payment.covers_from, payment.covers_to) == (batch.period_start, batch.period_end):
+        label = batch.period_label
+    else:
+        label = f"{payment.covers_from:%Y-%m-%d}至{payment.covers_to:%Y-%m-%d}"
+    return label if payment.kind == Payment.Kind.REGULAR else f"{label}（补发）"
+
+
 def bank_rows(batch: PaymentBatch, *, whole: bool = True):
     """The bank file's lines (the batch screen shows the same, masked)."""
     payments = (
@@ -78,9 +88,7 @@ def bank_rows(batch: PaymentBatch, *, whole: bool = True):
             "bank_name": payment.bank_name,
             "amount": payment.amount,
             "project": batch.project.name,
-            "period": batch.period_label
-            if payment.period_start == batch.period_start
-            else f"{payment.covers_from:%Y-%m}（补发）",
+            "period": _covers(payment, batch),
             "village": payment.enrolment.village.name,
             "result": results[payment.status],
             "reason": payment.failure_reason,

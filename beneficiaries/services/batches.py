@@ -150,7 +150,7 @@ def batch_generate(
     period_start: datetime.date,
     period: str = "month",
     period_end: datetime.date | None = None,
-    arrears: bool = True,
+    arrears: bool = False,
 ) -> PaymentBatch:
     """Make a draft batch for ``project`` in township ``division`` paying the days of one period
     (month, quarter, half-year, year, or a one-off span to ``period_end``) that are not yet
@@ -330,7 +330,7 @@ def batch_delete(*, user, batch: PaymentBatch) -> None:
 
 
 @transaction.atomic
-def payment_add(*, user, batch: PaymentBatch, enrolment: Enrolment) -> Payment:
+def payment_add(*, user, batch: PaymentBatch, enrolment: Enrolment, arrears: bool = True) -> Payment:
     """Add one enrolment to a draft batch (a late approval): the days of the batch's period it
     is owed and not yet covered, with the uncovered days of the year before as arrears lines
     (the same rule as batch_generate). Refuses an enrolment that is not active for the period
@@ -393,7 +393,7 @@ def payment_add(*, user, batch: PaymentBatch, enrolment: Enrolment) -> Payment:
         rates=rates,
         covered=covered,
         span=span,
-        arrears=True,
+        arrears=arrears,
         gone_on=None if person.is_living else person.status_on,
     )
     if missing is not None:

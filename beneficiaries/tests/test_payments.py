@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from beneficiaries import services
+from beneficiaries.coverage import month_end
 from beneficiaries.models import Enrolment, Payment, PaymentBatch
 from beneficiaries.tests.factories import active_enrolment, person, standard
 from common.tests.db import guards_off
@@ -227,12 +228,20 @@ def test_database_refuses_a_second_live_payment_for_the_period(tree, project, st
     payment = batch.payments.get()
     with pytest.raises(IntegrityError), transaction.atomic():
         Payment.objects.create(
-            batch=batch, enrolment=payment.enrolment, period_start=MARCH, amount=Decimal("60.50")
+            batch=batch,
+            enrolment=payment.enrolment,
+            covers_from=MARCH,
+            covers_to=month_end(MARCH),
+            amount=Decimal("60.50"),
         )
     # a failed one does not count: it may be re-issued
     Payment.objects.filter(pk=payment.pk).update(status="failed", failure_reason="卡已注销")
     Payment.objects.create(
-        batch=batch, enrolment=payment.enrolment, period_start=MARCH, amount=Decimal("60.50")
+        batch=batch,
+        enrolment=payment.enrolment,
+        covers_from=MARCH,
+        covers_to=month_end(MARCH),
+        amount=Decimal("60.50"),
     )
 
 
@@ -455,13 +464,13 @@ def test_failed_payment_is_reissued_later_never_paid_twice(tree, project, staff,
         user=staff, project=project, division=tree.township, period_start=datetime.date(2026, 4, 1)
     )
     reissued = april.payments.filter(reissue_of__isnull=False).get()
-    assert reissued.reissue_of == payments[0] and reissued.period_start == MARCH
+    assert reissued.reissue_of == payments[0] and reissued.covers_from == MARCH
     assert april.payment_count == 4  # 3 for April + the March re-issue
     # the next batch does not re-issue it again: a live payment now covers March
     may = services.batch_generate(
         user=staff, project=project, division=tree.township, period_start=datetime.date(2026, 5, 1)
     )
-    assert not may.payments.filter(period_start=MARCH).exists()
+    assert not may.payments.filter(covers_from=MARCH).exists()
 
 
 # --- callbacks -------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from beneficiaries import excel, services
+from beneficiaries.coverage import month_end
 from beneficiaries.models import AnomalyFinding, Callback, Enrolment, Payment, PaymentBatch, SubsidyStandard
 from beneficiaries.tests.factories import active_enrolment, standard
 from common.jobs import job_run
@@ -285,7 +286,13 @@ def _grow(tree, world, count):
             detail="x",
             last_seen=world["batch"].created_at,
         )
-        Payment.objects.create(batch=world["batch"], enrolment=e, period_start=MARCH, amount=Decimal("60.50"))
+        Payment.objects.create(
+            batch=world["batch"],
+            enrolment=e,
+            covers_from=MARCH,
+            covers_to=month_end(MARCH),
+            amount=Decimal("60.50"),
+        )
 
 
 def _count(call):

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from beneficiaries.coverage import month_end
 from org.models import Role
 from projects.tests.factories import (
     FundLineFactory,
@@ -75,7 +76,12 @@ def township_watch_data(tree, users, count):
             reconciled_at=timezone.now(),
         )
         Payment.objects.create(
-            batch=batch, enrolment=enrolment, period_start=today.replace(day=1), amount=100, status="paid"
+            batch=batch,
+            enrolment=enrolment,
+            covers_from=today.replace(day=1),
+            covers_to=month_end(today),
+            amount=100,
+            status="paid",
         )
         AnomalyFinding.objects.create(
             rule="paid_after_exit",

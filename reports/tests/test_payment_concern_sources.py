@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from beneficiaries.coverage import month_end
 from beneficiaries.models import Callback, Enrolment, Payment, PaymentBatch
 from beneficiaries.tests.factories import active_enrolment
 from org.models import Department, Role
@@ -52,7 +53,8 @@ def batch(project, township, *, reconciled_at, number, payments):
         Payment.objects.create(
             batch=made,
             enrolment=enrolment,
-            period_start=period,
+            covers_from=period,
+            covers_to=month_end(period),
             amount=Decimal(amount),
             status=status,
             failure_reason="户名不符" if status == "failed" else "",

@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from beneficiaries.coverage import month_end
 from common.models import Job
 from org.models import AccessLog, Role
 from org.scoping import Scope
@@ -250,11 +251,19 @@ def test_download_centre_makes_batches_anomalies_and_rosters(client, users, tree
         total_amount=300,
         reconciled_at=timezone.now(),
     )
-    Payment.objects.create(batch=batch, enrolment=first, period_start=OCTOBER, amount=100, status="paid")
+    Payment.objects.create(
+        batch=batch,
+        enrolment=first,
+        covers_from=OCTOBER,
+        covers_to=month_end(OCTOBER),
+        amount=100,
+        status="paid",
+    )
     Payment.objects.create(
         batch=batch,
         enrolment=second,
-        period_start=OCTOBER,
+        covers_from=OCTOBER,
+        covers_to=month_end(OCTOBER),
         amount=200,
         status="failed",
         failure_reason="销户",
