@@ -444,6 +444,73 @@ def payment_add(*, user, batch: PaymentBatch, enrolment: Enrolment, arrears: boo
     return added[0]
 
 
+def trim_draft_lines(*, user, enrolments, last_day: datetime.date) -> int:
+    """After an exit, a death or a move recorded with ``last_day`` as the last day in the
+    programme: the pending lines of ``enrolments`` in batches still in draft that cover a later
+    day are replaced by what the days up to ``last_day`` are worth (pro-rated by the standard's
+    rule; nothing when no day is left). Checked or approved batches are not changed behind
+    their checker's back (the anomaly checks flag them, and a paid line becomes a recovery).
+    Returns the number of lines taken out. The caller holds the transaction."""
+    stale = Payment.objects.filter(
+        enrolment__in=enrolments,
+        batch__status=PaymentBatch.Status.DRAFT,
+        status=Payment.Status.PENDING,
+        covers_to__gt=last_day,
+    )
+    batches = list(PaymentBatch.objects.filter(pk__in=stale.values("batch_id")).select_for_update())
+    if not batches:
+        return 0
+    lines = list(stale.filter(batch__in=batches).select_related("enrolment__person", "batch__project"))
+    removed, _by_model = Payment.objects.filter(pk__in=[p.pk for p in lines]).delete()
+    rates_of: dict[int, dict] = {}
+    replacements = []
+    for old in lines:
+        enrolment, person = old.enrolment, old.enrolment.person
+        project = old.batch.project
+        if project.pk not in rates_of:
+            rates_of[project.pk] = rates_by_tier(project)
+        rates = rates_of[project.pk].get(enrolment.tier, [])
+        if old.covers_from > last_day or not rates:
+            continue  # no day of the line is left
+        _missing, owed = owed_lines(
+            enrolment={
+                "active_from": enrolment.active_from,
+                "exit_on": enrolment.exit_on,
+                "status": enrolment.status,
+                "persons_covered": enrolment.persons_covered,
+            },
+            rates=rates,
+            covered=covered_spans(enrolment_ids=[enrolment.pk]).get(enrolment.pk, []),
+            # a month rule may still count the month of the last day whole
+            span=(old.covers_from, min(old.covers_to, coverage.month_end(last_day))),
+            arrears=False,
+            gone_on=None if person.is_living else person.status_on,
+        )
+        for _kind, line in owed:
+            replacements.append(
+                Payment(
+                    batch=old.batch,
+                    enrolment=enrolment,
+                    covers_from=line.covers_from,
+                    covers_to=line.covers_to,
+                    kind=old.kind,
+                    months=line.months,
+                    days=line.days,
+                    amount=line.amount,
+                    standard_id=line.standard_id,
+                    bank_card_cipher=old.bank_card_cipher,
+                    bank_card_index=old.bank_card_index,
+                    bank_name=old.bank_name,
+                    reissue_of=old.reissue_of,
+                )
+            )
+    for payment in replacements:
+        audited_save(payment, user=user)
+    for batch in batches:
+        _batch_totals(batch, user=user)
+    return removed
+
+
 @transaction.atomic
 def payment_adjust(*, user, payment: Payment, amount, reason: str) -> Payment:
     """Change one amount in a draft batch, with the reason (an amount above the standard is

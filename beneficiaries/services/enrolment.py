@@ -224,8 +224,11 @@ def enrolment_exit(
     note: str = "",
     today: datetime.date | None = None,
 ) -> Enrolment:
-    """Exit (death, move, no longer eligible). Periods starting on or after ``on`` are no longer
-    paid; payments already generated for them in a draft batch must be removed by regenerating."""
+    """Exit (death, move, no longer eligible). ``on`` is the last day in the programme: later
+    days are no longer paid, and the enrolment's lines in batches still in draft are cut back to
+    what the days up to ``on`` are worth (batches.trim_draft_lines)."""
+    from beneficiaries.services.batches import trim_draft_lines
+
     today = today or timezone.localdate()
     if reason not in Enrolment.ExitReason.values:
         raise ValidationError({"exit_reason": gettext("Choose why the enrolment ends.")})
@@ -235,15 +238,18 @@ def enrolment_exit(
         )
     if reason == Enrolment.ExitReason.OTHER and not (note or "").strip():
         raise ValidationError({"exit_note": gettext("Say why the enrolment ends.")})
-    return ENROLMENT_MACHINE.transition(
-        obj=enrolment,
-        user=user,
-        name="exit",
-        queryset=Enrolment.objects.visible_to(user),
-        exit_reason=reason,
-        exit_on=on,
-        exit_note=(note or "").strip()[:200],
-    )
+    with transaction.atomic():
+        exited = ENROLMENT_MACHINE.transition(
+            obj=enrolment,
+            user=user,
+            name="exit",
+            queryset=Enrolment.objects.visible_to(user),
+            exit_reason=reason,
+            exit_on=on,
+            exit_note=(note or "").strip()[:200],
+        )
+        exited.payments_removed = trim_draft_lines(user=user, enrolments=[exited], last_day=on)
+    return exited
 
 
 BULK_ACTIONS = {

@@ -14,13 +14,11 @@ from beneficiaries import rules
 from beneficiaries.models import (
     Enrolment,
     Household,
-    Payment,
-    PaymentBatch,
     Person,
     UserPerson,
     normalize_card,
 )
-from beneficiaries.services.batches import _batch_totals
+from beneficiaries.services.batches import trim_draft_lines
 from beneficiaries.services.enrolment import OFFICE_ROLES
 from common.pinyin import search_key
 from org.audit import audited_save, audited_update
@@ -210,18 +208,7 @@ def _exit_with_person(*, user, person: Person, reason: str, on: datetime.date) -
             reason=EXIT_WITH_PERSON,
         )
         exited += 1
-    removable = Payment.objects.filter(
-        enrolment__person=person,
-        batch__status=PaymentBatch.Status.DRAFT,
-        status=Payment.Status.PENDING,
-        covers_to__gt=on,  # a day after the last one in the programme
-    )
-    batches = list(PaymentBatch.objects.filter(pk__in=removable.values("batch_id")).select_for_update())
-    removed = 0
-    if batches:
-        removed, _by_model = removable.filter(batch__in=batches).delete()
-        for batch in batches:
-            _batch_totals(batch, user=user)
+    removed = trim_draft_lines(user=user, enrolments=Enrolment.objects.filter(person=person), last_day=on)
     return exited, removed
 
 
