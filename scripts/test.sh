@@ -8,7 +8,7 @@ source scripts/services.sh
 
 PG_PORT=${TEST_PG_PORT:-25432}
 REDIS_PORT=${TEST_REDIS_PORT:-26379}
-DIR=var/test
+DIR=${TEST_DIR:-var/test}  # a second run at once in one checkout needs its own
 mkdir -p "$DIR"
 
 cleanup() {

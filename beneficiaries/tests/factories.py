@@ -49,10 +49,23 @@ def active_enrolment(
 
 
 def standard(
-    *, project, amount="726.00", period="year", unit="person", tier="", start=datetime.date(2026, 1, 1)
+    *,
+    project,
+    amount="726.00",
+    period="year",
+    unit="person",
+    tier="",
+    start=datetime.date(2026, 1, 1),
+    proration="month_any",
 ):
     from beneficiaries.models import SubsidyStandard
 
     return SubsidyStandard.objects.create(
-        project=project, tier=tier, amount=amount, period=period, unit=unit, effective_from=start
+        project=project,
+        tier=tier,
+        amount=amount,
+        period=period,
+        unit=unit,
+        effective_from=start,
+        proration=proration,
     )
