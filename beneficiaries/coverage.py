@@ -291,12 +291,8 @@ def lines_for(*, span: Span, rule: str, programme: Span, rates, persons: int) ->
 def missing_rate(*, span: Span, rule: str, programme: Span, rates) -> datetime.date | None:
     """The first day (month rules: month) of ``span`` that should be paid but has no standard."""
     if rule == DAY:
-        day = span[0]
-        while day <= span[1]:
-            if rate_on(rates, day) is None:
-                return day
-            day += ONE_DAY
-        return None
+        gaps = subtract(span, [(r.effective_from, r.effective_to or datetime.date.max) for r in rates])
+        return gaps[0][0] if gaps else None
     for month in months_in(span):
         if _month_rate(rates, month, programme) is None:
             return month

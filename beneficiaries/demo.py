@@ -439,6 +439,7 @@ def seed_subsidies(*, villages, rng, today, own: set) -> dict:
             project=project,
             division=township,
             period_start=month,
+            period_end=month_end(month),
             period="month",
             number=1,
             status=PaymentBatch.Status.RECONCILED,

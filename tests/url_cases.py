@@ -270,7 +270,12 @@ def _beneficiaries(tree, users):
             project=project, division=township, period_start=datetime.date(2026, 3, 1), status="reconciled"
         )
         Payment.objects.create(
-            batch=batch, enrolment=enrolment, period_start=batch.period_start, amount="60.50", status="paid"
+            batch=batch,
+            enrolment=enrolment,
+            covers_from=batch.period_start,
+            covers_to=batch.period_end,
+            amount="60.50",
+            status="paid",
         )
         Callback.objects.create(
             enrolment=enrolment, method="phone", called_on=datetime.date(2026, 4, 1), reached=False

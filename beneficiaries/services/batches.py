@@ -208,16 +208,24 @@ def batch_generate(
     ).values_list("enrolment_id", "covers_from", "covers_to"):
         covered.setdefault(enrolment_id, []).append((start, end))
     owed, gaps = [], []
+    # Most enrolments share their terms (tier, persons, dates, nothing paid yet): reckon each
+    # set of terms once.
+    reckoned: dict[tuple, tuple] = {}
     for row in rows:
         gone_on = row["person__status_on"] if row["person__status"] != Person.Status.LIVING else None
-        missing, lines = owed_lines(
-            enrolment=row,
-            rates=rates[row["tier"]],
-            covered=covered.get(row["pk"], []),
-            span=span,
-            arrears=arrears,
-            gone_on=gone_on,
-        )
+        spans = tuple(sorted(covered.get(row["pk"], [])))
+        exit_on = row["exit_on"] if row["status"] == Enrolment.Status.EXITED else None
+        terms = (row["tier"], row["persons_covered"], row["active_from"], exit_on, gone_on, spans)
+        if terms not in reckoned:
+            reckoned[terms] = owed_lines(
+                enrolment=row,
+                rates=rates[row["tier"]],
+                covered=list(spans),
+                span=span,
+                arrears=arrears,
+                gone_on=gone_on,
+            )
+        missing, lines = reckoned[terms]
         if missing is not None:
             gaps.append((row["tier"] or "—", missing))
         owed.extend((row, kind, line) for kind, line in lines)
