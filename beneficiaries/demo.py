@@ -447,7 +447,9 @@ def seed_subsidies(*, villages, rng, today, own: set) -> dict:
             prepared_by=people[township.pk][0],
             checked_by=people[township.pk][1],
             approved_by=people[township.pk][2],
-            # sent to the bank on the 20th, its result back on the 25th: paid in the month
+            # its bank file made on the 19th, sent to the bank on the 20th, its result back on the
+            # 25th: paid in the month
+            bank_file_at=datetime.datetime.combine(month.replace(day=19), datetime.time(15), tzinfo=zone),
             exported_at=datetime.datetime.combine(month.replace(day=20), datetime.time(9), tzinfo=zone),
             reconciled_at=datetime.datetime.combine(month.replace(day=25), datetime.time(16), tzinfo=zone),
         )
@@ -492,7 +494,9 @@ def seed_subsidies(*, villages, rng, today, own: set) -> dict:
                         bank_card_index=e.person.bank_card_index,
                         bank_name=e.person.bank_name,
                         status=Payment.Status.FAILED if failed else Payment.Status.PAID,
-                        failure_reason="账户已冻结" if failed else "",
+                        # re-issued below to the same card: a reason that is not a closed account
+                        failure_reason="户名不符" if failed else "",
+                        failure_kind=Payment.FailureKind.OTHER if failed else "",
                     ),
                 )
             )

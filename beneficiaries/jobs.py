@@ -37,7 +37,10 @@ def _tempfile(suffix):
     "beneficiaries.bank_file", label=_("Bank file of a payment batch"), roles=(*OFFICE, Role.COUNTY_AUDITOR)
 )
 def bank_file(*, job, user, progress) -> JobOutcome:
+    """Made from approval on (before the batch is marked sent to the bank); the office's first
+    file is recorded on the batch (bank_file_at), in this job's transaction."""
     batch = selectors.batch_get(user=user, pk=job.params["batch"])
+    services.batch_bank_file_record(user=user, batch=batch)
     fmt = "csv" if job.params.get("format") == "csv" else "xlsx"
     with _tempfile(f".{fmt}") as handle:
         count = excel.write_bank_file(handle.name, batch=batch, fmt=fmt, whole=True)

@@ -145,6 +145,11 @@ class Person(models.Model):
     )
     bank_card = EncryptedValue("card", normalise=normalize_card)
     bank_name = models.CharField(_("bank"), max_length=60, blank=True)
+    # When the card on record was typed in: a payment failed for a closed account is re-issued
+    # only to a card recorded after the failure (reconciliation.reissue_card).
+    bank_card_recorded_at = models.DateTimeField(
+        _("bank card recorded at"), null=True, blank=True, editable=False
+    )
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -487,6 +492,9 @@ class PaymentBatch(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The first bank file made by the office (a job, at approval): the batch is marked sent to the
+    # bank only after it (beneficiaries.permissions.batch_export_guard).
+    bank_file_at = models.DateTimeField(_("bank file produced at"), null=True, blank=True)
     exported_at = models.DateTimeField(_("sent to the bank at"), null=True, blank=True)
     reconciled_at = models.DateTimeField(_("reconciled at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -554,6 +562,10 @@ class Payment(models.Model):
         ARREARS = "arrears", _("arrears")
         REISSUE = "reissue", _("re-issue")
 
+    class FailureKind(models.TextChoices):
+        CLOSED_ACCOUNT = "closed_account", _("account closed")
+        OTHER = "other", _("other")
+
     batch = models.ForeignKey(
         PaymentBatch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="payments"
     )
@@ -578,6 +590,10 @@ class Payment(models.Model):
     bank_name = models.CharField(_("bank"), max_length=60, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     failure_reason = models.CharField(_("failure reason"), max_length=200, blank=True)
+    # From the bank's reason (reconciliation.failure_kind_of): a closed account waits for a new card.
+    failure_kind = models.CharField(
+        _("kind of failure"), max_length=20, choices=FailureKind.choices, blank=True
+    )
     bank_reference = models.CharField(_("bank reference"), max_length=60, blank=True)
     reissue_of = models.ForeignKey(
         "self", verbose_name=_("re-issues"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"

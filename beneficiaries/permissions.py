@@ -53,6 +53,20 @@ def batch_approve_guard(batch, user) -> None:
         )
 
 
+def batch_export_guard(batch, user) -> None:
+    """A batch is marked sent to the bank only after its bank file was produced: the file is
+    made at approval, handed to the bank, and only then is the batch marked sent."""
+    if batch.bank_file_at is None:
+        raise ValidationError(
+            gettext(
+                "The bank file of %(what)s has not been produced yet: produce it (Bank file buttons), "
+                "hand it to the bank, then mark the batch sent to the bank."
+            )
+            % {"what": batch},
+            code="no_bank_file",
+        )
+
+
 def enrolment_notice_guard(enrolment, user) -> None:
     if enrolment.village_notice_id is None:
         raise ValidationError(
@@ -146,11 +160,30 @@ def may_reconcile_batch(user, batch) -> bool:
     )
 
 
-def may_download_bank_file(user, batch) -> bool:
-    from beneficiaries.models import PaymentBatch
+#: the states in which a batch's bank file can be made: from approval on (it is made before the
+#: batch is marked sent to the bank)
+BANK_FILE_STATES = ("approved", "exported", "reconciled")
+#: who may have it made: the office, which hands it to the bank, and the county auditor (a copy)
+BANK_FILE_ROLES = (*OFFICE_ROLES, Role.COUNTY_AUDITOR)
 
+
+def bank_file_guard(batch, user) -> None:
+    """The bank file exists once the batch is approved (and stays while it is sent and reconciled)."""
+    if batch.status not in BANK_FILE_STATES:
+        raise ValidationError(
+            gettext("The bank file of %(what)s exists once the batch is approved (it is %(status)s).")
+            % {"what": batch, "status": batch.get_status_display()},
+            code="not_approved",
+        )
+
+
+def may_download_bank_file(user, batch) -> bool:
     return (
-        has_role(user, *OFFICE_ROLES, Role.COUNTY_AUDITOR)
-        and _batch_in_scope(user, batch)
-        and batch.status in (PaymentBatch.Status.EXPORTED, PaymentBatch.Status.RECONCILED)
+        has_role(user, *BANK_FILE_ROLES) and _batch_in_scope(user, batch) and batch.status in BANK_FILE_STATES
     )
+
+
+def records_bank_file(user) -> bool:
+    """Whether a bank file this user makes counts as produced for the batch (bank_file_at): the
+    office's, which goes to the bank; an auditor's copy changes nothing."""
+    return has_role(user, *OFFICE_ROLES)

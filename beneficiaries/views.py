@@ -495,19 +495,46 @@ def batch_detail(request, pk: int):
     context = {
         "batch": batch,
         "page": page,
-        # only the steps that would succeed (role, state, four-eyes); the others say why
+        # only the steps that would succeed (role, state, four-eyes, the bank file); the others say why
         "actions": list(services.BATCH_MACHINE.available(batch, user)),
         "blocked": services.BATCH_MACHINE.blocked(batch, user),
         "may_delete": permissions.may_delete_batch(user, batch),
         "may_download": permissions.may_download_bank_file(user, batch),
         "may_reconcile": permissions.may_reconcile_batch(user, batch),
+        # failed for a closed account: re-issued once a new card is recorded on the person
+        "waiting": services.waiting_for_new_card(batch=batch)
+        if batch.status == PaymentBatch.Status.RECONCILED
+        else [],
     }
     return render(request, "beneficiaries/batch_detail.html", context)
+
+
+def _batch_done(action: str, batch: PaymentBatch) -> str:
+    """What a step did, in one sentence with the batch's number, people and amount."""
+    numbers = {
+        "batch": batch,
+        "count": batch.payment_count,
+        "amount": f"{batch.total_amount:,.2f}",
+    }
+    if action == "approve":
+        return (
+            gettext(
+                "Batch %(batch)s approved: %(count)d payments, %(amount)s 元. Its bank file can be produced now."
+            )
+            % numbers
+        )
+    if action == "export":
+        return (
+            gettext("Batch %(batch)s marked sent to the bank: %(count)d payments, %(amount)s 元.") % numbers
+        )
+    return gettext("Saved.")
 
 
 @login_required
 @require_POST
 def batch_action(request, pk: int):
+    """A step of the batch. Approving and marking sent to the bank cannot be undone: the first
+    post shows what the step does to which batch and asks to confirm (``confirmed=yes``)."""
     batch = selectors.batch_get(user=request.user, pk=pk)
     url = reverse("beneficiaries:batch-detail", args=[pk])
     action = request.POST.get("action")
@@ -528,17 +555,33 @@ def batch_action(request, pk: int):
     }
     if action not in calls:
         raise Http404
-    return _act(request, url, calls[action], gettext("Saved."))
+    if action in services.CONFIRMED_STEPS and request.POST.get("confirmed") != "yes":
+        refusal = services.BATCH_MACHINE.refusal(batch, user, action)
+        if refusal is not None:
+            messages.error(request, refusal)
+            return redirect(url)
+        context = {"batch": batch, "step": services.BATCH_MACHINE.get(action)}
+        return render(request, "beneficiaries/batch_confirm.html", context)
+    try:
+        batch = calls[action]()
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _refusal(error))
+    else:
+        messages.success(request, _batch_done(action, batch))
+    return redirect(url)
 
 
 @login_required
 @require_POST
 def batch_bank_file(request, pk: int):
-    """The bank file (whole numbers) is made as a job; its download is logged in the access log."""
+    """The bank file (whole numbers) is made as a job from approval on, before the batch is marked
+    sent to the bank; the job records it on the batch and its download is logged in the access log."""
     batch = selectors.batch_get(user=request.user, pk=pk)
-    if batch.status not in (PaymentBatch.Status.EXPORTED, PaymentBatch.Status.RECONCILED):
-        messages.error(request, gettext("The bank file exists once the batch is sent to the bank."))
-        return redirect("beneficiaries:batch-detail", pk=pk)
+    if not permissions.may_download_bank_file(request.user, batch):
+        if batch.status not in permissions.BANK_FILE_STATES:
+            messages.error(request, gettext("The bank file exists once the batch is approved."))
+            return redirect("beneficiaries:batch-detail", pk=pk)
+        raise PermissionDenied
     fmt = "csv" if request.POST.get("format") == "csv" else "xlsx"
     job = job_enqueue(
         user=request.user,

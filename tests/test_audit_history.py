@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from beneficiaries import excel
 from beneficiaries import services as beneficiaries
 from beneficiaries.models import AnomalyFinding, Enrolment, Household, Person
-from beneficiaries.tests.factories import active_enrolment, id_number, person, standard
+from beneficiaries.tests.factories import active_enrolment, id_number, person, sent_to_bank, standard
 from common.excel import read_xlsx
 from org.models import Department, Role
 from org.scoping import Scope
@@ -67,7 +67,7 @@ def reconcile(tree, users):
     batch = _batch(tree, users)
     beneficiaries.batch_check(user=_checker(tree), batch=batch)
     beneficiaries.batch_approve(user=leader, batch=batch)
-    batch = beneficiaries.batch_mark_exported(user=staff, batch=batch)
+    batch = sent_to_bank(batch=batch, user=staff)
     payments = list(batch.payments.order_by("pk"))
     lines = [
         {
@@ -84,6 +84,7 @@ def reconcile(tree, users):
     return [
         Expect(payments[0], "status", "pending", "failed", staff, "bank result"),
         Expect(payments[0], "failure_reason", "", "账户冻结", staff, "bank result"),
+        Expect(payments[0], "failure_kind", "", "closed_account", staff, "bank result"),
         Expect(payments[1], "status", "pending", "paid", staff, "bank result"),
         Expect(payments[1], "bank_reference", "", "B1", staff, "bank result"),
         Expect(batch, "status", "exported", "reconciled", staff, None),

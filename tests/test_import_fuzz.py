@@ -70,7 +70,7 @@ def _exported_batch(tree, users):
     import datetime
 
     from beneficiaries import services
-    from beneficiaries.tests.factories import active_enrolment, standard
+    from beneficiaries.tests.factories import active_enrolment, sent_to_bank, standard
     from org.models import Role
     from org.tests.factories import UserFactory
     from projects.tests.factories import ProjectFactory
@@ -85,7 +85,7 @@ def _exported_batch(tree, users):
     checker = UserFactory(role=Role.TOWNSHIP_STAFF, division=tree.township)
     services.batch_check(user=checker, batch=batch)  # four-eyes: not the preparer
     services.batch_approve(user=leader, batch=batch)
-    return services.batch_mark_exported(user=staff, batch=batch)
+    return sent_to_bank(batch=batch, user=staff)
 
 
 # The parameters an import needs besides its file (the record it reads the file into).

@@ -97,6 +97,8 @@ def _batch_build(world):
 
 def _batch_setup(record, state, step, preparer, others, world, kind):
     values = {"status": state, "prepared_by": preparer, "checked_by": world.third}
+    if step == "export":  # marked sent only after its bank file (permissions.batch_export_guard)
+        values["bank_file_at"] = timezone.now()
     if kind == "checker":
         values.update(prepared_by=others, checked_by=preparer)
     elif kind == "other":

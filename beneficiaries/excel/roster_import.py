@@ -463,6 +463,7 @@ def _write_households(good: list[_Row], *, user) -> tuple[dict, set, set]:
 
 def _write_persons(new_people: list[_Row], *, households: dict, index_of: dict, user) -> list[int]:
     search_keys = {}
+    now = timezone.now()
 
     def person_rows():
         for item in new_people:
@@ -481,6 +482,7 @@ def _write_persons(new_people: list[_Row], *, households: dict, index_of: dict, 
                 "bank_card_cipher": encrypt(card) if card else "",
                 "bank_card_index": blind_index(card, purpose="card") if card else None,
                 "bank_name": (row.get("bank_name") or "").strip(),
+                "bank_card_recorded_at": now if card else None,
             }
 
     return insert_rows(Person, person_rows(), count=len(new_people), user=user)

@@ -15,7 +15,9 @@ Callers import from ``beneficiaries.services``; the names below are its public s
 from beneficiaries.services.anomalies import anomaly_check_run, anomaly_confirm, anomaly_explain
 from beneficiaries.services.batch_steps import (
     BATCH_MACHINE,
+    CONFIRMED_STEPS,
     batch_approve,
+    batch_bank_file_record,
     batch_check,
     batch_mark_exported,
     batch_reopen,
@@ -45,7 +47,14 @@ from beneficiaries.services.enrolment import (
     enrolment_put_on_notice,
     enrolment_review,
 )
-from beneficiaries.services.reconciliation import RESULT_FAILED, RESULT_PAID, batch_reconcile
+from beneficiaries.services.reconciliation import (
+    CLOSED_ACCOUNT_REASONS,
+    RESULT_FAILED,
+    RESULT_PAID,
+    batch_reconcile,
+    failure_kind_for,
+    waiting_for_new_card,
+)
 from beneficiaries.services.registry import (
     EXIT_WITH_PERSON,
     REGISTRY_ROLES,
@@ -63,6 +72,8 @@ __all__ = [
     "BATCH_MACHINE",
     "BULK_ACTIONS",
     "BULK_LIMIT",
+    "CLOSED_ACCOUNT_REASONS",
+    "CONFIRMED_STEPS",
     "ENROLMENT_MACHINE",
     "ENROL_ROLES",
     "EXIT_WITH_PERSON",
@@ -77,6 +88,7 @@ __all__ = [
     "anomaly_confirm",
     "anomaly_explain",
     "batch_approve",
+    "batch_bank_file_record",
     "batch_check",
     "batch_delete",
     "batch_generate",
@@ -93,6 +105,7 @@ __all__ = [
     "enrolment_put_on_notice",
     "enrolment_review",
     "exclusive_pair_add",
+    "failure_kind_for",
     "household_create",
     "household_set_head",
     "payment_add",
@@ -104,4 +117,5 @@ __all__ = [
     "standard_amount_for",
     "standard_set",
     "user_person_link",
+    "waiting_for_new_card",
 ]

@@ -1,15 +1,28 @@
-"""The steps of a payment batch (draft → checked → approved → sent to the bank): a state machine
-whose guards are the named permissions of beneficiaries.permissions (four-eyes)."""
+"""The steps of a payment batch (draft → checked → approved → bank file → sent to the bank): a
+state machine whose guards are the named permissions of beneficiaries.permissions (four-eyes, the
+bank file before "sent")."""
 
+from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import (
     PaymentBatch,
 )
-from beneficiaries.permissions import OFFICE_ROLES, batch_approve_guard, batch_check_guard
+from beneficiaries.permissions import (
+    BANK_FILE_ROLES,
+    OFFICE_ROLES,
+    bank_file_guard,
+    batch_approve_guard,
+    batch_check_guard,
+    batch_export_guard,
+    records_bank_file,
+)
 from common.states import StateMachine, Transition
+from org.audit import audited_save
 from org.models import Role
+from org.roles import require_role
 
 BATCH_MACHINE = StateMachine(
     field="status",
@@ -42,7 +55,8 @@ BATCH_MACHINE = StateMachine(
             sources=(PaymentBatch.Status.APPROVED,),
             target=PaymentBatch.Status.EXPORTED,
             roles=OFFICE_ROLES,
-            label=_("Send to the bank"),
+            label=_("Mark sent to the bank"),
+            check=batch_export_guard,
         ),
     ],
 )
@@ -71,8 +85,13 @@ def batch_approve(*, user, batch: PaymentBatch) -> PaymentBatch:
     )
 
 
+#: the steps a page asks to confirm before taking them (they cannot be undone: issue 20)
+CONFIRMED_STEPS = ("approve", "export")
+
+
 def batch_mark_exported(*, user, batch: PaymentBatch) -> PaymentBatch:
-    """The bank file is handed over: from now on the batch's payments are fixed."""
+    """The bank file is handed over: from now on the batch's payments are fixed. Refused until
+    the bank file was produced (batch_bank_file_record; permissions.batch_export_guard)."""
     return BATCH_MACHINE.transition(
         obj=batch,
         user=user,
@@ -80,3 +99,22 @@ def batch_mark_exported(*, user, batch: PaymentBatch) -> PaymentBatch:
         queryset=PaymentBatch.objects.visible_to(user),
         exported_at=timezone.now(),
     )
+
+
+@transaction.atomic
+def batch_bank_file_record(*, user, batch: PaymentBatch) -> PaymentBatch:
+    """Record that ``user`` had the bank file of ``batch`` made (called by the bank file job, in
+    its transaction: a failed job records nothing). Refused before approval (ValidationError,
+    permissions.bank_file_guard), to other roles (PermissionDenied) and outside the user's scope
+    (Http404). The first file made by the office sets ``bank_file_at``; later ones and an auditor's copy leave
+    it as it is. Returns the batch as locked."""
+    require_role(user, *BANK_FILE_ROLES)
+    try:
+        locked = PaymentBatch.objects.visible_to(user).select_for_update().get(pk=batch.pk)
+    except PaymentBatch.DoesNotExist:
+        raise Http404 from None
+    bank_file_guard(locked, user)
+    if locked.bank_file_at is None and records_bank_file(user):
+        locked.bank_file_at = timezone.now()
+        audited_save(locked, user=user, update_fields=["bank_file_at"])
+    return locked

@@ -39,7 +39,7 @@ def failed_to_reissue(*, project, division) -> list[Payment]:
         )
         .exclude(models.Exists(live))
         .exclude(enrolment__status=Enrolment.Status.EXITED, enrolment__exit_on__lt=models.F("covers_from"))
-        .select_related("enrolment__person")
+        .select_related("enrolment__person", "batch")
         .order_by("enrolment_id", "covers_from", "-pk")
     ):
         if (payment.enrolment_id, payment.covers_from) not in seen:
@@ -48,14 +48,102 @@ def failed_to_reissue(*, project, division) -> list[Payment]:
     return [payment for payment in result if reissue_card(payment) is not None]
 
 
+#: What a bank writes when the account itself is gone (closed, cancelled, never existed, frozen,
+#: reported lost): the money cannot reach that card again, so the payment waits for a new one.
+#: Matched as parts of the reason, case-insensitively; every other reason (户名不符 …) is "other"
+#: and re-issued to the card on record as before. The one list of them.
+CLOSED_ACCOUNT_REASONS = (
+    "销户",  # 已销户, 账户已销户
+    "注销",  # 账户已注销, 卡已注销
+    "不存在",  # 账户不存在, 账号不存在
+    "无此账",  # 无此账户, 无此账号
+    "冻结",  # 账户冻结, 账户已冻结
+    "止付",
+    "挂失",
+    "作废",  # 卡已作废
+    "久悬",  # 久悬户 (dormant, closed by the bank)
+    "closed",
+    "cancelled",
+    "canceled",
+    "frozen",
+    "does not exist",
+    "no such account",
+)
+
+
+def failure_kind_for(reason: str) -> str:
+    """The Payment.FailureKind of a bank's failure reason (CLOSED_ACCOUNT_REASONS)."""
+    text = (reason or "").strip().lower()
+    if any(part in text for part in CLOSED_ACCOUNT_REASONS):
+        return Payment.FailureKind.CLOSED_ACCOUNT
+    return Payment.FailureKind.OTHER
+
+
+def failure_kind_of(payment: Payment) -> str:
+    """The kind of a failed payment: as recorded at reconciliation, else read from its reason
+    (failures written before the kind was recorded, or by bulk seeding)."""
+    return payment.failure_kind or failure_kind_for(payment.failure_reason)
+
+
+def failed_at(payment: Payment):
+    """When the bank's failure was recorded: the reconciliation of the payment's batch (a query
+    unless ``batch`` is loaded)."""
+    return payment.batch.reconciled_at
+
+
+def has_new_card(person, failed: Payment) -> bool:
+    """Whether ``person`` has a card on record other than the one ``failed`` went to, recorded
+    after the failure."""
+    if not person.bank_card_cipher or person.bank_card_index == failed.bank_card_index:
+        return False
+    recorded, failure = person.bank_card_recorded_at, failed_at(failed)
+    return recorded is not None and (failure is None or recorded > failure)
+
+
 def reissue_card(failed: Payment) -> tuple[str, str, str] | None:
-    """The card a re-issue of ``failed`` is paid to, as (cipher, blind index, bank): the
+    """The card a re-issue of ``failed`` is paid to, as (cipher, blind index, bank), or None
+    while it may not be re-issued yet.
+
+    A failure for a closed account (failure_kind_of → closed_account) goes only to a new card:
+    one other than the card that failed, recorded after the failure (Person.bank_card_recorded_at
+    later than the batch's reconciliation); until then None. Any other failure goes to the
     person's card on record now, else the card that failed. ``failed`` comes with
-    ``enrolment__person`` loaded."""
+    ``enrolment__person`` loaded (a closed-account failure reads its batch as well)."""
     person = failed.enrolment.person
+    if failure_kind_of(failed) == Payment.FailureKind.CLOSED_ACCOUNT:
+        if not has_new_card(person, failed):
+            return None
+        return person.bank_card_cipher, person.bank_card_index, person.bank_name
     if person.bank_card_cipher:
         return person.bank_card_cipher, person.bank_card_index, person.bank_name
     return failed.bank_card_cipher, failed.bank_card_index, failed.bank_name
+
+
+def waiting_for_new_card(*, batch: PaymentBatch, limit: int = 50) -> list[Payment]:
+    """The failed payments of ``batch`` that wait for a new card (their account is closed and no
+    card was recorded since) and are not re-issued yet, at most ``limit``: for the batch page.
+    ``batch`` was read through the user's scope; its payments are of its township."""
+    reissued = Payment.objects.filter(reissue_of_id=models.OuterRef("pk"))
+    live = Payment.objects.filter(
+        enrolment_id=models.OuterRef("enrolment_id"), period_start=models.OuterRef("period_start")
+    ).exclude(status=Payment.Status.FAILED)
+    candidates = (
+        Payment.objects.filter(batch=batch, status=Payment.Status.FAILED)
+        .exclude(models.Exists(reissued))
+        .exclude(models.Exists(live))
+        .select_related("enrolment__person", "enrolment__village")
+        .order_by("enrolment__village__code", "pk")
+    )
+    result = []
+    for payment in candidates.iterator(chunk_size=500):
+        payment.batch = batch  # failed_at reads it: no query per line
+        if failure_kind_of(payment) == Payment.FailureKind.CLOSED_ACCOUNT and not has_new_card(
+            payment.enrolment.person, payment
+        ):
+            result.append(payment)
+            if len(result) >= limit:
+                break
+    return result
 
 
 RESULT_PAID = "paid"
@@ -144,11 +232,14 @@ def batch_reconcile(*, user, batch: PaymentBatch, results: list[dict]) -> Paymen
         payment.failure_reason = (
             (line.get("reason") or "").strip()[:200] if payment.status == Payment.Status.FAILED else ""
         )
+        payment.failure_kind = (
+            failure_kind_for(payment.failure_reason) if payment.status == Payment.Status.FAILED else ""
+        )
         payment.bank_reference = str(line.get("bank_reference") or "")[:60]
         changed.append(payment)
     audited_bulk_update(
         changed,
-        ["status", "failure_reason", "bank_reference"],
+        ["status", "failure_reason", "failure_kind", "bank_reference"],
         user=user,
         reason=BANK_RESULT,
         batch_size=5000,

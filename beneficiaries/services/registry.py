@@ -103,6 +103,7 @@ def person_register(
         phone=(phone or "").strip(),
         bank_card=card,
         bank_name=(bank_name or "").strip(),
+        bank_card_recorded_at=timezone.now() if card else None,
     )
     person.full_clean(
         exclude=["id_number_cipher", "id_number_index", "bank_card_cipher", "bank_card_index"],
@@ -139,6 +140,10 @@ def person_update(*, user, person: Person, **changes) -> Person:
     household = changes.get("household")
     if household is not None and household.village_id != person.village_id:
         raise ValidationError({"household": gettext("The household belongs to another village.")})
+    if "bank_card" in changes and changes["bank_card"] != normalize_card(person.bank_card):
+        # a new card (or none): a payment failed for a closed account waits for a card recorded
+        # after the failure (reconciliation.reissue_card)
+        person.bank_card_recorded_at = timezone.now() if changes["bank_card"] else None
     for key, value in changes.items():
         setattr(person, key, value)
     audited_save(person, user=user)

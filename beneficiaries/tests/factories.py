@@ -69,3 +69,12 @@ def standard(
         effective_from=start,
         proration=proration,
     )
+
+
+def sent_to_bank(*, batch, user):
+    """An approved batch to the bank the way the office does it: its bank file produced (what the
+    bank file job records), then marked sent. Returns the batch as sent."""
+    from beneficiaries import services
+
+    services.batch_bank_file_record(user=user, batch=batch)
+    return services.batch_mark_exported(user=user, batch=batch)

@@ -27,7 +27,7 @@ def test_small_profile_subsidies_are_idempotent_and_plant_every_rule(settings, t
     for batch in PaymentBatch.objects.all():
         reconciled = timezone.localtime(batch.reconciled_at).date()
         assert (reconciled.year, reconciled.month) == (batch.period_start.year, batch.period_start.month)
-        assert batch.exported_at < batch.reconciled_at
+        assert batch.bank_file_at < batch.exported_at < batch.reconciled_at
         # four-eyes: three different people, none of them missing (they were all empty)
         people = (batch.prepared_by_id, batch.checked_by_id, batch.approved_by_id)
         assert None not in people and len(set(people)) == 3

@@ -13,7 +13,7 @@ from django.utils import timezone
 from beneficiaries import services
 from beneficiaries.coverage import month_end
 from beneficiaries.models import Enrolment, Payment, PaymentBatch
-from beneficiaries.tests.factories import active_enrolment, person, standard
+from beneficiaries.tests.factories import active_enrolment, person, sent_to_bank, standard
 from common.tests.db import guards_off
 from org.models import Role
 from org.tests.factories import UserFactory
@@ -429,7 +429,7 @@ def _to_bank(tree, project, staff, leader, n=3):
     checker = UserFactory(role=Role.TOWNSHIP_STAFF, division=tree.township)
     services.batch_check(user=checker, batch=batch)
     services.batch_approve(user=leader, batch=batch)
-    return services.batch_mark_exported(user=staff, batch=batch)
+    return sent_to_bank(batch=batch, user=staff)
 
 
 def test_reconcile_refuses_unknown_payments_and_changes_nothing(tree, project, staff, leader):
@@ -447,6 +447,7 @@ def test_reconcile_refuses_unknown_payments_and_changes_nothing(tree, project, s
 
 
 def test_failed_payment_is_reissued_later_never_paid_twice(tree, project, staff, leader):
+    """A failure of the "other" kind (not a closed account) is re-issued in the next batch."""
     batch = _to_bank(tree, project, staff, leader)
     payments = list(batch.payments.order_by("pk"))
     lines = [
@@ -455,11 +456,12 @@ def test_failed_payment_is_reissued_later_never_paid_twice(tree, project, staff,
             "reference": p.reference,
             "amount": p.amount,
             "result": "paid" if i else "failed",
-            "reason": "" if i else "账户冻结",
+            "reason": "" if i else "户名不符",
         }
         for i, p in enumerate(payments)
     ]
     services.batch_reconcile(user=staff, batch=batch, results=lines)
+    assert Payment.objects.get(pk=payments[0].pk).failure_kind == Payment.FailureKind.OTHER
     april = services.batch_generate(
         user=staff, project=project, division=tree.township, period_start=datetime.date(2026, 4, 1)
     )

@@ -194,9 +194,14 @@ def test_batch_buttons_and_four_eyes_through_the_pages(client, tree, users, worl
     assert _buttons(client, batch) == {"reopen"}
     client.force_login(leader)
     assert _buttons(client, batch) == {"reopen", "approve"}
-    response = client.post(url, {"action": "approve"}, follow=True)
+    # approving cannot be undone: the first post asks to confirm and changes nothing
+    response = client.post(url, {"action": "approve"})
+    assert response.status_code == 200 and 'name="confirmed"' in response.content.decode()
+    assert PaymentBatch.objects.get(pk=batch.pk).status == "checked"
+    response = client.post(url, {"action": "approve", "confirmed": "yes"}, follow=True)
     batch = PaymentBatch.objects.get(pk=batch.pk)
     assert batch.status == "approved" and response.status_code == 200
+    assert f"Batch {batch} approved: 2 payments, 121.00 元." in response.content.decode()
     assert len({batch.prepared_by_id, batch.checked_by_id, batch.approved_by_id}) == 3
 
 
@@ -216,10 +221,19 @@ def test_bank_file_is_logged_and_its_result_reconciles(client, users, world, set
     batch = world["batch"]
     services.batch_check(user=UserFactory(role=Role.TOWNSHIP_STAFF, division=batch.division), batch=batch)
     services.batch_approve(user=leader, batch=batch)
-    services.batch_mark_exported(user=staff, batch=batch)
+    # the office makes the bank file at approval, before the batch is marked sent
+    client.force_login(staff)
+    response = client.post(reverse("beneficiaries:batch-bank-file", args=[batch.pk]), {"format": "xlsx"})
+    job = Job.objects.get(kind="beneficiaries.bank_file", created_by=staff)
+    assert response.status_code == 302 and job_run(job_id=job.pk) == "done"
+    assert b"".join(client.get(reverse("jobs:download", args=[job.pk])).streaming_content)
+    assert AccessLog.objects.get(user=staff).action == "download_unmasked"
+    url = reverse("beneficiaries:batch-action", args=[batch.pk])
+    client.post(url, {"action": "export", "confirmed": "yes"})
+    assert PaymentBatch.objects.get(pk=batch.pk).status == "exported"
     client.force_login(users[Role.COUNTY_AUDITOR])
     response = client.post(reverse("beneficiaries:batch-bank-file", args=[batch.pk]), {"format": "xlsx"})
-    job = Job.objects.get(kind="beneficiaries.bank_file")
+    job = Job.objects.get(kind="beneficiaries.bank_file", created_by=users[Role.COUNTY_AUDITOR])
     assert response.status_code == 302 and job_run(job_id=job.pk) == "done"
     download = client.get(reverse("jobs:download", args=[job.pk]))
     content = b"".join(download.streaming_content)
