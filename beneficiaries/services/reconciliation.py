@@ -21,15 +21,21 @@ from org.audit import audited_bulk_update, audited_save
 from org.roles import require_role
 
 
-def failed_to_reissue(*, project, division) -> list[Payment]:
-    """Failed payments of the project in the township whose days no live payment covers (a
-    failure is re-issued once: the latest failure of a span), leaving out days after the
-    enrolment's exit and payments reissue_card() holds back. Loaded with ``enrolment__person``."""
-    live = Payment.objects.filter(
+def live_cover_of_outer():
+    """Live payments (not failed) of the outer payment's enrolment covering one of its days:
+    for Exists() — a failed payment with one is settled."""
+    return Payment.objects.filter(
         enrolment_id=models.OuterRef("enrolment_id"),
         covers_from__lte=models.OuterRef("covers_to"),
         covers_to__gte=models.OuterRef("covers_from"),
     ).exclude(status=Payment.Status.FAILED)
+
+
+def failed_to_reissue(*, project, division) -> list[Payment]:
+    """Failed payments of the project in the township whose days no live payment covers (a
+    failure is re-issued once: the latest failure of a span), leaving out days after the
+    enrolment's exit and payments reissue_card() holds back. Loaded with ``enrolment__person``."""
+    live = live_cover_of_outer()
     seen, result = set(), []
     for payment in (
         Payment.objects.filter(
@@ -124,9 +130,7 @@ def waiting_for_new_card(*, batch: PaymentBatch, limit: int = 50) -> list[Paymen
     card was recorded since) and are not re-issued yet, at most ``limit``: for the batch page.
     ``batch`` was read through the user's scope; its payments are of its township."""
     reissued = Payment.objects.filter(reissue_of_id=models.OuterRef("pk"))
-    live = Payment.objects.filter(
-        enrolment_id=models.OuterRef("enrolment_id"), period_start=models.OuterRef("period_start")
-    ).exclude(status=Payment.Status.FAILED)
+    live = live_cover_of_outer()
     candidates = (
         Payment.objects.filter(batch=batch, status=Payment.Status.FAILED)
         .exclude(models.Exists(reissued))
