@@ -241,9 +241,7 @@ def _aid_call(user, record, step, world):
     today = _today()
     calls = {
         "branch_check": lambda: services.aid_branch_check(user=user, application=record),
-        "notice": lambda: services.aid_notice_post(
-            user=user, application=record, starts_on=today, ends_on=today + datetime.timedelta(days=6)
-        ),
+        "notice": lambda: services.aid_notice_post(user=user, application=record),
         "township_check": lambda: services.aid_township_check(user=user, application=record),
         "county_approve": lambda: services.aid_county_approve(user=user, application=record),
         "pay": lambda: services.aid_pay(user=user, application=record, paid_on=today),
