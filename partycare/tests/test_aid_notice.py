@@ -216,3 +216,35 @@ def test_export_buttons_start_jobs_for_every_role_that_reads(client, tree, users
         and job.params == {"format": "pdf"}
     )
     assert client.get(reverse("partycare:old-member-roster")).status_code == 405
+
+
+def test_aid_notice_cannot_be_backdated_through_the_api_nor_closed_early(checked, users, second_staff):
+    """Issue 15: the aid notice starts when it is posted; a typed start is refused; the notice
+    and so the township check wait for the whole period (closable from 00:00 after its end)."""
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(second_staff)
+    url = f"/api/v1/aid-applications/{checked.pk}/act/"
+    today = clock.today()
+    backdated = {"action": "notice", "starts_on": (today - 30 * DAY).isoformat()}
+    response = api.post(url, backdated, format="json")
+    assert response.status_code == 400 and "starts_on" in response.json()
+    assert not PublicNotice.objects.exists()
+    posted_at = clock.start_of_day(today) + datetime.timedelta(minutes=1)
+    with clock.travel(posted_at):
+        assert api.post(url, {"action": "notice"}, format="json").status_code == 200
+    notice = PublicNotice.objects.get()
+    assert (notice.starts_on, notice.ends_on, notice.posted_at) == (today, today + 7 * DAY, posted_at)
+    staff, leader = users[Role.TOWNSHIP_STAFF], users[Role.TOWNSHIP_LEADER]
+    last_second = clock.start_of_day(today + 8 * DAY) - datetime.timedelta(seconds=1)
+    with clock.travel(last_second), pytest.raises(ValidationError, match=(today + 8 * DAY).isoformat()):
+        publicity.notice_close(user=staff, notice=notice)
+    with clock.travel(last_second), pytest.raises(ValidationError):
+        services.aid_township_check(user=leader, application=AidApplication.objects.get(pk=checked.pk))
+    with clock.travel(clock.start_of_day(today + 8 * DAY)):
+        publicity.notice_close(user=staff, notice=notice)
+        application = services.aid_township_check(
+            user=leader, application=AidApplication.objects.get(pk=checked.pk)
+        )
+    assert application.status == "township_checked"
