@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from beneficiaries.coverage import month_end
 from beneficiaries.models import Household, Person
+from common import clock
 from common.crypto import blind_index
 from common.demo import chinese_name, demo_id_number
 from common.idcard import parse_id_number
@@ -150,10 +151,35 @@ def _subsidy_projects(villages, year):
     return found
 
 
+def notice_schedule(year: int) -> dict:
+    """When the demo's three rounds were posted and closed, by the rules the services enforce
+    (publicity.services.notice_publish, notice_close, beneficiaries' round order): each round
+    posted at 09:00 Asia/Shanghai (so its period starts that day), ending NOTICE_MIN_DAYS full
+    days later, closed at 09:00 the day after its end, the next round posted the day after that.
+    ``{round: (posted_at, ends_on, closed_at)}``."""
+    from publicity.services import notice_earliest_end
+
+    schedule, day = {}, datetime.date(year, 1, 10)
+    for kind in ("village", "township", "final"):
+        posted_at = clock.start_of_day(day) + datetime.timedelta(hours=9)
+        ends_on = notice_earliest_end(posted_on=day)
+        closed_at = clock.start_of_day(ends_on + datetime.timedelta(days=1)) + datetime.timedelta(hours=9)
+        schedule[kind] = (posted_at, ends_on, closed_at)
+        day = ends_on + datetime.timedelta(days=2)
+    return schedule
+
+
 def _post_notices(enrolments, *, year) -> None:
     """The three rounds of 三榜公示 for the paying demo enrolments, as the publicity app's
-    PublicNotices (masked snapshots), posted in January–February and closed with no objection.
-    Keyed by title, so a rerun finds them."""
+    PublicNotices (masked snapshots), posted from January 10th one after the other and closed
+    with no objection (``notice_schedule``). Keyed by title, so a rerun finds them.
+
+    Created directly rather than through enrolment_notice_post under clock.travel: the service
+    locks and audits every enrolment of a round one by one, too slow for the county profile's
+    thousands, and these enrolments are bulk-inserted after. The rows obey the same rules: the
+    period starts on the day of posting, lasts NOTICE_MIN_DAYS full days, is closed after its
+    end, and each round is posted after the previous one closed
+    (beneficiaries/tests/test_demo.py checks it)."""
     from beneficiaries.services import NOTICE_COLUMNS, NOTICE_ROUNDS
     from org.models import Role, User
     from publicity.models import PublicNotice
@@ -176,11 +202,7 @@ def _post_notices(enrolments, *, year) -> None:
             ("final", e.village.parent),
         ):
             groups.setdefault((e.project, kind, division), []).append(e)
-    posted = {
-        "village": datetime.date(year, 1, 10),
-        "township": datetime.date(year, 1, 25),
-        "final": datetime.date(year, 2, 10),
-    }
+    schedule = notice_schedule(year)
     for (project, kind, division), members in groups.items():
         field, label = NOTICE_ROUNDS[kind]
         township = division if division.level == "township" else division.parent
@@ -208,13 +230,16 @@ def _post_notices(enrolments, *, year) -> None:
             title=f"{division.name}{year}年{project.name}{label}",
             defaults={
                 "stage": str(label),
-                "starts_on": posted[kind],
-                "ends_on": posted[kind] + datetime.timedelta(days=7),
+                "starts_on": clock.local_day(schedule[kind][0]),
+                "ends_on": schedule[kind][1],
                 "objection_address": f"{township.name}民生办",
                 "columns": heads,
                 "rows": cells,
                 "posted_by": poster,
+                "posted_at": schedule[kind][0],
                 "status": PublicNotice.Status.CLOSED_CLEAR,
+                "closed_by": poster,
+                "closed_at": schedule[kind][2],
                 "close_note": "公示期满无异议",
             },
         )
@@ -316,6 +341,9 @@ def seed_subsidies(*, villages, rng, today, own: set) -> dict:
         user.division_id: user
         for user in User.objects.filter(role=Role.VILLAGE_CADRE, division__in=villages).order_by("-username")
     }
+    # approved once the final round closed with no objection (February 20th with the usual 7 days)
+    final_closed = clock.local_day(notice_schedule(year)["final"][2])
+    approved_on = max(datetime.date(year, 2, 20), final_closed)
     new = []
     for name, project in projects.items():
         tiers = [t for t, *_r in STANDARDS[name]]
@@ -348,7 +376,7 @@ def seed_subsidies(*, villages, rng, today, own: set) -> dict:
                     persons_covered=covered,
                     status=status,
                     applied_on=datetime.date(year, 1, 5),
-                    approved_on=datetime.date(year, 2, 20) if paying else None,
+                    approved_on=approved_on if paying else None,
                     active_from=datetime.date(year, 3, 1) if paying else None,
                     exit_on=exit_on,
                     exit_reason=exit_reason,

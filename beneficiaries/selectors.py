@@ -241,9 +241,13 @@ def enrolment_notice_list(*, user):
     return notice_list(user=user, kind=PublicNotice.Kind.ENROLMENT)
 
 
-def enrolments_waiting_for_round(*, user, project_id: int, division, field: str) -> list:
+def enrolments_waiting_for_round(*, user, project_id: int, division, field: str, after: str = "") -> list:
     """Enrolments of a project inside ``division`` reviewed by the village, not approved yet,
-    with no notice of this round: the list the round is posted for."""
+    with no notice of this round and, when ``after`` names the previous round's field, that
+    round closed with no objection (the service re-checks it): the list the round is posted for."""
+    from publicity.models import PublicNotice
+
+    ready = {f"{after}__status": PublicNotice.Status.CLOSED_CLEAR} if after else {}
     return list(
         Enrolment.objects.visible_to(user)
         .filter(
@@ -251,6 +255,7 @@ def enrolments_waiting_for_round(*, user, project_id: int, division, field: str)
             village__code__startswith=division.code,
             status__in=[Enrolment.Status.VILLAGE_REVIEWED, Enrolment.Status.NOTICE],
             **{f"{field}__isnull": True},
+            **ready,
         )
         .only("pk")
     )

@@ -23,6 +23,7 @@ from beneficiaries.models import (
     Person,
     SubsidyStandard,
 )
+from common import clock
 from common.excel import check_xlsx_file, template_xlsx
 from common.jobs import job_enqueue
 from common.views import download_response
@@ -30,6 +31,7 @@ from org.models import AccessLog, Division, Role
 from org.roles import has_role
 from org.selectors import division_choices
 from org.services import access_log_record
+from publicity.services import notice_earliest_end
 
 
 @login_required
@@ -764,16 +766,23 @@ def notice_list(request):
                 project_id=project.pk,
                 division=division,
                 field=services.NOTICE_ROUNDS[kind][0],
+                after=services.NOTICE_ROUNDS[services.PREVIOUS_ROUND[kind]][0]
+                if kind in services.PREVIOUS_ROUND
+                else "",
             )
             if not waiting:
-                raise ValidationError(gettext("No enrolment in this division is waiting for this round."))
+                raise ValidationError(
+                    gettext(
+                        "No enrolment in this division is waiting for this round (the previous round "
+                        "must be closed with no objection first)."
+                    )
+                )
             services.enrolment_notice_post(
                 user=request.user,
                 project=project,
                 division=division,
                 round=kind,
                 title=request.POST.get("title", ""),
-                starts_on=_date(request.POST.get("starts_on")),
                 ends_on=_date(request.POST.get("ends_on")),
                 enrolments=waiting,
             )
@@ -791,5 +800,6 @@ def notice_list(request):
             "divisions": division_choices(user=request.user).exclude(level=Division.Level.COUNTY),
             "rounds": [(key, label) for key, (_field, label) in services.NOTICE_ROUNDS.items()],
             "may_edit": has_role(request.user, *OFFICE),
+            "earliest_end": notice_earliest_end(posted_on=clock.today()),
         },
     )

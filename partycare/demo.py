@@ -74,12 +74,15 @@ def _age_band(rng):
 def _aid_notices(*, township, staff) -> None:
     """The demo applications past the branch check had their public notice: post it through
     the publicity app (masked), and mark it closed with no objection for those already past
-    the township check, so the workflow can go on from any of them."""
-    from django.utils import timezone
+    the township check, so the workflow can go on from any of them.
 
+    Created directly (the applications' earlier steps are too), by the rules the services
+    enforce: posted at 09:00 on the day its period starts, NOTICE_MIN_DAYS full days long,
+    closed at 09:00 the day after its end (partycare/tests/test_demo.py checks it)."""
+    from common import clock
     from partycare.services import AID_NOTICE_COLUMNS
     from publicity.models import PublicNotice
-    from publicity.services import notice_snapshot
+    from publicity.services import notice_earliest_end, notice_snapshot
 
     S = AidApplication.Status
     later = (S.TOWNSHIP_CHECKED, S.COUNTY_APPROVED, S.PAID)
@@ -106,21 +109,25 @@ def _aid_notices(*, township, staff) -> None:
             columns=AID_NOTICE_COLUMNS,
         )
         cleared = application.status in later
+        posted_at = clock.start_of_day(starts_on) + datetime.timedelta(hours=9)
+        ends_on = notice_earliest_end(posted_on=starts_on)
+        closed_at = clock.start_of_day(ends_on + datetime.timedelta(days=1)) + datetime.timedelta(hours=9)
         notice = PublicNotice.objects.create(
             division=member.branch.division,
             kind=PublicNotice.Kind.AID,
             stage="公示",
             title=f"{member.branch.division.name}{application.year}年党员帮扶救助公示",
             starts_on=starts_on,
-            ends_on=starts_on + datetime.timedelta(days=6),
+            ends_on=ends_on,
             objection_address=f"{township.name}党委组织办",
             columns=heads,
             rows=cells,
             source=application,
             posted_by=staff,
+            posted_at=posted_at,
             status=PublicNotice.Status.CLOSED_CLEAR if cleared else PublicNotice.Status.POSTED,
             closed_by=staff if cleared else None,
-            closed_at=timezone.now() if cleared else None,
+            closed_at=closed_at if cleared else None,
         )
         AidApplication.objects.filter(pk=application.pk).update(
             notice_id=notice.pk,

@@ -45,7 +45,7 @@ class CampaignForm(BootstrapForm):
 
 
 class NoticeForm(BootstrapForm):
-    starts_on = forms.DateField(label=_("Posted from"), widget=DATE)
+    # No "posted from": the notice starts when it is posted (the server's clock), never typed.
     ends_on = forms.DateField(label=_("Posted until"), widget=DATE)
     title = forms.CharField(
         label=_("Title"), max_length=150, required=False, help_text=_("Leave empty for the usual title.")
@@ -54,7 +54,9 @@ class NoticeForm(BootstrapForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The one notice-days setting (publicity.conf), also held by the service and the database.
-        self.fields["ends_on"].help_text = gettext("At least %(days)d days.") % {"days": notice_min_days()}
+        self.fields["ends_on"].help_text = gettext(
+            "The notice starts today when you post it; it must run at least %(days)d full days after today."
+        ) % {"days": notice_min_days()}
 
 
 class PayForm(BootstrapForm):

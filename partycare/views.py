@@ -263,15 +263,13 @@ ACTION_FORMS = {
 @login_required
 def aid_detail(request, pk: int):
     application = selectors.aid_get(user=request.user, pk=pk)
-    from datetime import timedelta
+    from common import clock
+    from publicity.services import notice_earliest_end
 
-    from publicity.conf import notice_min_days
-
-    today = timezone.localdate()
     steps = selectors.aid_steps(user=request.user, application=application)
     for step in steps:
         form_class = ACTION_FORMS.get(step["name"]) if step["allowed"] else None
-        initial = {"starts_on": today, "ends_on": today + timedelta(days=notice_min_days() - 1)}
+        initial = {"ends_on": notice_earliest_end(posted_on=clock.today())}
         step["form"] = (
             form_class(initial=initial if step["name"] == "notice" else None) if form_class else None
         )
@@ -309,7 +307,6 @@ def aid_action(request, pk: int, action: str):
             services.aid_notice_post(
                 user=request.user,
                 application=application,
-                starts_on=data["starts_on"],
                 ends_on=data["ends_on"],
                 title=data["title"],
             )

@@ -90,6 +90,9 @@ class ObjectionInline(ResidentPhoneAdminMixin, admin.TabularInline):
 class PublicNoticeAdmin(ScopedModelAdmin):
     # Immutable once posted: nobody edits a notice here (withdraw it on its page instead).
     read_only = True
+    # starts_on and posted_at are set by the service from the server's clock (never typed);
+    # shown here, never editable, whatever the role (the freeze trigger refuses a change too).
+    readonly_fields = ["starts_on", "ends_on", "posted_at", "posted_by", "closed_at", "closed_by"]
     list_display = ["title", "kind", "stage", "division", "starts_on", "ends_on", "status"]
     list_filter = ["kind", "status", ("division", ScopedRelatedFilter)]
     search_fields = ["title", "stage"]

@@ -24,7 +24,7 @@ from publicity.models import (
     Survey,
     SurveyResponse,
 )
-from publicity.services import notice_snapshot, quota_reminders_create
+from publicity.services import notice_earliest_end, notice_snapshot, quota_reminders_create
 
 K = InfoSubmission.Kind
 S = InfoSubmission.Status
@@ -170,8 +170,12 @@ def seed(*, profile, rng, stdout=None) -> dict:
                     stage="村级评议榜",
                     title=f"{village.name}{today.year}年城乡低保新增对象公示",
                     body="经村民代表评议,拟将下列家庭纳入城乡低保,现予公示。",
+                    # posted that morning: the period starts on the day of posting (a notice is
+                    # posted through publicity.services.notice_publish; bulk-inserted here with
+                    # the same dates, NOTICE_MIN_DAYS full days long)
                     starts_on=starts,
-                    ends_on=starts + datetime.timedelta(days=6),
+                    ends_on=notice_earliest_end(posted_on=starts),
+                    posted_at=_aware(starts, 9),
                     objection_address=f"{township.name}民生办(镇政府一楼),工作日 8:30–17:30",
                     contact_phone="0558-1234567",
                     columns=heads,

@@ -1,15 +1,12 @@
 """Forms check shape and type; the services decide the rest (and are called by the views)."""
 
-import datetime
-
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common import clock
 from org.models import Division
-from publicity import conf
 from publicity.models import Activity, InfoSubmission, Objection, PublicNotice, SurveyResponse
-from publicity.services import notice_period_error
+from publicity.services import notice_earliest_end, notice_period_error
 from publicity.validators import validate_photo
 
 
@@ -100,8 +97,15 @@ class NoticeForm(BootstrapMixin, forms.Form):
     division = forms.ModelChoiceField(label=_("Division"), queryset=None)
     title = forms.CharField(label=_("Title"), max_length=150)
     body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
-    starts_on = forms.DateField(label=_("Posted from"), widget=DateInput())
-    ends_on = forms.DateField(label=_("Posted until"), widget=DateInput())
+    # No "posted from": the notice starts when it is posted (the server's clock), never typed.
+    ends_on = forms.DateField(
+        label=_("Posted until"),
+        widget=DateInput(),
+        help_text=_(
+            "The last full day residents may object. The notice starts today when you post it; "
+            "the day of posting does not count."
+        ),
+    )
     objection_address = forms.CharField(
         label=_("Where to send objections"),
         max_length=200,
@@ -123,18 +127,14 @@ class NoticeForm(BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["division"].queryset = divisions
         if not self.is_bound:
-            today = timezone.localdate()
-            self.initial.setdefault("starts_on", today)
-            self.initial.setdefault("ends_on", today + datetime.timedelta(days=conf.notice_min_days() - 1))
+            self.initial.setdefault("ends_on", notice_earliest_end(posted_on=clock.today()))
 
-    def clean(self):
-        data = super().clean()
-        starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
-        if starts_on and ends_on:
-            too_short = notice_period_error(starts_on=starts_on, ends_on=ends_on)
-            if too_short:
-                self.add_error("ends_on", too_short)
-        return data
+    def clean_ends_on(self):
+        ends_on = self.cleaned_data["ends_on"]
+        too_short = notice_period_error(starts_on=clock.today(), ends_on=ends_on)
+        if too_short:
+            raise forms.ValidationError(too_short)
+        return ends_on
 
 
 class CloseNoticeForm(BootstrapMixin, forms.Form):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from common import clock
 from org.models import Department, Division
 from org.querysets import ScopedQuerySet
 from publicity import conf
@@ -217,11 +218,20 @@ class ActivityPhoto(models.Model):
 
 
 def _notice_too_short(days: int) -> str:
-    return gettext("A notice stays up at least %(days)d days.") % {"days": days}
+    return gettext("A notice stays up at least %(days)d full days after the day it is posted.") % {
+        "days": days
+    }
 
 
 def notice_period_constraint(days: int) -> models.CheckConstraint:
-    """The database's side of the notice period, built from the one setting NOTICE_MIN_DAYS.
+    """The database's side of the notice period, built from the one setting NOTICE_MIN_DAYS:
+    ``ends_on >= starts_on + days`` — the day of posting is partial and does not count, so a
+    notice posted on 03-01 with 7 days runs at least until 03-08 and closes from 03-09.
+
+    What it cannot know: that ``starts_on`` is the day of ``posted_at`` in Asia/Shanghai (the
+    date of a moment depends on the time zone, which a portable check constraint does not
+    apply). That half is the service's (publicity.services.notice_publish sets both from the
+    one clock, nobody types them) and the freeze trigger's (neither changes after posting).
 
     A check constraint rather than a trigger: it is the same on PostgreSQL and on the SQLite of
     ``make run``, full_clean() checks it too, and the migration records the value in force. Its
@@ -229,8 +239,8 @@ def notice_period_constraint(days: int) -> models.CheckConstraint:
     number). A trigger could read a value handed to each connection, but a raw insert from
     outside Django would then see no value at all, or a second copy of the number."""
     return models.CheckConstraint(
-        condition=models.Q(ends_on__gte=models.F("starts_on") + datetime.timedelta(days=days - 1)),
-        name=f"notice_at_least_{days}_days",
+        condition=models.Q(ends_on__gte=models.F("starts_on") + datetime.timedelta(days=days)),
+        name=f"notice_at_least_{days}_full_days",
         violation_error_message=lazy(_notice_too_short, str)(days),
     )
 
@@ -276,7 +286,9 @@ class PublicNotice(models.Model):
     )
     title = models.CharField(_("title"), max_length=150)
     body = models.TextField(_("text"), blank=True)
-    starts_on = models.DateField(_("posted from"))
+    #: the day of posting in Asia/Shanghai, set by the service from posted_at: never typed
+    starts_on = models.DateField(_("posted from"), editable=False)
+    #: the last full day of the period: at least starts_on + NOTICE_MIN_DAYS (later if chosen)
     ends_on = models.DateField(_("posted until"))
     objection_address = models.CharField(_("where to send objections"), max_length=200)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
@@ -291,7 +303,8 @@ class PublicNotice(models.Model):
     posted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT, related_name="+"
     )
-    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
+    #: the server's moment of posting (common.clock), set by the service; never typed
+    posted_at = models.DateTimeField(_("posted at"), default=clock.now, editable=False)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("closed by"),
@@ -334,10 +347,16 @@ class PublicNotice(models.Model):
 
     @property
     def days(self) -> int:
-        return (self.ends_on - self.starts_on).days + 1
+        """Full days of the period: the day of posting is partial and does not count."""
+        return (self.ends_on - self.starts_on).days
+
+    @property
+    def closable_on(self) -> datetime.date:
+        """The first day (from 00:00 Asia/Shanghai) the notice may be closed: the day after its end."""
+        return self.ends_on + datetime.timedelta(days=1)
 
     def is_open_on(self, day: datetime.date | None = None) -> bool:
-        day = day or timezone.localdate()
+        day = day or clock.today()
         return self.status == self.Status.POSTED and self.starts_on <= day <= self.ends_on
 
     @property
@@ -346,7 +365,7 @@ class PublicNotice(models.Model):
 
     @property
     def period_over(self) -> bool:
-        return timezone.localdate() > self.ends_on
+        return clock.today() >= self.closable_on
 
 
 class Objection(models.Model):

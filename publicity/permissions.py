@@ -33,7 +33,8 @@ def livelihood_office_guard(submission, user) -> None:
 
 
 def notice_clear_guard(notice, user) -> None:
-    """Closed "no objection" only after the period, every objection answered, none upheld."""
+    """Closed "no objection" only after the period, every objection answered, none upheld
+    (publicity.selectors.notice_close_blocking_reason says why not)."""
     from publicity.selectors import notice_close_blocking_reason
 
     reason = notice_close_blocking_reason(notice=notice)
@@ -42,12 +43,12 @@ def notice_clear_guard(notice, user) -> None:
 
 
 def notice_upheld_guard(notice, user) -> None:
-    from publicity.models import Objection
+    """Closed "objection upheld" only after the period too, and only when one was upheld."""
+    from publicity.selectors import notice_close_blocking_reason
 
-    if not notice.objections.filter(outcome=Objection.Outcome.UPHELD).exists():
-        raise ValidationError(
-            {"status": gettext("No objection to this notice was upheld: close it with no objection instead.")}
-        )
+    reason = notice_close_blocking_reason(notice=notice, upheld=True)
+    if reason:
+        raise ValidationError({"status": ValidationError(reason, code="notice_not_closable")})
 
 
 # --- predicates: may X do Y to this record ------------------------------------------------------

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common import clock
 from common.money import rate
 from org.models import Department
 from org.scoping import Scope
@@ -332,13 +333,30 @@ def objection_list(*, user, notice_id=None, status=None):
     return qs
 
 
-def notice_close_blocking_reason(*, notice) -> str | None:
-    """Why ``notice`` may not be closed as "no objection" now, or None."""
-    today = timezone.localdate()
-    if today <= notice.ends_on:
-        return gettext("The notice period runs until %(date)s; it can be closed after that.") % {
-            "date": notice.ends_on.isoformat()
+def notice_period_blocking_reason(*, notice) -> str | None:
+    """Why ``notice`` may not be closed yet because its period runs, or None. It may be closed
+    (either way) from 00:00 Asia/Shanghai of the day after ``ends_on``, by the server's clock
+    (common.clock): the residents' window is whole whatever is typed anywhere."""
+    if clock.today() < notice.closable_on:
+        return gettext("The notice period runs until %(end)s: the notice can be closed from %(date)s.") % {
+            "end": notice.ends_on.isoformat(),
+            "date": notice.closable_on.isoformat(),
         }
+    return None
+
+
+def notice_close_blocking_reason(*, notice, upheld: bool = False) -> str | None:
+    """Why ``notice`` may not be closed now, or None: the one place the close rule lives (the
+    NOTICE machine's guards in publicity.permissions ask it, so pages, the API and the admin
+    refuse alike). Either way: not before its period is over. "No objection" (``upheld`` False)
+    also needs every objection answered and none upheld; "objection upheld" needs one upheld."""
+    reason = notice_period_blocking_reason(notice=notice)
+    if reason:
+        return reason
+    if upheld:
+        if not notice.objections.filter(outcome=Objection.Outcome.UPHELD).exists():
+            return gettext("No objection to this notice was upheld: close it with no objection instead.")
+        return None
     counts = notice.objections.aggregate(
         open=Count("pk", filter=Q(status=Objection.Status.OPEN)),
         upheld=Count("pk", filter=Q(outcome=Objection.Outcome.UPHELD)),
@@ -361,13 +379,36 @@ def notice_blocking_reason(*, notice) -> str | None:
     if notice.status == PublicNotice.Status.CLOSED_CLEAR:
         if notice.objections.filter(status=Objection.Status.OPEN).exists():  # filed after closing
             return gettext("An objection to this notice has no answer yet.")
-        return None
+        return notice_record_error(notice=notice)
     if notice.status == PublicNotice.Status.WITHDRAWN:
         return gettext("The notice “%(title)s” was withdrawn.") % {"title": notice.title}
     if notice.status == PublicNotice.Status.CLOSED_UPHELD:
         return gettext("An objection to the notice “%(title)s” was upheld.") % {"title": notice.title}
     reason = notice_close_blocking_reason(notice=notice)
     return reason or gettext("The notice “%(title)s” has not been closed yet.") % {"title": notice.title}
+
+
+def notice_record_error(*, notice) -> str | None:
+    """Why a closed notice's own record shows residents did not have their whole window, or
+    None: its period did not start on the day it was posted (a date typed in the past, as
+    before posting took the server's clock) or it was closed before its period ended. Such a
+    notice clears nothing: post it again."""
+    posted_on = clock.local_day(notice.posted_at)
+    if posted_on != notice.starts_on:
+        return gettext(
+            "The notice “%(title)s” is dated from %(start)s but was posted on %(posted)s: it does not "
+            "count, post it again."
+        ) % {"title": notice.title, "start": notice.starts_on.isoformat(), "posted": posted_on.isoformat()}
+    if notice.closed_at is not None and notice.closed_at < clock.start_of_day(notice.closable_on):
+        return gettext(
+            "The notice “%(title)s” was closed on %(closed)s, before its period ended on %(end)s: it "
+            "does not count, post it again."
+        ) % {
+            "title": notice.title,
+            "closed": clock.local_day(notice.closed_at).isoformat(),
+            "end": notice.ends_on.isoformat(),
+        }
+    return None
 
 
 def notice_is_clear(*, notice) -> bool:
@@ -388,7 +429,7 @@ def notices_for_source(*, source):
 def public_current_notices(*, limit: int = 50):
     """Notices open today, newest first; their snapshot is already masked."""
     return list(
-        PublicNotice.objects.open_on(timezone.localdate())
+        PublicNotice.objects.open_on(clock.today())
         .select_related("division")
         .order_by("-starts_on", "-pk")[:limit]
     )

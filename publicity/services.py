@@ -2,9 +2,16 @@
 
 The notice API other apps call (beneficiaries' three-round notice, party hardship aid):
 
-    notice_publish(*, user, kind, division, title, starts_on, ends_on, rows, columns,
+    notice_publish(*, user, kind, division, title, ends_on=None, rows, columns,
                    source=None, stage="", body="", objection_address="", contact_phone="")
         -> PublicNotice
+
+    The period starts when the notice is posted: ``posted_at`` is the server's moment and
+    ``starts_on`` its date in Asia/Shanghai (common.clock), never typed by anyone. The day of
+    posting is partial and does not count: the period runs at least settings.NOTICE_MIN_DAYS
+    full days, so ``ends_on`` is at least the posting date + NOTICE_MIN_DAYS (``None`` = that
+    earliest day; a later one may be chosen, an earlier one is refused). The notice may be
+    closed from 00:00 of the day after ``ends_on`` (selectors.notice_close_blocking_reason).
 
     ``columns`` is a list of ``(key, header, mask)``; ``mask`` is one of "" (shown as is),
     "name" (张*), "id_number" (3412**********1234), "phone" (138****1234), "bank_card",
@@ -13,7 +20,7 @@ The notice API other apps call (beneficiaries' three-round notice, party hardshi
     the notice: what residents see can never be changed afterwards (withdraw and post again).
     ``source`` is the object the notice is posted for: a model instance or
     ``(app_label, model_name, pk)``; find its notices with ``selectors.notices_for_source``.
-    Raises ValidationError (period shorter than settings.NOTICE_MIN_DAYS, division outside the user's scope,
+    Raises ValidationError (an end before the earliest day, division outside the user's scope,
     an unknown mask, a row missing a column) and PermissionDenied (role).
 
 Then ``selectors.notice_is_clear(notice=…)`` / ``notice_blocking_reason(notice=…)`` tell
@@ -30,6 +37,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from common import clock
 from common.masking import mask_bank_card, mask_birth_date, mask_id_number, mask_name, mask_phone
 from org.audit import audited_save
 from org.models import Department, Division, Role
@@ -375,19 +383,28 @@ def notice_snapshot(*, rows: list[dict], columns) -> tuple[list[dict], list[list
     return heads, cells
 
 
+def notice_earliest_end(*, posted_on: datetime.date) -> datetime.date:
+    """The earliest last day of a notice posted on ``posted_on``: NOTICE_MIN_DAYS full days
+    after it (the day of posting does not count)."""
+    return posted_on + datetime.timedelta(days=conf.notice_min_days())
+
+
 def notice_period_error(*, starts_on: datetime.date, ends_on: datetime.date) -> str | None:
-    """Why a notice from ``starts_on`` to ``ends_on`` (both days counted) is too short for the
-    setting NOTICE_MIN_DAYS, or None. The notice form and notice_publish (and so the enrolment
-    and aid notices, which go through it) ask this; the database's constraint holds the same."""
-    minimum = conf.notice_min_days()
-    days = (ends_on - starts_on).days + 1
-    if days >= minimum:
+    """Why a notice posted on ``starts_on`` may not end on ``ends_on``, or None: it must run
+    NOTICE_MIN_DAYS full days after the day of posting. notice_publish (and so the enrolment and
+    aid notices, which go through it) and the notice forms ask this; the database's constraint
+    holds the same."""
+    earliest = notice_earliest_end(posted_on=starts_on)
+    if ends_on >= earliest:
         return None
-    return gettext("A notice must stay up at least %(min)d days; %(start)s to %(end)s is %(days)d.") % {
-        "min": minimum,
+    return gettext(
+        "A notice must stay up at least %(min)d full days after the day it is posted: posted on "
+        "%(start)s, it ends on %(earliest)s at the earliest, not %(end)s."
+    ) % {
+        "min": conf.notice_min_days(),
         "start": starts_on.isoformat(),
+        "earliest": earliest.isoformat(),
         "end": ends_on.isoformat(),
-        "days": days,
     }
 
 
@@ -398,21 +415,23 @@ def notice_publish(
     kind: str,
     division: Division,
     title: str,
-    starts_on: datetime.date,
-    ends_on: datetime.date,
     rows: list[dict],
     columns,
+    ends_on: datetime.date | None = None,
     source=None,
     stage: str = "",
     body: str = "",
     objection_address: str = "",
     contact_phone: str = "",
 ) -> PublicNotice:
-    """Post a notice with a masked, immutable snapshot of ``rows`` (see the module docstring)."""
+    """Post a notice with a masked, immutable snapshot of ``rows`` (see the module docstring).
+    It starts now (the server's clock); ``ends_on`` is its last full day, the earliest by default."""
     require_role(user, *TOWNSHIP)
     _in_scope(user, division)
-    if not starts_on or not ends_on:
-        raise ValidationError({"ends_on": gettext("A notice needs a first and a last day.")})
+    posted_at = clock.now()
+    starts_on = clock.today()
+    if ends_on is None:
+        ends_on = notice_earliest_end(posted_on=starts_on)
     too_short = notice_period_error(starts_on=starts_on, ends_on=ends_on)
     if too_short:
         raise ValidationError({"ends_on": too_short})
@@ -434,6 +453,7 @@ def notice_publish(
         columns=heads,
         rows=cells,
         posted_by=user,
+        posted_at=posted_at,
         **_source_fields(source),
     )
     notice.full_clean(exclude=["content_type"])
@@ -491,15 +511,17 @@ def parse_table(text: str) -> tuple[list, list[dict]]:
 
 
 def notice_close(*, user, notice: PublicNotice, upheld: bool = False, note: str = "") -> PublicNotice:
-    """Close a notice after its period: "no objection" only when every objection is answered
-    and none was upheld; "objection upheld" when one was."""
+    """Close a notice after its period (from 00:00 Asia/Shanghai of the day after ``ends_on``,
+    by the server's clock): "no objection" only when every objection is answered and none was
+    upheld; "objection upheld" when one was. The refusals are the transitions' guards
+    (publicity.permissions), so the page, the API and the admin give the same answer."""
     return NOTICE.transition(
         obj=notice,
         user=user,
         name="close_upheld" if upheld else "close_clear",
         queryset=PublicNotice.objects.visible_to(user),
         closed_by=user,
-        closed_at=timezone.now(),
+        closed_at=clock.now(),
         close_note=(note or "").strip(),
     )
 
@@ -513,7 +535,7 @@ def notice_withdraw(*, user, notice: PublicNotice, reason: str) -> PublicNotice:
         name="withdraw",
         queryset=PublicNotice.objects.visible_to(user),
         closed_by=user,
-        closed_at=timezone.now(),
+        closed_at=clock.now(),
         close_note=reason,
     )
 
@@ -546,7 +568,12 @@ def objection_file_public(*, notice_id: int, name: str, contact: str, text: str)
         )
     name, contact, text = _objection_fields(name=name, contact=contact, text=text)
     return Objection.objects.create(
-        notice=notice, channel=Objection.Channel.ONLINE, name=name, contact=contact, text=text
+        notice=notice,
+        channel=Objection.Channel.ONLINE,
+        name=name,
+        contact=contact,
+        text=text,
+        received_at=clock.now(),
     )
 
 
@@ -565,8 +592,8 @@ def objection_record(
     if channel not in Objection.Channel.values or channel == Objection.Channel.ONLINE:
         raise ValidationError({"channel": gettext("Choose how the objection was received.")})
     name, contact, text = _objection_fields(name=name, contact=contact, text=text)
-    received_at = received_at or timezone.now()
-    if received_at > timezone.now() + datetime.timedelta(minutes=5):
+    received_at = received_at or clock.now()
+    if received_at > clock.now() + datetime.timedelta(minutes=5):
         raise ValidationError({"received_at": gettext("The objection cannot be received in the future.")})
     objection = Objection(
         notice=locked,
@@ -594,7 +621,7 @@ def objection_answer(*, user, objection: Objection, answer: str, outcome: str) -
         answer=answer,
         outcome=outcome,
         answered_by=user,
-        answered_at=timezone.now(),
+        answered_at=clock.now(),
     )
 
 

@@ -78,14 +78,11 @@ def records(tree, users):
         description="路灯坏了",
     )
     assert concern.decision == "" and concern.feedback_how == ""
-    today = datetime.date.today()
     notice = publicity_services.notice_publish(
         user=users[Role.TOWNSHIP_STAFF],
         kind=PublicNotice.Kind.OTHER,
         division=tree.village,
         title="公示",
-        starts_on=today,
-        ends_on=today + datetime.timedelta(days=6),
         rows=[{"name": "王五"}],
         columns=[("name", "姓名", "name")],
     )

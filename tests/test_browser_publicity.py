@@ -36,8 +36,7 @@ def notice(tree, users):
         title="东庄村2026年城乡低保新增对象公示",
         stage="村级评议榜",
         body="经村民代表评议,拟将下列家庭纳入城乡低保,现予公示。",
-        starts_on=today - datetime.timedelta(days=1),
-        ends_on=today + datetime.timedelta(days=5),
+        ends_on=today + datetime.timedelta(days=7),
         rows=rows,
         columns=[
             ("name", "户主姓名", "name"),

@@ -15,7 +15,6 @@ import json
 import openpyxl
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from beneficiaries import services as beneficiary_services
 from beneficiaries.models import Enrolment
@@ -111,14 +110,11 @@ def test_public_notice_shows_neither_the_number_nor_the_birth_date(client, tree,
     enrolment = Enrolment.objects.create(
         project=project, person=resident, village=tree.village, applied_on=datetime.date(2026, 1, 5)
     )
-    starts = timezone.localdate() - datetime.timedelta(days=1)
     notice = beneficiary_services.enrolment_notice_post(
         user=staff,
         project=project,
         division=tree.village,
         round="village",
-        starts_on=starts,
-        ends_on=starts + datetime.timedelta(days=6),
         enrolments=[enrolment],
     )
     body = client.get(reverse("column:notice", args=[notice.pk])).content.decode()
@@ -134,14 +130,11 @@ def test_a_pasted_notice_table_keeps_only_the_birth_year(tree, users):
         "姓名\t身份证号\t出生日期\n林秀英\t341226194811270059\t1948-11-27"
     )
     assert [mask for _key, _header, mask in columns] == ["name", "id_number", "birth_date"]
-    starts = timezone.localdate()
     notice = publicity_services.notice_publish(
         user=users[Role.TOWNSHIP_STAFF],
         kind=PublicNotice.Kind.OTHER,
         division=tree.township,
         title="公示",
-        starts_on=starts,
-        ends_on=starts + datetime.timedelta(days=6),
         rows=rows,
         columns=columns,
     )

@@ -224,18 +224,23 @@ def test_staff_posts_a_notice_through_the_api_masked(users, tree):
         "kind": "aid",
         "division": tree.village.pk,
         "title": "临时救助公示",
-        "starts_on": today.isoformat(),
-        "ends_on": (today + datetime.timedelta(days=6)).isoformat(),
+        "ends_on": (today + datetime.timedelta(days=7)).isoformat(),
         "columns": [
             {"key": "n", "header": "姓名", "mask": "name"},
             {"key": "i", "header": "身份证号", "mask": "id_number"},
         ],
         "rows": [{"n": "李四", "i": "341226198001011111"}],
     }
+    # a typed start (in the past) is refused: the server sets it when the notice is posted
+    backdated = {**payload, "starts_on": (today - datetime.timedelta(days=30)).isoformat()}
+    response = api.post(API["notice"], backdated, format="json")
+    assert response.status_code == 400 and "starts_on" in response.json()
+    assert not PublicNotice.objects.exists()
     response = api.post(API["notice"], payload, format="json")
     assert response.status_code == 201, response.content
     assert response.json()["rows"] == [["李*", "3412**********1111"]]
-    short = {**payload, "ends_on": (today + datetime.timedelta(days=5)).isoformat()}
+    assert response.json()["starts_on"] == today.isoformat()
+    short = {**payload, "ends_on": (today + datetime.timedelta(days=6)).isoformat()}
     response = api.post(API["notice"], short, format="json")
     assert response.status_code == 400 and "ends_on" in response.json()
 

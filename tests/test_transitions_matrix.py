@@ -120,15 +120,20 @@ def _batch_call(user, record, step, world):
 # --- enrolments --------------------------------------------------------------------------------
 
 
-def _closed_notice(world, division):
+def _closed_notice(world, division, *, ago=20):
+    """A round posted ``ago`` days ago, run 10 full days and closed with no objection the
+    morning after (the rounds follow each other: post each after the previous one closed)."""
+    from common import clock
     from publicity.models import PublicNotice
     from publicity.tests.factories import NoticeFactory
 
+    starts_on = _today() - datetime.timedelta(days=ago)
     return NoticeFactory(
         division=division,
-        starts_on=_today() - datetime.timedelta(days=20),
-        ends_on=_today() - datetime.timedelta(days=10),
+        starts_on=starts_on,
+        ends_on=starts_on + datetime.timedelta(days=10),
         status=PublicNotice.Status.CLOSED_CLEAR,
+        closed_at=clock.start_of_day(starts_on + datetime.timedelta(days=11)) + datetime.timedelta(hours=8),
         posted_by=world.twins[Role.TOWNSHIP_STAFF],
     )
 
@@ -142,9 +147,9 @@ def _enrolment_build(world):
     _set(
         enrolment,
         created_by=world.twins[Role.VILLAGE_CADRE],
-        village_notice=_closed_notice(world, world.tree.village),
-        township_notice=_closed_notice(world, world.tree.township),
-        final_notice=_closed_notice(world, world.tree.township),
+        village_notice=_closed_notice(world, world.tree.village, ago=50),
+        township_notice=_closed_notice(world, world.tree.township, ago=35),
+        final_notice=_closed_notice(world, world.tree.township, ago=20),
     )
     return enrolment
 
@@ -243,9 +248,7 @@ def _aid_call(user, record, step, world):
     today = _today()
     calls = {
         "branch_check": lambda: services.aid_branch_check(user=user, application=record),
-        "notice": lambda: services.aid_notice_post(
-            user=user, application=record, starts_on=today, ends_on=today + datetime.timedelta(days=6)
-        ),
+        "notice": lambda: services.aid_notice_post(user=user, application=record),
         "township_check": lambda: services.aid_township_check(user=user, application=record),
         "county_approve": lambda: services.aid_county_approve(user=user, application=record),
         "pay": lambda: services.aid_pay(user=user, application=record, paid_on=today),

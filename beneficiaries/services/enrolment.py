@@ -7,7 +7,6 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +22,7 @@ from beneficiaries.permissions import (
     enrolment_approve_guard,
     enrolment_notice_guard,
 )
+from common import clock
 from common.states import StateMachine, Transition
 from org.audit import audited_save
 from org.models import Division, Role
@@ -67,7 +67,7 @@ def enrolment_create(
     before the person's birth.
     """
     require_role(user, *ENROL_ROLES)
-    today = today or timezone.localdate()
+    today = today or clock.today()
     person = Person.objects.visible_to(user).select_related("village").filter(pk=person.pk).first()
     if person is None:
         raise ValidationError({"person": gettext("This person is outside your area.")})
@@ -111,14 +111,18 @@ NOTICE_ROUNDS = {
     "township": ("township_notice", _("township review list (second round)")),
     "final": ("final_notice", _("final list (third round)")),
 }
+#: the round that must be closed with no objection before a round may be posted
+PREVIOUS_ROUND = {"township": "village", "final": "township"}
 
 
 def notice_blocking_reason(enrolment: Enrolment) -> str | None:
     """Why the three rounds do not clear the enrolment yet (None when they do): a round not
-    posted, or the publicity app's reason for a posted one (still running, an objection
-    unanswered or upheld, not closed)."""
+    posted, posted before the previous round closed clear, or the publicity app's reason for a
+    posted one (still running, closed before its period ended, an objection unanswered or
+    upheld, not closed)."""
     from publicity.selectors import notice_blocking_reason
 
+    previous = None
     for field, label in NOTICE_ROUNDS.values():
         notice = getattr(enrolment, field)
         if notice is None:
@@ -126,7 +130,33 @@ def notice_blocking_reason(enrolment: Enrolment) -> str | None:
         reason = notice_blocking_reason(notice=notice)
         if reason:
             return f"{label}: {reason}"
+        if previous is not None and (previous.closed_at is None or notice.posted_at < previous.closed_at):
+            return gettext(
+                "The %(round)s was posted before the previous round closed with no objection: post it again."
+            ) % {"round": label}
+        previous = notice
     return None
+
+
+def round_blocking_reason(enrolment: Enrolment, *, round: str, known: dict | None = None) -> str | None:
+    """Why the ``round`` of the three-round notice may not be posted for ``enrolment`` yet, or
+    None: the rounds follow each other, so the previous round's notice must be closed with no
+    objection (its period over, every objection answered: the publicity app decides).
+    ``known`` caches the answer per notice when many enrolments share one."""
+    from publicity.selectors import notice_blocking_reason
+
+    previous = PREVIOUS_ROUND.get(round)
+    if previous is None:
+        return None
+    field, label = NOTICE_ROUNDS[previous]
+    notice_id = getattr(enrolment, f"{field}_id")
+    if notice_id is None:
+        return gettext("The %(round)s has not been posted yet.") % {"round": label}
+    known = {} if known is None else known
+    if notice_id not in known:
+        reason = notice_blocking_reason(notice=getattr(enrolment, field))
+        known[notice_id] = f"{label}: {reason}" if reason else None
+    return known[notice_id]
 
 
 ENROLMENT_MACHINE = StateMachine(
@@ -189,7 +219,7 @@ def enrolment_put_on_notice(*, user, enrolment: Enrolment) -> Enrolment:
 def enrolment_approve(*, user, enrolment: Enrolment, today: datetime.date | None = None) -> Enrolment:
     """Approve after the three rounds: refused while a round is missing, still open, or has an
     unanswered objection, and refused to the person who entered the enrolment (four-eyes)."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     # the four-eyes rule and the notice rounds are the transition's guard
     # (beneficiaries.permissions.enrolment_approve_guard), checked under the row lock
     return ENROLMENT_MACHINE.transition(
@@ -229,7 +259,7 @@ def enrolment_exit(
     what the days up to ``on`` are worth (batches.trim_draft_lines)."""
     from beneficiaries.services.batches import trim_draft_lines
 
-    today = today or timezone.localdate()
+    today = today or clock.today()
     if reason not in Enrolment.ExitReason.values:
         raise ValidationError({"exit_reason": gettext("Choose why the enrolment ends.")})
     if on is None or on > today:
@@ -309,16 +339,18 @@ def enrolment_notice_post(
     project,
     division: Division,
     round: str,
-    starts_on: datetime.date,
-    ends_on: datetime.date,
     enrolments,
+    ends_on: datetime.date | None = None,
     title: str = "",
     body: str = "",
 ):
     """Post one round of the three-round notice through the publicity app (a masked, immutable
     PublicNotice listing the enrolments) and link the enrolments to it. The enrolments must be
-    of ``project``, inside ``division``, and not yet on this round; publicity refuses a notice
-    shorter than settings.NOTICE_MIN_DAYS."""
+    of ``project``, inside ``division``, not yet on this round, and (rounds follow each other)
+    their previous round closed with no objection. The notice starts now (the server's clock,
+    never a typed date); ``ends_on`` is its last full day, by default the earliest the
+    publicity app allows (settings.NOTICE_MIN_DAYS full days after the day of posting), which
+    refuses an earlier one."""
     from publicity.models import PublicNotice
     from publicity.services import notice_publish
 
@@ -343,6 +375,7 @@ def enrolment_notice_post(
         raise ValidationError(
             {"enrolments": gettext("Some enrolments are not in this project or outside your area.")}
         )
+    previous_rounds: dict = {}
     for enrolment in locked:
         if not enrolment.village.code.startswith(division.code):
             raise ValidationError(
@@ -356,6 +389,14 @@ def enrolment_notice_post(
                 {
                     "enrolments": gettext("%(name)s is already on the %(round)s.")
                     % {"name": enrolment.person.name, "round": label}
+                }
+            )
+        waiting = round_blocking_reason(enrolment, round=round, known=previous_rounds)
+        if waiting:
+            raise ValidationError(
+                {
+                    "enrolments": gettext("%(name)s cannot go on the %(round)s yet: %(reason)s")
+                    % {"name": enrolment.person.name, "round": label, "reason": waiting}
                 }
             )
     rows = [
@@ -375,7 +416,6 @@ def enrolment_notice_post(
         title=(title or "").strip()
         or gettext("%(division)s %(year)s %(project)s: %(round)s")
         % {"division": division.name, "year": project.year, "project": project.name, "round": label},
-        starts_on=starts_on,
         ends_on=ends_on,
         rows=rows,
         columns=NOTICE_COLUMNS,

@@ -229,9 +229,8 @@ def test_enrolment_notices_follow_the_notice_days_setting(settings, tree, users,
         "project": project,
         "division": tree.village,
         "round": "village",
-        "starts_on": start,
         "enrolments": [enrolment],
     }
-    with pytest.raises(ValidationError, match="at least 10 days"):
-        services.enrolment_notice_post(**post, ends_on=start + datetime.timedelta(days=8))
-    assert services.enrolment_notice_post(**post, ends_on=start + datetime.timedelta(days=9)).days == 10
+    with pytest.raises(ValidationError, match="at least 10 full days"):
+        services.enrolment_notice_post(**post, ends_on=start + datetime.timedelta(days=9))
+    assert services.enrolment_notice_post(**post, ends_on=start + datetime.timedelta(days=10)).days == 10

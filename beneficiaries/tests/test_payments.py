@@ -8,13 +8,12 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
 
 from beneficiaries import services
 from beneficiaries.coverage import month_end
 from beneficiaries.models import Enrolment, Payment, PaymentBatch
 from beneficiaries.tests.factories import active_enrolment, person, sent_to_bank, standard
-from common.tests.db import guards_off
+from common import clock
 from org.models import Role
 from org.tests.factories import UserFactory
 from projects.tests.factories import ProjectFactory
@@ -44,18 +43,30 @@ def checker(tree):
     return UserFactory(username="checker", role=Role.TOWNSHIP_STAFF, division=tree.township)
 
 
-def _round(user, project, division, kind, enrolments, *, ago=20, days=7):
-    """Post a round through the publicity app, ``ago`` days before today."""
-    starts = timezone.localdate() - datetime.timedelta(days=ago)
-    return services.enrolment_notice_post(
-        user=user,
-        project=project,
-        division=division,
-        round=kind,
-        starts_on=starts,
-        ends_on=starts + datetime.timedelta(days=days - 1),
-        enrolments=enrolments,
-    )
+def _at(ago):
+    """09:00 Asia/Shanghai ``ago`` days before today."""
+    return clock.start_of_day(clock.today() - datetime.timedelta(days=ago)) + datetime.timedelta(hours=9)
+
+
+def _round(user, project, division, kind, enrolments, *, ago=20, days=7, close_ago=None):
+    """Post a round through the publicity app ``ago`` days before today (common.clock.travel:
+    the period starts when it is posted), ``days`` full days long; closed with no objection
+    ``close_ago`` days before today when given."""
+    from publicity.services import notice_close
+
+    with clock.travel(_at(ago)):
+        notice = services.enrolment_notice_post(
+            user=user,
+            project=project,
+            division=division,
+            round=kind,
+            ends_on=clock.today() + datetime.timedelta(days=days),
+            enrolments=enrolments,
+        )
+    if close_ago is not None:
+        with clock.travel(_at(close_ago)):
+            notice = notice_close(user=user, notice=notice)
+    return notice
 
 
 # --- enrolment ---------------------------------------------------------------------------------
@@ -91,26 +102,21 @@ def test_status_history_through_three_rounds_to_exit(tree, users, project, staff
     e = services.enrolment_review(user=cadre, enrolment=e)
     with pytest.raises(ValidationError, match="village list"):
         services.enrolment_put_on_notice(user=staff, enrolment=e)
-    first = _round(staff, project, tree.village, "village", [e])
+    first = _round(staff, project, tree.village, "village", [e], ago=40)
     e = services.enrolment_put_on_notice(user=staff, enrolment=e)
     notice = PublicNotice.objects.get(pk=first.pk)
     assert notice.kind == "enrolment" and notice.rows[0][1] == e.person.masked_id_number  # masked snapshot
     with pytest.raises(ValidationError, match="not been closed"):
         services.enrolment_approve(user=leader, enrolment=e)
-    notice_close(user=staff, notice=first)
+    with clock.travel(_at(32)):
+        notice_close(user=staff, notice=first)
     with pytest.raises(ValidationError, match="township review list"):
         services.enrolment_approve(user=leader, enrolment=e)
-    second = _round(staff, project, tree.township, "township", [e])
-    notice_close(user=staff, notice=second)
-    final = _round(staff, project, tree.township, "final", [e], ago=3)
-    with pytest.raises(ValidationError, match="runs until"):  # still posted
+    _round(staff, project, tree.township, "township", [e], ago=31, close_ago=23)
+    final = _round(staff, project, tree.township, "final", [e], ago=12)
+    with clock.travel(_at(8)), pytest.raises(ValidationError, match="runs until"):  # still posted
         services.enrolment_approve(user=leader, enrolment=e)
     final = PublicNotice.objects.get(pk=final.pk)
-    with guards_off():  # ten days on
-        PublicNotice.objects.filter(pk=final.pk).update(
-            starts_on=final.starts_on - datetime.timedelta(days=10),
-            ends_on=final.ends_on - datetime.timedelta(days=10),
-        )
     objection = objection_record(
         user=staff,
         notice=final,
@@ -141,15 +147,10 @@ def test_upheld_objection_blocks_approval(tree, project, staff, leader):
         user=staff, project=project, person=person(village=tree.village), today=TODAY
     )
     notices = [
-        _round(staff, project, division, kind, [e])
-        for kind, division in (
-            ("village", tree.village),
-            ("township", tree.township),
-            ("final", tree.township),
-        )
+        _round(staff, project, tree.village, "village", [e], ago=40, close_ago=32),
+        _round(staff, project, tree.township, "township", [e], ago=31, close_ago=23),
+        _round(staff, project, tree.township, "final", [e], ago=22),
     ]
-    for notice in notices[:2]:
-        notice_close(user=staff, notice=notice)
     objection = objection_record(
         user=staff,
         notice=notices[2],
@@ -169,8 +170,8 @@ def test_notice_round_needs_seven_days(tree, users, project, staff):
     e = services.enrolment_create(
         user=staff, project=project, person=person(village=tree.village), today=TODAY
     )
-    with pytest.raises(ValidationError, match="7 days"):
-        _round(staff, project, tree.village, "village", [e], days=5)
+    with pytest.raises(ValidationError, match="7 full days"):
+        _round(staff, project, tree.village, "village", [e], days=6)
     assert Enrolment.objects.get(pk=e.pk).village_notice is None
 
 
@@ -178,8 +179,9 @@ def test_leader_who_entered_the_enrolment_cannot_approve_it(tree, project, staff
     e = services.enrolment_create(
         user=leader, project=project, person=person(village=tree.village), today=TODAY
     )
-    for kind, division in (("village", tree.village), ("township", tree.township), ("final", tree.township)):
-        _round(staff, project, division, kind, [e])
+    _round(staff, project, tree.village, "village", [e], ago=40, close_ago=32)
+    _round(staff, project, tree.township, "township", [e], ago=31, close_ago=23)
+    _round(staff, project, tree.township, "final", [e], ago=22, close_ago=0)
     Enrolment.objects.filter(pk=e.pk).update(status="notice")
     with pytest.raises(ValidationError) as excinfo:
         services.enrolment_approve(user=leader, enrolment=e, today=TODAY)

@@ -17,6 +17,7 @@ from beneficiaries import excel, services
 from beneficiaries.coverage import month_end
 from beneficiaries.models import AnomalyFinding, Callback, Enrolment, Payment, PaymentBatch, SubsidyStandard
 from beneficiaries.tests.factories import active_enrolment, standard
+from common import clock
 from common.jobs import job_run
 from common.models import Job
 from org.models import AccessLog, Role
@@ -378,17 +379,19 @@ def test_notice_page_posts_a_public_notice_for_the_waiting_enrolments(client, tr
         "project": world["project"].pk,
         "division": tree.village.pk,
         "round": "village",
-        "starts_on": "2026-03-01",
-        "ends_on": "2026-03-07",
+        "starts_on": "2026-03-01",  # typed in the past: not a field any more, the notice starts today
+        "ends_on": (clock.today() + datetime.timedelta(days=7)).isoformat(),
     }
     client.force_login(users[Role.COUNTY_AUDITOR])
     client.post(reverse("beneficiaries:notice-list"), data)
     assert not PublicNotice.objects.exists()
     client.force_login(users[Role.TOWNSHIP_STAFF])
-    client.post(reverse("beneficiaries:notice-list"), {**data, "ends_on": "2026-03-05"})  # under 7 days
+    short = (clock.today() + datetime.timedelta(days=6)).isoformat()
+    client.post(reverse("beneficiaries:notice-list"), {**data, "ends_on": short})  # under 7 full days
     assert not PublicNotice.objects.exists()
     client.post(reverse("beneficiaries:notice-list"), data)
     notice = PublicNotice.objects.get()
+    assert notice.starts_on == clock.today() and notice.days == 7
     linked = set(Enrolment.objects.filter(village_notice=notice).values_list("pk", flat=True))
     assert linked == {e1.pk}  # only the village's own enrolment
     assert e1.person.id_number not in str(notice.rows) and e1.person.masked_id_number in str(notice.rows)

@@ -1,6 +1,7 @@
 import json
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from partycare.models import (
@@ -209,10 +210,21 @@ class AidActionSerializer(serializers.Serializer):
     )
     reference = serializers.CharField(max_length=80, required=False, allow_blank=True)
     title = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    starts_on = serializers.DateField(required=False)
-    ends_on = serializers.DateField(required=False)
+    # no starts_on: a notice starts when it is posted (the server's clock); omitted ends_on =
+    # the earliest allowed day
+    ends_on = serializers.DateField(required=False, allow_null=True)
     paid_on = serializers.DateField(required=False)
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        if "starts_on" in getattr(self, "initial_data", {}):
+            raise serializers.ValidationError(
+                {
+                    "starts_on": gettext("A notice starts when it is posted: the server sets %(field)s.")
+                    % {"field": "starts_on"}
+                }
+            )
+        return attrs
 
 
 class PairingSerializer(serializers.ModelSerializer):

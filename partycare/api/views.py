@@ -167,7 +167,6 @@ class AidApplicationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
             result = services.aid_notice_post(
                 user=user,
                 application=application,
-                starts_on=data.get("starts_on"),
                 ends_on=data.get("ends_on"),
                 title=data.get("title", ""),
             )

@@ -157,17 +157,20 @@ def aid_notice_post(
     *,
     user,
     application: AidApplication,
-    starts_on: datetime.date,
-    ends_on: datetime.date,
+    ends_on: datetime.date | None = None,
     title: str = "",
     body: str = "",
 ) -> AidApplication:
     """Post the application's public notice (公示) through the publicity app (kind "aid",
     source = the application; name and ID number masked) and move it into notice.
 
+    The notice starts now (the server's clock, never a typed date); ``ends_on`` is its last full
+    day, by default the earliest allowed (settings.NOTICE_MIN_DAYS full days after the day of
+    posting). The township check waits until it is over and closed with no objection.
+
     Who: township staff, not the person who did the branch check. Raises PermissionDenied
     (role), ValidationError for the wrong state, the four-eyes rule, and the publicity app's
-    refusals (a period shorter than settings.NOTICE_MIN_DAYS …). All or nothing: no notice without the step."""
+    refusals (an end before the earliest day …). All or nothing: no notice without the step."""
     from publicity.models import PublicNotice
     from publicity.services import notice_publish
 
@@ -188,7 +191,6 @@ def aid_notice_post(
             title=(title or "").strip()
             or gettext("%(division)s %(year)s hardship aid for party members: %(kind)s")
             % {"division": division.name, "year": locked.year, "kind": locked.get_kind_display()},
-            starts_on=starts_on,
             ends_on=ends_on,
             rows=[
                 {

@@ -2,6 +2,7 @@
 application, personal data masked); the township check waits for a clear notice; the aid page
 offers each step only to who may take it and says why to the others; the big exports are jobs."""
 
+import contextlib
 import datetime
 
 import pytest
@@ -11,9 +12,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from common import clock
 from common.jobs import job_enqueue, job_run
 from common.models import Job
-from common.tests.db import guards_off
 from org.models import Role
 from org.tests.factories import UserFactory
 from partycare import selectors, services
@@ -45,14 +46,22 @@ def checked(tree, users):
     return services.aid_branch_check(user=users[Role.TOWNSHIP_STAFF], application=application)
 
 
-def _post(application, user, *, starts_on, ends_on):
-    return services.aid_notice_post(user=user, application=application, starts_on=starts_on, ends_on=ends_on)
+def _post(application, user, *, at=None, ends_on=None):
+    """Post the notice now, or at the aware moment ``at`` (common.clock.travel)."""
+    with clock.travel(at) if at is not None else contextlib.nullcontext():
+        return services.aid_notice_post(user=user, application=application, ends_on=ends_on)
+
+
+def _days_ago(days):
+    """09:00 Asia/Shanghai ``days`` days ago."""
+    return clock.start_of_day(clock.today() - days * DAY) + datetime.timedelta(hours=9)
 
 
 def test_the_notice_is_a_publicity_notice_with_masked_personal_data(checked, second_staff):
     today = timezone.localdate()
-    application = _post(checked, second_staff, starts_on=today, ends_on=today + 6 * DAY)
+    application = _post(checked, second_staff)
     notice = PublicNotice.objects.get(pk=application.notice_id)
+    assert (notice.starts_on, notice.ends_on) == (today, today + 7 * DAY)
     assert notice.kind == PublicNotice.Kind.AID and notice.source == application
     assert application.status == "in_notice" and application.notice_by == second_staff
     person = application.member.person
@@ -67,14 +76,12 @@ def test_the_notice_is_a_publicity_notice_with_masked_personal_data(checked, sec
 def test_township_check_waits_for_a_clear_notice(checked, users, second_staff):
     leader, staff = users[Role.TOWNSHIP_LEADER], users[Role.TOWNSHIP_STAFF]
     today = timezone.localdate()
-    application = _post(checked, second_staff, starts_on=today - 2 * DAY, ends_on=today + 4 * DAY)
-    with pytest.raises(ValidationError) as excinfo:  # still running
+    application = _post(checked, second_staff, at=_days_ago(9))  # ends 2 days ago
+    with clock.travel(_days_ago(4)), pytest.raises(ValidationError) as excinfo:  # still running
         services.aid_township_check(user=leader, application=application)
     assert "notice" in excinfo.value.message_dict
-    assert (today + 4 * DAY).isoformat() in excinfo.value.messages[0]
+    assert (today - 2 * DAY).isoformat() in excinfo.value.messages[0]
     notice = PublicNotice.objects.get()
-    with guards_off():  # the notice period is over
-        PublicNotice.objects.filter(pk=notice.pk).update(starts_on=today - 9 * DAY, ends_on=today - DAY)
     objection = publicity.objection_record(
         user=staff, notice=notice, channel="visit", name="邻居", contact="13800000000", text="她家有两套房。"
     )
@@ -91,8 +98,7 @@ def test_township_check_waits_for_a_clear_notice(checked, users, second_staff):
 
 
 def test_withdrawn_or_upheld_notice_never_clears(checked, users, second_staff):
-    today = timezone.localdate()
-    application = _post(checked, second_staff, starts_on=today, ends_on=today + 6 * DAY)
+    application = _post(checked, second_staff)
     publicity.notice_withdraw(
         user=users[Role.TOWNSHIP_STAFF], notice=PublicNotice.objects.get(), reason="名单有误"
     )
@@ -121,9 +127,11 @@ def test_aid_page_offers_each_step_only_to_who_may_take_it(client, checked, user
     today = timezone.localdate()
     response = client.post(
         reverse("partycare:aid-action", args=[checked.pk, "notice"]),
-        {"starts_on": today.isoformat(), "ends_on": (today + 6 * DAY).isoformat()},
+        # a typed "posted from" in the past is not a field: the notice starts today
+        {"starts_on": (today - 30 * DAY).isoformat(), "ends_on": (today + 7 * DAY).isoformat()},
     )
     assert response.status_code == 302 and AidApplication.objects.get(pk=checked.pk).status == "in_notice"
+    assert PublicNotice.objects.get().starts_on == today
     # the leader sees the township check refused while the notice runs, with the reason
     client.force_login(users[Role.TOWNSHIP_LEADER])
     page = client.get(url)
@@ -146,7 +154,7 @@ def test_aid_page_refusal_of_a_short_notice_names_the_field(client, checked, sec
     today = timezone.localdate()
     response = client.post(
         reverse("partycare:aid-action", args=[checked.pk, "notice"]),
-        {"starts_on": today.isoformat(), "ends_on": (today + 3 * DAY).isoformat()},
+        {"ends_on": (today + 3 * DAY).isoformat()},
         follow=True,
     )
     assert any(str(m).startswith("ends_on:") for m in response.context["messages"])
@@ -158,8 +166,7 @@ def test_aid_page_refusal_of_a_short_notice_names_the_field(client, checked, sec
 
 def test_aid_detail_query_count_is_flat(client, checked, users, second_staff, django_assert_max_num_queries):
     client.force_login(users[Role.TOWNSHIP_LEADER])
-    today = timezone.localdate()
-    application = _post(checked, second_staff, starts_on=today, ends_on=today + 6 * DAY)
+    application = _post(checked, second_staff)
     url = reverse("partycare:aid-detail", args=[application.pk])
     with django_assert_max_num_queries(20) as first:
         client.get(url)
@@ -209,3 +216,35 @@ def test_export_buttons_start_jobs_for_every_role_that_reads(client, tree, users
         and job.params == {"format": "pdf"}
     )
     assert client.get(reverse("partycare:old-member-roster")).status_code == 405
+
+
+def test_aid_notice_cannot_be_backdated_through_the_api_nor_closed_early(checked, users, second_staff):
+    """Issue 15: the aid notice starts when it is posted; a typed start is refused; the notice
+    and so the township check wait for the whole period (closable from 00:00 after its end)."""
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(second_staff)
+    url = f"/api/v1/aid-applications/{checked.pk}/act/"
+    today = clock.today()
+    backdated = {"action": "notice", "starts_on": (today - 30 * DAY).isoformat()}
+    response = api.post(url, backdated, format="json")
+    assert response.status_code == 400 and "starts_on" in response.json()
+    assert not PublicNotice.objects.exists()
+    posted_at = clock.start_of_day(today) + datetime.timedelta(minutes=1)
+    with clock.travel(posted_at):
+        assert api.post(url, {"action": "notice"}, format="json").status_code == 200
+    notice = PublicNotice.objects.get()
+    assert (notice.starts_on, notice.ends_on, notice.posted_at) == (today, today + 7 * DAY, posted_at)
+    staff, leader = users[Role.TOWNSHIP_STAFF], users[Role.TOWNSHIP_LEADER]
+    last_second = clock.start_of_day(today + 8 * DAY) - datetime.timedelta(seconds=1)
+    with clock.travel(last_second), pytest.raises(ValidationError, match=(today + 8 * DAY).isoformat()):
+        publicity.notice_close(user=staff, notice=notice)
+    with clock.travel(last_second), pytest.raises(ValidationError):
+        services.aid_township_check(user=leader, application=AidApplication.objects.get(pk=checked.pk))
+    with clock.travel(clock.start_of_day(today + 8 * DAY)):
+        publicity.notice_close(user=staff, notice=notice)
+        application = services.aid_township_check(
+            user=leader, application=AidApplication.objects.get(pk=checked.pk)
+        )
+    assert application.status == "township_checked"

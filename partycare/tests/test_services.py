@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 
 from beneficiaries.tests.factories import person
+from common import clock
 from org.models import Role
 from org.tests.factories import UserFactory
 from partycare import selectors, services
@@ -171,32 +171,22 @@ def test_aid_workflow_order_and_four_eyes(tree, users, b, second_staff):
         services.aid_branch_check(user=cadre, application=app)
     assert excinfo.value.error_list[0].code == "four_eyes"
     app = services.aid_branch_check(user=staff, application=app)
-    today = timezone.localdate()  # the publicity app judges notice periods by the real date
-    with pytest.raises(ValidationError) as excinfo:  # staff checked the branch step: another posts
-        services.aid_notice_post(
-            user=staff,
-            application=app,
-            starts_on=today - datetime.timedelta(days=9),
-            ends_on=today - datetime.timedelta(days=3),
+    # the notice starts when it is posted (the server's clock): post it ten days ago
+    posted = clock.start_of_day(clock.today() - datetime.timedelta(days=10)) + datetime.timedelta(hours=9)
+    with clock.travel(posted):
+        with pytest.raises(ValidationError) as excinfo:  # staff checked the branch step: another posts
+            services.aid_notice_post(user=staff, application=app)
+        assert excinfo.value.error_list[0].code == "four_eyes"
+        with pytest.raises(ValidationError) as excinfo:  # a notice stays up at least 7 full days
+            services.aid_notice_post(
+                user=second_staff, application=app, ends_on=clock.today() + datetime.timedelta(days=6)
+            )
+        assert "ends_on" in excinfo.value.message_dict
+        assert (
+            PublicNotice.objects.count() == 0
+            and AidApplication.objects.get(pk=app.pk).status == "branch_checked"
         )
-    assert excinfo.value.error_list[0].code == "four_eyes"
-    with pytest.raises(ValidationError) as excinfo:  # a notice stays up at least 7 days
-        services.aid_notice_post(
-            user=second_staff,
-            application=app,
-            starts_on=today - datetime.timedelta(days=9),
-            ends_on=today - datetime.timedelta(days=5),
-        )
-    assert "ends_on" in excinfo.value.message_dict
-    assert (
-        PublicNotice.objects.count() == 0 and AidApplication.objects.get(pk=app.pk).status == "branch_checked"
-    )
-    app = services.aid_notice_post(
-        user=second_staff,
-        application=app,
-        starts_on=today - datetime.timedelta(days=9),
-        ends_on=today - datetime.timedelta(days=3),
-    )
+        app = services.aid_notice_post(user=second_staff, application=app)
     notice = PublicNotice.objects.get()
     assert app.notice_id == notice.pk and notice.kind == "aid" and notice.source == app
     with pytest.raises(ValidationError) as excinfo:  # period over but not closed as clear yet

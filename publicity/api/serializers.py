@@ -1,6 +1,7 @@
 """API shapes. Output serializers are read-only; input serializers check shape and the views
 hand the data to the services (the only writers)."""
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from common.masking import mask_name, mask_phone, phone_for
@@ -205,17 +206,33 @@ class NoticeInputSerializer(serializers.Serializer):
     stage = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     title = serializers.CharField(max_length=150)
     body = serializers.CharField(required=False, allow_blank=True, default="")
-    starts_on = serializers.DateField()
-    ends_on = serializers.DateField()
+    # No starts_on: the notice starts when it is posted (the server's clock). ends_on omitted =
+    # the earliest allowed day (NOTICE_MIN_DAYS full days after the day of posting).
+    ends_on = serializers.DateField(required=False, allow_null=True, default=None)
     objection_address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     contact_phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     columns = NoticeColumnSerializer(many=True)
     rows = serializers.ListField(child=serializers.DictField(), max_length=5000)
 
+    #: set by the server at posting; a client sending them is told so rather than ignored
+    SERVER_FIELDS = ("starts_on", "posted_at")
+
     def __init__(self, *args, divisions=None, **kwargs):
         super().__init__(*args, **kwargs)
         if divisions is not None:
             self.fields["division"].queryset = divisions
+
+    def validate(self, attrs):
+        typed = [name for name in self.SERVER_FIELDS if name in getattr(self, "initial_data", {})]
+        if typed:
+            raise serializers.ValidationError(
+                {
+                    name: gettext("A notice starts when it is posted: the server sets %(field)s.")
+                    % {"field": name}
+                    for name in typed
+                }
+            )
+        return attrs
 
 
 class CloseSerializer(serializers.Serializer):

@@ -7,8 +7,10 @@ import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from common import clock
 from org.tests.factories import DepartmentFactory, UserFactory
 from publicity.models import Activity, InfoSubmission, Objection, PublicNotice, Supervisor
+from publicity.services import notice_earliest_end
 
 
 def png_bytes(size=(8, 8), color=(200, 30, 30)) -> bytes:
@@ -51,15 +53,18 @@ class ActivityFactory(factory.django.DjangoModelFactory):
 
 
 class NoticeFactory(factory.django.DjangoModelFactory):
-    """A notice open today for 7 days, with one masked row."""
+    """A notice posted yesterday at 09:00 (common.clock), open NOTICE_MIN_DAYS full days, with
+    one masked row. Pass ``starts_on`` for another posting day: ``posted_at`` follows it, as
+    notice_publish would have set both."""
 
     class Meta:
         model = PublicNotice
 
     kind = PublicNotice.Kind.ENROLMENT
     title = factory.Sequence(lambda n: f"低保对象公示{n}")
-    starts_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=1))
-    ends_on = factory.LazyAttribute(lambda o: o.starts_on + datetime.timedelta(days=6))
+    starts_on = factory.LazyFunction(lambda: clock.today() - datetime.timedelta(days=1))
+    posted_at = factory.LazyAttribute(lambda o: clock.start_of_day(o.starts_on) + datetime.timedelta(hours=9))
+    ends_on = factory.LazyAttribute(lambda o: notice_earliest_end(posted_on=o.starts_on))
     objection_address = "城关镇民生办(镇政府二楼)"
     columns = factory.LazyFunction(
         lambda: [{"key": "name", "header": "姓名"}, {"key": "id", "header": "身份证号"}]

@@ -1,6 +1,7 @@
 """Public notices: the service API other apps call, masking, immutability, the objection
 lifecycle, closing rules, the A4 PDF and the public pages."""
 
+import contextlib
 import datetime
 import shutil
 import subprocess
@@ -12,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from common.tests.db import guards_off
+from common import clock
 from org.models import Role
 from publicity import selectors, services
 from publicity.models import Objection, PublicNotice
@@ -30,30 +31,30 @@ ROWS = [
 ]
 
 
-def _publish(user, division, *, starts_on=None, days=7, rows=ROWS, **extra):
-    starts_on = starts_on or timezone.localdate()
-    return services.notice_publish(
-        user=user,
-        kind=PublicNotice.Kind.ENROLMENT,
-        division=division,
-        title="2026年城乡低保新增对象公示",
-        starts_on=starts_on,
-        ends_on=starts_on + datetime.timedelta(days=days - 1),
-        rows=rows,
-        columns=COLUMNS,
-        **extra,
-    )
-
-
-def _age(notice, days_after_end=1):
-    """Move a notice's period into the past (the database constraint keeps it ≥ 7 days)."""
-    end = timezone.localdate() - datetime.timedelta(days=days_after_end)
-    with guards_off():
-        PublicNotice.objects.filter(pk=notice.pk).update(
-            ends_on=end, starts_on=end - datetime.timedelta(days=6)
+def _publish(user, division, *, days=7, rows=ROWS, at=None, **extra):
+    """Post through the service, now or at the aware moment ``at`` (common.clock.travel); the
+    period lasts ``days`` full days after the day of posting."""
+    with clock.travel(at) if at is not None else contextlib.nullcontext():
+        return services.notice_publish(
+            user=user,
+            kind=PublicNotice.Kind.ENROLMENT,
+            division=division,
+            title="2026年城乡低保新增对象公示",
+            ends_on=clock.today() + datetime.timedelta(days=days),
+            rows=rows,
+            columns=COLUMNS,
+            **extra,
         )
-    notice.refresh_from_db()
-    return notice
+
+
+#: a moment whose 7-full-day period is over today: 09:00 Asia/Shanghai ten days ago
+def _past():
+    return clock.start_of_day(clock.today() - datetime.timedelta(days=10)) + datetime.timedelta(hours=9)
+
+
+def _aged(user, division, **extra):
+    """A notice posted (through the service) ten days ago: its period is over."""
+    return _publish(user, division, at=_past(), **extra)
 
 
 # --- publishing ---------------------------------------------------------------------------
@@ -83,7 +84,7 @@ def test_publish_accepts_a_model_instance_as_source(tree, staff):
 
 
 @pytest.mark.parametrize("days, ok", [(6, False), (7, True), (15, True)])
-def test_period_of_at_least_seven_days(tree, staff, days, ok):
+def test_period_of_at_least_seven_full_days(tree, staff, days, ok):
     if ok:
         assert _publish(staff, tree.village, days=days).days == days
     else:
@@ -95,7 +96,7 @@ def test_period_of_at_least_seven_days(tree, staff, days, ok):
 
 def test_database_refuses_a_short_notice_too(tree, staff):
     notice = NoticeFactory.build(division=tree.village, posted_by=staff)
-    notice.ends_on = notice.starts_on + datetime.timedelta(days=5)
+    notice.ends_on = notice.starts_on + datetime.timedelta(days=6)  # 6 full days
     with pytest.raises(IntegrityError), transaction.atomic():
         notice.save()
 
@@ -116,8 +117,6 @@ def test_publish_refuses_bad_columns_and_rows(tree, staff):
             kind="aid",
             division=tree.village,
             title="x",
-            starts_on=timezone.localdate(),
-            ends_on=timezone.localdate() + datetime.timedelta(days=6),
             rows=[{"a": 1}],
             columns=[("a", "A", "secret")],
         )
@@ -163,11 +162,12 @@ def test_table_pasted_by_hand_is_masked_by_header():
 
 
 def test_objection_lifecycle_and_clearance(tree, staff, leader):
-    notice = _publish(staff, tree.village)
+    notice = _aged(staff, tree.village)
     assert not selectors.notice_is_clear(notice=notice)
-    objection = services.objection_file_public(
-        notice_id=notice.pk, name="王五", contact="13700000000", text="名单有误。"
-    )
+    with clock.travel(_past() + datetime.timedelta(days=1)):  # while it was up
+        objection = services.objection_file_public(
+            notice_id=notice.pk, name="王五", contact="13700000000", text="名单有误。"
+        )
     assert objection.channel == Objection.Channel.ONLINE and objection.status == Objection.Status.OPEN
     paper = services.objection_record(
         user=staff,
@@ -178,7 +178,6 @@ def test_objection_lifecycle_and_clearance(tree, staff, leader):
         text="某户有车有房。",
     )
     assert paper.recorded_by == staff
-    _age(notice)
     # An unanswered objection blocks closing as "no objection".
     with pytest.raises(ValidationError) as excinfo:
         services.notice_close(user=leader, notice=notice)
@@ -212,7 +211,7 @@ def test_cannot_close_before_the_period_ends(tree, staff):
 
 
 def test_upheld_objection_closes_as_upheld_never_clear(tree, staff):
-    notice = _age(_publish(staff, tree.village))
+    notice = _aged(staff, tree.village)
     objection = services.objection_record(
         user=staff, notice=notice, channel="visit", name="赵六", contact="13600000000", text="此人已去世。"
     )
@@ -227,7 +226,7 @@ def test_upheld_objection_closes_as_upheld_never_clear(tree, staff):
 
 
 def test_upheld_close_needs_an_upheld_objection(tree, staff):
-    notice = _age(_publish(staff, tree.village))
+    notice = _aged(staff, tree.village)
     with pytest.raises(ValidationError):
         services.notice_close(user=staff, notice=notice, upheld=True)
 
@@ -243,7 +242,7 @@ def test_withdrawn_notice_never_clears(tree, staff):
 
 
 def test_auditor_and_cadre_cannot_close_or_answer(tree, users, staff):
-    notice = _age(_publish(staff, tree.village))
+    notice = _aged(staff, tree.village)
     objection = ObjectionFactory(notice=notice)
     for role in (Role.COUNTY_AUDITOR, Role.COUNTY_REVIEWER, Role.VILLAGE_CADRE):
         with pytest.raises(PermissionDenied):
@@ -279,7 +278,7 @@ def test_objection_needs_contact_and_text(tree, staff, contact, text, field):
 
 
 def test_no_online_objection_after_the_period(tree, staff):
-    notice = _age(_publish(staff, tree.village))
+    notice = _aged(staff, tree.village)
     with pytest.raises(ValidationError):
         services.objection_file_public(notice_id=notice.pk, name="", contact="138", text="太晚了的异议")
     # A letter that arrives late is still recorded by staff.
@@ -337,7 +336,7 @@ def test_public_notice_page_is_masked_and_escaped(tree, staff, client):
 
 def test_public_column_lists_current_notices_only(tree, staff, client):
     current = _publish(staff, tree.village)
-    old = _age(_publish(staff, tree.village2))
+    old = _aged(staff, tree.village2)
     withdrawn = _publish(staff, tree.village2)
     services.notice_withdraw(user=staff, notice=withdrawn, reason="错误")
     body = client.get("/").content.decode()

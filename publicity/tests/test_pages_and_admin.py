@@ -86,13 +86,13 @@ def test_staff_posts_a_notice_by_hand_with_masked_table(client, users, tree):
             "kind": "aid",
             "division": tree.village.pk,
             "title": "临时救助对象公示",
-            "starts_on": today.isoformat(),
-            "ends_on": (today + datetime.timedelta(days=6)).isoformat(),
+            "ends_on": (today + datetime.timedelta(days=7)).isoformat(),
             "table": "姓名,身份证号,救助金额\n王小二,341226199001011234,2000\n",
         },
     )
     assert response.status_code == 302
     notice = PublicNotice.objects.get()
+    assert notice.starts_on == today and notice.days == 7
     assert notice.rows == [["王**", "3412**********1234", "2000"]]
     assert notice.objection_address  # the township's livelihood office by default
 
