@@ -8,6 +8,7 @@
 - ``reconciliation``: the bank's result file, which failed payments are re-issued
 - ``callbacks``: callbacks to beneficiaries
 - ``anomalies``: running the anomaly checks, handling their findings
+- ``recoveries``: recovery items (追回) for days paid after a late-recorded death, move or exit
 
 Callers import from ``beneficiaries.services``; the names below are its public surface.
 """
@@ -46,6 +47,7 @@ from beneficiaries.services.enrolment import (
     enrolment_review,
 )
 from beneficiaries.services.reconciliation import RESULT_FAILED, RESULT_PAID, batch_reconcile
+from beneficiaries.services.recoveries import recoveries_record, recovery_mark_recovered, recovery_waive
 from beneficiaries.services.registry import (
     EXIT_WITH_PERSON,
     REGISTRY_ROLES,
@@ -101,6 +103,9 @@ __all__ = [
     "person_register",
     "person_set_status",
     "person_update",
+    "recoveries_record",
+    "recovery_mark_recovered",
+    "recovery_waive",
     "standard_amount_for",
     "standard_set",
     "user_person_link",

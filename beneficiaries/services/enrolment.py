@@ -215,6 +215,7 @@ def enrolment_activate(*, user, enrolment: Enrolment, active_from: datetime.date
     )
 
 
+@transaction.atomic
 def enrolment_exit(
     *,
     user,
@@ -225,7 +226,9 @@ def enrolment_exit(
     today: datetime.date | None = None,
 ) -> Enrolment:
     """Exit (death, move, no longer eligible). Periods starting on or after ``on`` are no longer
-    paid; payments already generated for them in a draft batch must be removed by regenerating."""
+    paid; payments already generated for them in a draft batch must be removed by regenerating.
+    Days after ``on`` already paid by an approved, sent or reconciled batch become recovery
+    items (services.recoveries)."""
     today = today or timezone.localdate()
     if reason not in Enrolment.ExitReason.values:
         raise ValidationError({"exit_reason": gettext("Choose why the enrolment ends.")})
@@ -235,7 +238,9 @@ def enrolment_exit(
         )
     if reason == Enrolment.ExitReason.OTHER and not (note or "").strip():
         raise ValidationError({"exit_note": gettext("Say why the enrolment ends.")})
-    return ENROLMENT_MACHINE.transition(
+    from beneficiaries.services.recoveries import recoveries_record  # recoveries → batches → here
+
+    enrolment = ENROLMENT_MACHINE.transition(
         obj=enrolment,
         user=user,
         name="exit",
@@ -244,6 +249,8 @@ def enrolment_exit(
         exit_on=on,
         exit_note=(note or "").strip()[:200],
     )
+    recoveries_record(user=user, enrolment_id=enrolment.pk)
+    return enrolment
 
 
 BULK_ACTIONS = {
