@@ -180,18 +180,26 @@ def test_paid_after_an_exit_earlier_than_the_death(tree, project, staff):
 
 def test_above_the_standard_for_the_span_and_not_for_pro_rated_lines(tree, project, staff):
     _standard(project, amount="1000.00", proration="day")
-    exact = active_enrolment(project=project, village=tree.village, active_from=D(2026, 3, 10))
+    late = D(2026, 3, 10)
+    exact = active_enrolment(project=project, village=tree.village, active_from=late)
+    partial = active_enrolment(
+        project=project, village=tree.village, name="孙八", card="6228480012345670001", active_from=late
+    )
     adjusted = active_enrolment(
         project=project, village=tree.village, name="赵六", card="6228480012345670000"
     )
     batch = _generate(staff, project, tree.township)  # the year, pro-rated by day
     line = batch.payments.get(enrolment=exact)
     assert line.amount == Decimal("809.14")  # 22/31 of March + 9 months of 1000/12
+    # below the year's standard, above what the span gives a person who started on 10 March
+    short = batch.payments.get(enrolment=partial)
+    services.payment_adjust(user=staff, payment=short, amount="900.00", reason="按全年计算")
     raised = batch.payments.get(enrolment=adjusted)
     services.payment_adjust(user=staff, payment=raised, amount="1000.01", reason="补差")
-    found = _run("above_standard")
-    assert [f.payment_id for f in found] == [raised.pk]
-    assert "1000.01" in found[0].detail and "1000.00" in found[0].detail and "补差" in found[0].detail
+    found = {f.payment_id: f.detail for f in _run("above_standard")}
+    assert set(found) == {short.pk, raised.pk}
+    assert "900.00" in found[short.pk] and "809.14" in found[short.pk] and "按全年计算" in found[short.pk]
+    assert "1000.01" in found[raised.pk] and "1000.00" in found[raised.pk] and "补差" in found[raised.pk]
 
 
 # --- recoveries ----------------------------------------------------------------------------------
