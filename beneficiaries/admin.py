@@ -10,6 +10,7 @@ from beneficiaries.models import (
     Payment,
     PaymentBatch,
     Person,
+    Recovery,
     SubsidyStandard,
     UserPerson,
 )
@@ -155,6 +156,25 @@ class AnomalyFindingAdmin(ReadOnlyScopedAdmin):
     list_display = ["rule", "village", "person", "status", "last_seen"]
     list_filter = ["status", "rule"]
     list_select_related = ["village", "person"]
+
+
+@admin.register(Recovery)
+class RecoveryAdmin(ReadOnlyScopedAdmin):
+    # recorded by the services when a death, move or exit is recorded late; recovered or waived
+    # on the recovery page (a waiver needs a leader): read-only here, with its audit history
+    list_display = [
+        "person",
+        "enrolment",
+        "covers_from",
+        "covers_to",
+        "amount",
+        "reason",
+        "status",
+        "recorded_at",
+    ]
+    list_filter = ["status", "reason", ("enrolment__village", ScopedRelatedFilter)]
+    search_fields = ["person__name", "person__name_search"]
+    list_select_related = ["person", "enrolment__person", "enrolment__project"]
 
 
 # Configuration data the office keeps here: exclusive project pairs and users' own entries.

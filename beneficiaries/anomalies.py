@@ -4,10 +4,12 @@ what it finds again and never adds a second row for the same finding (the key is
 """
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils.translation import gettext
 
+from beneficiaries import coverage
 from beneficiaries.models import AnomalyFinding, Enrolment, ExclusivePair, Payment, Person, UserPerson
 
 Rule = AnomalyFinding.Rule
@@ -51,16 +53,32 @@ def two_villages():
             )
 
 
-def paid_after_exit():
-    """A live payment for a period that starts on or after the person's death or move, or the
-    enrolment's exit."""
-    rows = (
-        Payment.objects.exclude(status=Payment.Status.FAILED)
+def _span(first, last) -> str:
+    return f"{first:%Y-%m-%d} – {last:%Y-%m-%d}"
+
+
+#: live payments: not failed (a failed one is re-issued, and pays nothing itself)
+def _live():
+    return Payment.objects.exclude(status=Payment.Status.FAILED)
+
+
+def covered_twice():
+    """Two live payments of one enrolment covering a same day: a self-join of live payments on
+    overlapping spans. PostgreSQL's exclusion constraint refuses such a pair since migration
+    0008; this finds the ones written before it, and any on SQLite (``make run``), where only
+    the service checks. One finding per pair, keyed by the two payments."""
+    overlapping = (
+        _live()
         .filter(
-            Q(enrolment__person__status__in=[Person.Status.DECEASED, Person.Status.MOVED_OUT])
-            & Q(enrolment__person__status_on__lt=F("covers_to"))
-            | Q(enrolment__status=Enrolment.Status.EXITED, enrolment__exit_on__lt=F("covers_to"))
+            enrolment_id=OuterRef("enrolment_id"),
+            covers_from__lte=OuterRef("covers_to"),
+            covers_to__gte=OuterRef("covers_from"),
         )
+        .exclude(pk=OuterRef("pk"))
+    )
+    rows = (
+        _live()
+        .filter(Exists(overlapping))
         .values_list(
             "pk",
             "enrolment_id",
@@ -68,66 +86,194 @@ def paid_after_exit():
             "enrolment__village_id",
             "enrolment__person__name",
             "covers_from",
-            "batch_id",
+            "covers_to",
         )
+        .order_by("enrolment_id", "covers_from", "pk")
     )
-    for pk, enrolment_id, person_id, village_id, name, period, batch_id in rows:
+    by_enrolment: dict[int, list] = {}
+    for row in rows:
+        by_enrolment.setdefault(row[1], []).append(row)
+    for payments in by_enrolment.values():
+        for i, first in enumerate(payments):
+            for second in payments[i + 1 :]:
+                both = coverage.intersect((first[5], first[6]), (second[5], second[6]))
+                if both is None:
+                    continue
+                low, high = sorted((first[0], second[0]))
+                yield Found(
+                    Rule.COVERED_TWICE,
+                    f"covered_twice:{low}:{high}",
+                    first[3],
+                    gettext("%(name)s is paid twice for %(days)s (payments %(first)s and %(second)s).")
+                    % {"name": first[4], "days": _span(*both), "first": low, "second": high},
+                    person_id=first[2],
+                    enrolment_id=first[1],
+                    payment_id=low,
+                    related=[first[2]],
+                )
+
+
+def paid_after_exit():
+    """A live payment for days after the last day in the programme: the enrolment's exit or
+    the person's death or move, whichever is earlier (that day included). Under a month rule
+    the month of the last day is still owed whole, so only the months after it count (the
+    standard's rule, beneficiaries.services.recoveries.overpaid_days)."""
+    from beneficiaries.services.recoveries import last_day, overpaid_days
+
+    rows = (
+        _live()
+        .filter(
+            Q(enrolment__person__status__in=[Person.Status.DECEASED, Person.Status.MOVED_OUT])
+            & Q(enrolment__person__status_on__lt=F("covers_to"))
+            | Q(enrolment__status=Enrolment.Status.EXITED, enrolment__exit_on__lt=F("covers_to"))
+        )
+        .values(
+            "pk",
+            "covers_from",
+            "covers_to",
+            "batch_id",
+            "standard__proration",
+            "enrolment_id",
+            "enrolment__status",
+            "enrolment__exit_on",
+            "enrolment__exit_reason",
+            "enrolment__active_from",
+            "enrolment__village_id",
+            "enrolment__person_id",
+            "enrolment__person__name",
+            "enrolment__person__status",
+            "enrolment__person__status_on",
+        )
+        .order_by("pk")
+    )
+    reasons = dict(Enrolment.ExitReason.choices)
+    for row in rows.iterator(chunk_size=5000):
+        last, reason = last_day(
+            enrolment_status=row["enrolment__status"],
+            exit_on=row["enrolment__exit_on"],
+            exit_reason=row["enrolment__exit_reason"],
+            person_status=row["enrolment__person__status"],
+            status_on=row["enrolment__person__status_on"],
+        )
+        programme = coverage.in_programme(active_from=row["enrolment__active_from"], exit_on=last)
+        span = (row["covers_from"], row["covers_to"])
+        days = (
+            overpaid_days(
+                span=span, programme=programme, last=last, rule=row["standard__proration"] or coverage.DAY
+            )
+            if programme
+            else span
+        )
+        if days is None:
+            continue
+        person_id = row["enrolment__person_id"]
         yield Found(
             Rule.PAID_AFTER_EXIT,
-            f"paid_after_exit:{pk}",
-            village_id,
-            gettext("%(name)s is in batch %(batch)s for %(period)s after death, moving out or exit.")
-            % {"name": name, "batch": batch_id, "period": f"{period:%Y-%m}"},
+            f"paid_after_exit:{row['pk']}",
+            row["enrolment__village_id"],
+            gettext(
+                "%(name)s is paid in batch %(batch)s for %(days)s, after the last day in the programme "
+                "(%(last)s, %(reason)s)."
+            )
+            % {
+                "name": row["enrolment__person__name"],
+                "batch": row["batch_id"],
+                "days": _span(*days),
+                "last": f"{last:%Y-%m-%d}",
+                "reason": reasons.get(reason, reason),
+            },
             person_id=person_id,
-            enrolment_id=enrolment_id,
-            payment_id=pk,
+            enrolment_id=row["enrolment_id"],
+            payment_id=row["pk"],
             related=[person_id],
         )
 
 
 def above_standard():
-    """A payment above what its standard gives for the batch's period."""
-    from beneficiaries.services import standard_amount_for
+    """A live payment above what the standard gives for the days it covers: the amount a batch
+    line for exactly its span would carry (beneficiaries.coverage: the tier's standards, the
+    batch's proration rule, the days from the enrolment's start; an exit is paid_after_exit's
+    to report). An amount changed by hand (payment_adjust) is reported with its reason: that is
+    what the check is for. One query for the rates, then the payments in chunks; what a span is
+    worth is computed once per distinct (tier, rule, start, persons, span)."""
+    from beneficiaries.services.batches import _rule
+    from beneficiaries.services.recoveries import rates_by_project_tier, span_worth
 
-    rows = (
-        Payment.objects.exclude(status=Payment.Status.FAILED)
-        .filter(standard__isnull=False)
-        .select_related("standard", "batch", "enrolment__person")
-        .only(
-            "pk",
-            "amount",
-            "covers_from",
-            "standard__amount",
-            "standard__unit",
-            "standard__period",
-            "batch__period",
-            "enrolment__persons_covered",
-            "enrolment__village_id",
-            "enrolment__person__name",
-        )
-    )
-    for payment in rows.iterator(chunk_size=5000):
-        expected = standard_amount_for(
-            payment.standard, period=payment.batch.period, persons=payment.enrolment.persons_covered
-        )
-        if payment.amount > expected:
-            person = payment.enrolment.person
-            yield Found(
-                Rule.ABOVE_STANDARD,
-                f"above_standard:{payment.pk}",
-                payment.enrolment.village_id,
-                gettext("%(name)s: %(amount)s 元 paid for %(period)s, the standard gives %(expected)s 元.")
-                % {
-                    "name": person.name,
-                    "amount": payment.amount,
-                    "period": f"{payment.covers_from:%Y-%m}",
-                    "expected": expected,
-                },
-                person_id=person.pk,
-                enrolment_id=payment.enrolment_id,
-                payment_id=payment.pk,
-                related=[person.pk],
+    live = _live()
+    rates = rates_by_project_tier()  # a few rows per project: all of them, once
+    rules: dict[tuple, str] = {}
+    worth: dict[tuple, Decimal] = {}
+    rows = live.values_list(
+        "pk",
+        "amount",
+        "covers_from",
+        "covers_to",
+        "adjust_reason",
+        "batch__period_start",
+        "batch__period_end",
+        "enrolment_id",
+        "enrolment__project_id",
+        "enrolment__tier",
+        "enrolment__persons_covered",
+        "enrolment__active_from",
+        "enrolment__village_id",
+        "enrolment__person_id",
+        "enrolment__person__name",
+    ).order_by("pk")
+    for (
+        pk,
+        amount,
+        covers_from,
+        covers_to,
+        adjusted,
+        batch_from,
+        batch_to,
+        enrolment_id,
+        project_id,
+        tier,
+        persons,
+        active_from,
+        village_id,
+        person_id,
+        name,
+    ) in rows.iterator(chunk_size=5000):
+        tier_rates = rates.get((project_id, tier))
+        if not tier_rates:
+            continue  # no standard to compare with: batch generation refuses such lines
+        rule_key = (project_id, tier, batch_from, batch_to)
+        if rule_key not in rules:
+            rules[rule_key] = _rule(tier_rates, (batch_from, batch_to))
+        rule = rules[rule_key]
+        key = (project_id, tier, rule, active_from, persons, covers_from, covers_to)
+        if key not in worth:
+            worth[key] = span_worth(
+                span=(covers_from, covers_to),
+                rule=rule,
+                programme=coverage.in_programme(active_from=active_from),
+                rates=tier_rates,
+                persons=persons,
             )
+        expected = worth[key]
+        if amount <= expected:
+            continue
+        detail = gettext("%(name)s: %(amount)s 元 paid for %(days)s, the standard gives %(expected)s 元.") % {
+            "name": name,
+            "amount": amount,
+            "days": _span(covers_from, covers_to),
+            "expected": expected,
+        }
+        if adjusted:
+            detail += " " + gettext("Changed by hand: %(reason)s") % {"reason": adjusted}
+        yield Found(
+            Rule.ABOVE_STANDARD,
+            f"above_standard:{pk}",
+            village_id,
+            detail,
+            person_id=person_id,
+            enrolment_id=enrolment_id,
+            payment_id=pk,
+            related=[person_id],
+        )
 
 
 def shared_card():
@@ -226,4 +372,5 @@ RULES = {
     Rule.SHARED_CARD: shared_card,
     Rule.EXCLUSIVE: exclusive,
     Rule.CADRE_RELATIVE: cadre_relative,
+    Rule.COVERED_TWICE: covered_twice,
 }

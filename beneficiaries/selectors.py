@@ -13,6 +13,7 @@ from beneficiaries.models import (
     Payment,
     PaymentBatch,
     Person,
+    Recovery,
     SubsidyStandard,
 )
 from common.idcard import normalize_id_number
@@ -356,3 +357,20 @@ def callback_coverage_totals(*, user, year: int, until, project_ids=None) -> dic
         enrolled=Count("pk"), reached=Count("pk", filter=Q(was_reached=True))
     )
     return {**totals, "rate": rate(totals["reached"], totals["enrolled"])}
+
+
+def recovery_list(*, user, status: str | None = None, village_id: int | None = None):
+    """Recovery items (追回) in scope: money paid for days after a late-recorded death, move or
+    exit, open ones first."""
+    qs = Recovery.objects.visible_to(user).select_related(
+        "person", "enrolment__project", "enrolment__village", "payment__batch", "settled_by"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if village_id:
+        qs = qs.filter(enrolment__village_id=village_id)
+    return qs.order_by("status", "-recorded_at", "pk")
+
+
+def recovery_get(*, user, pk: int) -> Recovery:
+    return get_object_or_404(recovery_list(user=user), pk=pk)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from beneficiaries import views
+from beneficiaries import views, views_recoveries
 
 app_name = "beneficiaries"
 urlpatterns = [
@@ -24,6 +24,8 @@ urlpatterns = [
     path("batches/<int:pk>/reconcile/", views.batch_reconcile, name="batch-reconcile"),
     path("anomalies/", views.anomaly_list, name="anomaly-list"),
     path("anomalies/<int:pk>/", views.anomaly_detail, name="anomaly-detail"),
+    path("recoveries/", views_recoveries.recovery_list, name="recovery-list"),
+    path("recoveries/<int:pk>/", views_recoveries.recovery_detail, name="recovery-detail"),
     path("callbacks/", views.callback_coverage, name="callback-coverage"),
     path("excel/", views.excel_page, name="excel"),
     path("excel/template/", views.roster_template, name="roster-template"),

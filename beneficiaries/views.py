@@ -81,6 +81,7 @@ def person_detail(request, pk: int):
             "enrolments": selectors.enrolment_list(user=request.user).filter(person_id=person.pk),
             "payments": selectors.person_payments(user=request.user, person_id=person.pk)[:36],
             "callbacks": selectors.callback_list(user=request.user, person_id=person.pk)[:20],
+            "recoveries": selectors.recovery_list(user=request.user).filter(person_id=person.pk)[:20],
             "projects": selectors.enrolment_projects(user=request.user),
             "may_enrol": has_role(request.user, *services.ENROL_ROLES),
             "may_edit": has_role(request.user, *services.REGISTRY_ROLES),

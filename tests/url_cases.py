@@ -251,11 +251,11 @@ def _projects(tree):
 
 
 def _beneficiaries(tree, users):
-    """An enrolment, a reconciled batch with a payment, a callback and a finding in the first
-    village, and the same in the other county."""
+    """An enrolment, a reconciled batch with a payment, a callback, a finding and a recovery
+    item in the first village, and the same in the other county."""
     import datetime
 
-    from beneficiaries.models import AnomalyFinding, Callback, Payment, PaymentBatch
+    from beneficiaries.models import AnomalyFinding, Callback, Payment, PaymentBatch, Recovery
     from beneficiaries.tests.factories import active_enrolment, standard
     from projects.tests.factories import ProjectFactory
 
@@ -267,13 +267,18 @@ def _beneficiaries(tree, users):
         project = ProjectFactory(division=township, name=f"{name}项目")
         enrolment = active_enrolment(project=project, village=village, name=name)
         batch = PaymentBatch.objects.create(
-            project=project, division=township, period_start=datetime.date(2026, 3, 1), status="reconciled"
+            project=project,
+            division=township,
+            period_start=datetime.date(2026, 3, 1),
+            period_end=datetime.date(2026, 3, 31),
+            status="reconciled",
         )
-        Payment.objects.create(
+        payment = Payment.objects.create(
             batch=batch,
             enrolment=enrolment,
             covers_from=batch.period_start,
             covers_to=batch.period_end,
+            months=1,
             amount="60.50",
             status="paid",
         )
@@ -288,10 +293,21 @@ def _beneficiaries(tree, users):
             detail=f"{name} 疑点",
             last_seen=batch.created_at,
         )
+        recovery = Recovery.objects.create(
+            person=enrolment.person,
+            enrolment=enrolment,
+            payment=payment,
+            covers_from=datetime.date(2026, 3, 21),
+            covers_to=batch.period_end,
+            last_day=datetime.date(2026, 3, 20),
+            reason="deceased",
+            amount="21.47",
+        )
         made[key] = {
             "enrolment": enrolment,
             "batch": batch,
             "finding": finding,
+            "recovery": recovery,
             "person": enrolment.person,
             "standard": standard(project=project),
         }
@@ -360,6 +376,7 @@ def build_cases(tree, users) -> dict[str, Case]:
         "beneficiaries:batch-bank-file": bpk("batch", roles=above_village),
         "beneficiaries:batch-reconcile": bpk("batch", roles=above_village),
         "beneficiaries:anomaly-detail": bpk("finding"),
+        "beneficiaries:recovery-detail": bpk("recovery"),
         "enrolment-detail": bpk("enrolment"),
         "subsidy-standard-detail": bpk("standard"),
         "payment-batch-detail": bpk("batch", roles=above_village),

@@ -8,6 +8,7 @@
 - ``reconciliation``: the bank's result file, which failed payments are re-issued
 - ``callbacks``: callbacks to beneficiaries
 - ``anomalies``: running the anomaly checks, handling their findings
+- ``recoveries``: recovery items (追回) for days paid after a late-recorded death, move or exit
 
 Callers import from ``beneficiaries.services``; the names below are its public surface.
 """
@@ -56,6 +57,7 @@ from beneficiaries.services.reconciliation import (
     failure_kind_for,
     waiting_for_new_card,
 )
+from beneficiaries.services.recoveries import recoveries_record, recovery_mark_recovered, recovery_waive
 from beneficiaries.services.registry import (
     EXIT_WITH_PERSON,
     REGISTRY_ROLES,
@@ -116,6 +118,9 @@ __all__ = [
     "person_register",
     "person_set_status",
     "person_update",
+    "recoveries_record",
+    "recovery_mark_recovered",
+    "recovery_waive",
     "standard_amount_for",
     "standard_set",
     "user_person_link",

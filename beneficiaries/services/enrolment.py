@@ -245,6 +245,7 @@ def enrolment_activate(*, user, enrolment: Enrolment, active_from: datetime.date
     )
 
 
+@transaction.atomic
 def enrolment_exit(
     *,
     user,
@@ -255,9 +256,11 @@ def enrolment_exit(
     today: datetime.date | None = None,
 ) -> Enrolment:
     """Exit (death, move, no longer eligible). ``on`` is the last day in the programme: later
-    days are no longer paid, and the enrolment's lines in batches still in draft are cut back to
-    what the days up to ``on`` are worth (batches.trim_draft_lines)."""
+    days are no longer paid, the enrolment's lines in batches still in draft are cut back to what
+    the days up to ``on`` are worth (batches.trim_draft_lines), and days after ``on`` already paid
+    by an approved, sent or reconciled batch become recovery items (services.recoveries)."""
     from beneficiaries.services.batches import trim_draft_lines
+    from beneficiaries.services.recoveries import recoveries_record  # recoveries → batches → here
 
     today = today or clock.today()
     if reason not in Enrolment.ExitReason.values:
@@ -279,6 +282,7 @@ def enrolment_exit(
             exit_note=(note or "").strip()[:200],
         )
         exited.payments_removed = trim_draft_lines(user=user, enrolments=[exited], last_day=on)
+        recoveries_record(user=user, enrolment_id=exited.pk)
     return exited
 
 

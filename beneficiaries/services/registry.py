@@ -20,6 +20,7 @@ from beneficiaries.models import (
 )
 from beneficiaries.services.batches import trim_draft_lines
 from beneficiaries.services.enrolment import OFFICE_ROLES
+from beneficiaries.services.recoveries import recoveries_record
 from common.pinyin import search_key
 from org.audit import audited_save, audited_update
 from org.models import Division, Role
@@ -166,8 +167,10 @@ def person_set_status(
     after the date are taken out of batches still in draft (a checked or approved batch is not
     changed behind its checker's back: the anomaly check flags it). Setting a wrongly recorded
     person back to living restores the enrolments this exited, as long as nothing else changed
-    them since. The returned person carries ``enrolments_exited``, ``enrolments_restored`` and
-    ``payments_removed`` counts for the message."""
+    them since. Days after the date already paid by an approved, sent or reconciled batch become
+    recovery items (services.recoveries). The returned person carries ``enrolments_exited``,
+    ``enrolments_restored`` and ``payments_removed`` counts for the message, and
+    ``recoveries_recorded`` (the items written)."""
     require_role(user, Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.VILLAGE_CADRE)
     if status not in Person.Status.values:
         raise ValidationError({"status": gettext("Unknown status “%(status)s”.") % {"status": status}})
@@ -191,6 +194,9 @@ def person_set_status(
         )
     elif status == Person.Status.LIVING and not was_living:
         person.enrolments_restored = _restore_with_person(user=user, person=person)
+    if status != Person.Status.LIVING:
+        # days already paid out after the date: recovery items (追回), never netted later
+        person.recoveries_recorded = recoveries_record(user=user, person_id=person.pk)
     return person
 
 

@@ -42,7 +42,7 @@ def test_same_id_in_two_villages(tree, project):
 def test_paid_after_death_and_above_standard(tree, users, project):
     staff = users[Role.TOWNSHIP_STAFF]
     standard(project=project, amount="726.00")
-    e = active_enrolment(project=project, village=tree.village)
+    e = active_enrolment(project=project, village=tree.village, active_from=MARCH)  # no arrears lines
     batch = services.batch_generate(user=staff, project=project, division=tree.township, period_start=MARCH)
     payment = batch.payments.get()
     services.payment_adjust(user=staff, payment=payment, amount="99.00", reason="补差")
