@@ -5,10 +5,10 @@ Idempotent: IDs are deterministic, and rows already present are kept."""
 import datetime
 from decimal import Decimal
 
-from django.db import models, transaction
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
-from beneficiaries.coverage import month_end
 from beneficiaries.models import Household, Person
 from common import clock
 from common.crypto import blind_index
@@ -105,7 +105,7 @@ def seed(*, profile, rng, stdout=None) -> dict:
     return result
 
 
-# --- enrolments, standards, six months of payments, callbacks, planted anomalies -------------
+# --- enrolments, standards, eight months of payments, callbacks, planted anomalies -----------
 #
 # Proportions after the county's year-end summary (seeds/004): 低保 34,312 households, 五保
 # 8,307 persons, disability allowances for 11,573 persons (9,350 at 726 元 a year, 2,223 at
@@ -129,7 +129,7 @@ TIER_WEIGHTS = {
     FIVE_GUARANTEES: [0.85, 0.15],
     DISABILITY: [9350 / 11573, 2223 / 11573],
 }
-PAID_MONTHS = [datetime.date(2026, m, 1) for m in range(5, 11)]  # May–October 2026
+PAID_MONTHS = [datetime.date(2026, m, 1) for m in range(3, 11)]  # March (paid from) – October 2026
 FAILURE_RATE = 0.004
 
 
@@ -286,6 +286,51 @@ def _batch_officers(township):
     return staff[0], staff[1], leaders[0]
 
 
+def _settle(batch, *, officers, month: datetime.date, rng, keep=None):
+    """Take a generated batch the way the office does (DESIGN 打卡发放): checked by a second
+    staff member, approved by a leader, sent to the bank, the bank's result applied (a few
+    payments failed, never ``keep``: the planted amount). Every step is the service's; only
+    the times are then set back into the month paid (its bank file made on the 19th, sent on the 20th, the result
+    back on the 25th), the one thing the services cannot do in the past. The one place that knows the
+    steps after generation: a new step (a bank file before sending) goes here."""
+    from beneficiaries.models import Payment, PaymentBatch
+    from beneficiaries.services import (
+        RESULT_FAILED,
+        RESULT_PAID,
+        batch_approve,
+        batch_bank_file_record,
+        batch_check,
+        batch_mark_exported,
+        batch_reconcile,
+    )
+
+    preparer, checker, approver = officers
+    batch = batch_check(user=checker, batch=batch)
+    batch = batch_approve(user=approver, batch=batch)
+    batch_bank_file_record(user=preparer, batch=batch)  # what the bank file job records
+    batch = batch_mark_exported(user=preparer, batch=batch)
+    results = []
+    for row, (pk, amount) in enumerate(batch.payments.order_by("pk").values_list("pk", "amount"), start=2):
+        failed = pk != keep and rng.random() < FAILURE_RATE
+        results.append(
+            {
+                "row": row,
+                "reference": Payment(pk=pk).reference,
+                "amount": amount,
+                "result": RESULT_FAILED if failed else RESULT_PAID,
+                # re-issued by the next batch to the same card: a reason that is not a closed account
+                "reason": "户名不符" if failed else "",
+            }
+        )
+    batch_reconcile(user=preparer, batch=batch, results=results)
+    zone = timezone.get_current_timezone()
+    PaymentBatch.objects.filter(pk=batch.pk).update(
+        bank_file_at=datetime.datetime.combine(month.replace(day=19), datetime.time(15), tzinfo=zone),
+        exported_at=datetime.datetime.combine(month.replace(day=20), datetime.time(9), tzinfo=zone),
+        reconciled_at=datetime.datetime.combine(month.replace(day=25), datetime.time(16), tzinfo=zone),
+    )
+
+
 def _money(value) -> Decimal:
     return Decimal(value).quantize(Decimal("0.01"))
 
@@ -303,7 +348,7 @@ def seed_subsidies(*, villages, rng, today, own: set) -> dict:
         SubsidyStandard,
         UserPerson,
     )
-    from beneficiaries.services import anomaly_check_run, standard_amount_for
+    from beneficiaries.services import anomaly_check_run, batch_generate, payment_adjust
     from org.models import Role, User
 
     year = today.year
@@ -311,16 +356,14 @@ def seed_subsidies(*, villages, rng, today, own: set) -> dict:
     if not projects:
         return {}
     # Standards, from January 1st.
-    standards = {}
     for name, project in projects.items():
         for tier, unit, period, amount in STANDARDS[name]:
-            standard, _created = SubsidyStandard.objects.get_or_create(
+            SubsidyStandard.objects.get_or_create(
                 project=project,
                 tier=tier,
                 effective_from=datetime.date(year, 1, 1),
                 defaults={"unit": unit, "period": period, "amount": Decimal(amount)},
             )
-            standards[(project.pk, tier)] = standard
     low, five = projects.get(LOW_INCOME), projects.get(FIVE_GUARANTEES)
     if low and five:
         ExclusivePair.objects.get_or_create(
@@ -452,128 +495,52 @@ def seed_subsidies(*, villages, rng, today, own: set) -> dict:
                 planted += 1
     deceased = active[3] if len(active) > 3 else None
 
-    # Six months of batches per project and township, all reconciled; a few failures, each
-    # re-issued in the next month's batch.
-    enrolments = list(
-        Enrolment.objects.filter(project__in=projects.values(), village__in=villages)
-        .filter(status__in=[Enrolment.Status.ACTIVE, Enrolment.Status.EXITED])
-        .select_related("person", "village")
-    )
+    # A monthly batch per project and township from March (when the enrolments are paid from)
+    # to October, each made, checked, approved, sent to the bank and reconciled through the
+    # services, so the demo's money obeys the portal's rules: only days not yet paid, pro-rated
+    # by the standard, four-eyes. A few payments fail at the bank, each re-issued by the next
+    # month's batch.
     townships = sorted({v.parent for v in villages}, key=lambda t: t.code)
-    zone = timezone.get_current_timezone()
-    people = {township.pk: _batch_officers(township) for township in townships}
-    batch_rows = [
-        PaymentBatch(
-            project=project,
-            division=township,
-            period_start=month,
-            period_end=month_end(month),
-            period="month",
-            number=1,
-            status=PaymentBatch.Status.RECONCILED,
-            # four-eyes: prepared, checked and approved by three different people
-            prepared_by=people[township.pk][0],
-            checked_by=people[township.pk][1],
-            approved_by=people[township.pk][2],
-            # its bank file made on the 19th, sent to the bank on the 20th, its result back on the
-            # 25th: paid in the month
-            bank_file_at=datetime.datetime.combine(month.replace(day=19), datetime.time(15), tzinfo=zone),
-            exported_at=datetime.datetime.combine(month.replace(day=20), datetime.time(9), tzinfo=zone),
-            reconciled_at=datetime.datetime.combine(month.replace(day=25), datetime.time(16), tzinfo=zone),
+    paid = set(
+        PaymentBatch.objects.filter(project__in=projects.values(), division__in=townships).values_list(
+            "project_id", "division_id"
         )
-        for project in projects.values()
-        for township in townships
-        for month in PAID_MONTHS
-    ]
-    PaymentBatch.objects.bulk_create(batch_rows, ignore_conflicts=True, batch_size=2000)
-    for township in townships:  # batches seeded before the demo recorded who did each step
-        preparer, checker, approver = people[township.pk]
-        PaymentBatch.objects.filter(
-            project__in=projects.values(), division=township, prepared_by__isnull=True
-        ).update(prepared_by=preparer, checked_by=checker, approved_by=approver)
-    batches = {
-        (b.project_id, b.division_id, b.period_start): b
-        for b in PaymentBatch.objects.filter(project__in=projects.values(), division__in=townships, number=1)
-    }
-    done_batches = set(
-        Payment.objects.filter(batch__in=batches.values()).values_list("batch_id", flat=True).distinct()
     )
-    payments, failed_before = [], {}
-    for month in PAID_MONTHS:
-        for e in enrolments:
-            if e.exit_on and e.exit_on <= month:
-                continue
-            batch = batches[(e.project_id, e.village.parent_id, month)]
-            standard = standards[(e.project_id, e.tier)]
-            amount = standard_amount_for(standard, period="month", persons=e.persons_covered)
-            failed = rng.random() < FAILURE_RATE
-            key = (e.pk, month)
-            payments.append(
-                (
-                    batch,
-                    Payment(
-                        batch=batch,
-                        enrolment=e,
-                        covers_from=month,
-                        covers_to=month_end(month),
-                        amount=amount,
-                        standard=standard,
-                        bank_card_cipher=e.person.bank_card_cipher,
-                        bank_card_index=e.person.bank_card_index,
-                        bank_name=e.person.bank_name,
-                        status=Payment.Status.FAILED if failed else Payment.Status.PAID,
-                        # re-issued below to the same card: a reason that is not a closed account
-                        failure_reason="户名不符" if failed else "",
-                        failure_kind=Payment.FailureKind.OTHER if failed else "",
-                    ),
-                )
-            )
-            if failed:
-                failed_before[key] = (e, amount, standard)
-        # last month's failures re-issued in this month's batch
-        previous = [k for k in failed_before if k[1] < month]
-        for key in previous:
-            e, amount, standard = failed_before.pop(key)
-            batch = batches[(e.project_id, e.village.parent_id, month)]
-            payments.append(
-                (
-                    batch,
-                    Payment(
-                        batch=batch,
-                        enrolment=e,
-                        covers_from=key[1],
-                        covers_to=month_end(key[1]),
-                        amount=amount,
-                        standard=standard,
-                        bank_card_cipher=e.person.bank_card_cipher,
-                        bank_card_index=e.person.bank_card_index,
-                        bank_name=e.person.bank_name,
-                        status=Payment.Status.PAID,
-                    ),
-                )
-            )
-    Payment.objects.bulk_create([p for batch, p in payments if batch.pk not in done_batches], batch_size=5000)
-    if not done_batches:
-        # planted: one amount above the standard, and one death the batches did not notice
-        first = (
-            Payment.objects.filter(batch__in=batches.values(), status=Payment.Status.PAID)
-            .order_by("pk")
-            .first()
-        )
-        if first is not None:
-            Payment.objects.filter(pk=first.pk).update(
-                amount=first.amount + 100, adjust_reason="补发上年差额（待核）"
-            )
+    # planted once: one amount above the standard, changed in a draft with a reason
+    adjusted = (
+        Payment.objects.filter(batch__project__in=projects.values(), batch__division__in=townships)
+        .exclude(adjust_reason="")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    for township in townships:
+        officers = _batch_officers(township)
+        for project in projects.values():
+            if (project.pk, township.pk) in paid:
+                continue  # a rerun: this township's batches are in place
+            for month in PAID_MONTHS:
+                try:
+                    batch = batch_generate(
+                        user=officers[0], project=project, division=township, period_start=month
+                    )
+                except ValidationError:
+                    continue  # nobody in this township is paid by the project
+                if adjusted is None:
+                    first = batch.payments.order_by("pk").first()
+                    payment_adjust(
+                        user=officers[0],
+                        payment=first,
+                        amount=first.amount + 100,
+                        reason="补发上年差额（待核）",
+                    )
+                    adjusted = first.pk
+                _settle(batch, officers=officers, month=month, rng=rng, keep=adjusted)
+    # planted: one death the batches did not notice (recorded after September and October were paid)
     if deceased is not None and deceased.person.is_living:
         Person.objects.filter(pk=deceased.person_id).update(
             status=Person.Status.DECEASED, status_on=datetime.date(year, 8, 15)
         )
-    for batch in batches.values():
-        totals = batch.payments.aggregate(n=models.Count("pk"), total=models.Sum("amount"))
-        batch.payment_count, batch.total_amount = totals["n"] or 0, totals["total"] or Decimal("0.00")
-    PaymentBatch.objects.bulk_update(
-        list(batches.values()), ["payment_count", "total_amount"], batch_size=1000
-    )
+    batches = PaymentBatch.objects.filter(project__in=projects.values(), division__in=townships)
 
     # Callbacks for about a third of the active enrolments.
     callbacks = []
@@ -598,7 +565,7 @@ def seed_subsidies(*, villages, rng, today, own: set) -> dict:
     anomaly_check_run(user=Scope.system("demo data: the first anomaly run"))
     return {
         "enrolments": Enrolment.objects.filter(project__in=projects.values()).count(),
-        "payments": Payment.objects.filter(batch__in=batches.values()).count(),
+        "payments": Payment.objects.filter(batch__in=batches).count(),
         "callbacks": len(callbacks),
         "planted anomalies": planted,
         "anomalies": AnomalyFinding.objects.count(),
