@@ -345,7 +345,7 @@ def test_late_enrolment_gets_arrears_lines_naming_their_span(
     )
     late = _enrol(tree, project, active_from=start, n=2) if how == "generated" else None
     may = services.batch_generate(
-        user=staff, project=project, division=tree.township, period_start=D(2026, 5, 1)
+        user=staff, project=project, division=tree.township, period_start=D(2026, 5, 1), arrears=True
     )
     assert list(may.payments.filter(enrolment=early).values_list("kind", "covers_from")) == [
         ("regular", D(2026, 5, 1))
@@ -371,8 +371,8 @@ INSERT = """
     INSERT INTO beneficiaries_payment
         (batch_id, enrolment_id, covers_from, covers_to, kind, months, days, amount, standard_id,
          bank_card_cipher, bank_card_index, bank_name, status, failure_reason, bank_reference,
-         reissue_of_id, adjust_reason)
-    VALUES (%s, %s, %s, %s, 'regular', NULL, NULL, 80.00, NULL, '', NULL, '', %s, %s, '', NULL, '')
+         reissue_of_id, adjust_reason, failure_kind)
+    VALUES (%s, %s, %s, %s, 'regular', NULL, NULL, 80.00, NULL, '', NULL, '', %s, %s, '', NULL, '', '')
 """
 
 

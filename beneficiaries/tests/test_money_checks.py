@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from beneficiaries import selectors, services
 from beneficiaries.models import AnomalyFinding, Enrolment, Payment, Person, Recovery, SubsidyStandard
-from beneficiaries.tests.factories import active_enrolment
+from beneficiaries.tests.factories import active_enrolment, sent_to_bank
 from org.models import Role
 from org.scoping import Scope
 from org.tests.factories import UserFactory
@@ -59,7 +59,7 @@ def _pay(batch, *, staff, leader, checker):
     """Check, approve, send and reconcile a batch through the services: every line paid."""
     services.batch_check(user=checker, batch=batch)
     services.batch_approve(user=leader, batch=batch)
-    services.batch_mark_exported(user=staff, batch=batch)
+    sent_to_bank(batch=batch, user=staff)
     results = [
         {"row": i + 2, "reference": p.reference, "amount": p.amount, "result": "paid"}
         for i, p in enumerate(batch.payments.order_by("pk"))
@@ -95,7 +95,7 @@ def test_the_database_refuses_a_second_live_cover_of_a_day(tree, project, staff)
         cursor.execute(
             "INSERT INTO beneficiaries_payment (batch_id, enrolment_id, covers_from, covers_to, kind,"
             " amount, bank_card_cipher, bank_name, status, failure_reason, bank_reference,"
-            " adjust_reason) VALUES (%s, %s, %s, %s, 'regular', 80, '', '', 'pending', '', '', '')",
+            " adjust_reason, failure_kind) VALUES (%s, %s, %s, %s, 'regular', 80, '', '', 'pending', '', '', '', '')",
             [batch.pk, e.pk, D(2026, 3, 31), D(2026, 4, 30)],
         )
 
