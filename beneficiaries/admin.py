@@ -9,6 +9,7 @@ from beneficiaries.models import (
     Household,
     Payment,
     PaymentBatch,
+    PaymentClearance,
     Person,
     SubsidyStandard,
     UserPerson,
@@ -145,6 +146,15 @@ class AnomalyFindingAdmin(ReadOnlyScopedAdmin):
     list_display = ["rule", "village", "person", "status", "last_seen"]
     list_filter = ["status", "rule"]
     list_select_related = ["village", "person"]
+
+
+@admin.register(PaymentClearance)
+class PaymentClearanceAdmin(ReadOnlyScopedAdmin):
+    """A held line let through despite a finding: a record, written by services.payment_clear only."""
+
+    list_display = ["payment", "finding", "reason", "cleared_by", "cleared_at"]
+    list_select_related = ["payment", "finding", "cleared_by"]
+    raw_id_fields = ["payment", "finding"]
 
 
 # Configuration data the office keeps here: exclusive project pairs and users' own entries.
