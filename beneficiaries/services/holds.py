@@ -10,8 +10,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
 from beneficiaries.models import AnomalyFinding, Payment, PaymentBatch, PaymentClearance
-from beneficiaries.permissions import payment_clear_guard
+from beneficiaries.permissions import OFFICE_ROLES, payment_clear_guard
 from org.audit import audited_save
+from org.roles import require_role
 
 REASON_LENGTH = PaymentClearance._meta.get_field("reason").max_length
 
@@ -28,6 +29,7 @@ def payment_clear(*, user, payment: Payment, finding: AnomalyFinding, reason: st
 
     from beneficiaries.selectors import held_lines
 
+    require_role(user, *OFFICE_ROLES)  # the role first, then the scope: as a batch step
     reason = (reason or "").strip()
     with transaction.atomic():
         try:
@@ -41,12 +43,21 @@ def payment_clear(*, user, payment: Payment, finding: AnomalyFinding, reason: st
             raise Http404 from None
         payment_clear_guard(batch, user)
         if not reason:
-            raise ValidationError({"reason": gettext("Write why this line may be paid despite the finding.")})
+            raise ValidationError(
+                {
+                    "reason": ValidationError(
+                        gettext("Write why this line may be paid despite the finding."), code="required"
+                    )
+                }
+            )
         if len(reason) > REASON_LENGTH:
             raise ValidationError(
                 {
-                    "reason": gettext("The reason is %(length)d characters long; at most %(limit)d.")
-                    % {"length": len(reason), "limit": REASON_LENGTH}
+                    "reason": ValidationError(
+                        gettext("The reason is %(length)d characters long; at most %(limit)d.")
+                        % {"length": len(reason), "limit": REASON_LENGTH},
+                        code="max_length",
+                    )
                 }
             )
         holding = {
@@ -57,11 +68,14 @@ def payment_clear(*, user, payment: Payment, finding: AnomalyFinding, reason: st
         if finding.pk not in holding.get(payment.pk, set()):
             raise ValidationError(
                 {
-                    "finding": gettext(
-                        "Anomaly %(finding)s does not hold line %(line)s of %(what)s (it is settled, "
-                        "concerns someone else or is cleared already)."
+                    "finding": ValidationError(
+                        gettext(
+                            "Anomaly %(finding)s does not hold line %(line)s of %(what)s (it is settled, "
+                            "concerns someone else or is cleared already)."
+                        )
+                        % {"finding": finding.pk, "line": payment.reference, "what": batch},
+                        code="not_held",
                     )
-                    % {"finding": finding.pk, "line": payment.reference, "what": batch}
                 }
             )
         try:
@@ -73,5 +87,9 @@ def payment_clear(*, user, payment: Payment, finding: AnomalyFinding, reason: st
                 return audited_save(clearance, user=user, force_insert=True)
         except IntegrityError:  # the unique (payment, finding) constraint: the database says no too
             raise ValidationError(
-                {"finding": gettext("This line is already cleared for this finding.")}
+                {
+                    "finding": ValidationError(
+                        gettext("This line is already cleared for this finding."), code="already_cleared"
+                    )
+                }
             ) from None
