@@ -10,10 +10,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from beneficiaries import excel, permissions, selectors, services
+from beneficiaries import excel, permissions, selectors, services, views_holds
 from beneficiaries.forms import PersonEditForm, PersonForm, PersonStatusForm
 from beneficiaries.models import (
     AnomalyFinding,
@@ -448,7 +448,7 @@ def batch_list(request):
             messages.error(request, _refusal(error))
             return redirect("beneficiaries:batch-list")
         messages.success(request, gettext("Draft batch generated."))
-        _held_lines_message(request, made["batch"])
+        views_holds.held_lines_message(request, made["batch"])
         return redirect("beneficiaries:batch-detail", pk=made["batch"].pk)
     status = request.GET.get("status")
     project_id = _int(request.GET.get("project"))
@@ -492,74 +492,9 @@ def batch_detail(request, pk: int):
         "may_delete": permissions.may_delete_batch(user, batch),
         "may_download": permissions.may_download_bank_file(user, batch),
         "may_reconcile": permissions.may_reconcile_batch(user, batch),
-        **_held_lines_context(user, batch),
+        **views_holds.held_lines_context(user, batch),
     }
     return render(request, "beneficiaries/batch_detail.html", context)
-
-
-# --- held lines (issue 15: open anomaly findings stop a batch's money) --------------------------
-
-
-def _held_lines_message(request, batch) -> None:
-    held = len(selectors.held_lines(batch))
-    if held:
-        messages.warning(
-            request,
-            ngettext(
-                "%(count)d line is held by an open anomaly finding: the batch cannot be checked or "
-                "approved until it is cleared with a reason by someone other than you, or the finding "
-                "is settled.",
-                "%(count)d lines are held by open anomaly findings: the batch cannot be checked or "
-                "approved until each is cleared with a reason by someone other than you, or the "
-                "findings are settled.",
-                held,
-            )
-            % {"count": held},
-        )
-
-
-def _held_lines_context(user, batch) -> dict:
-    """The "held lines" section of the batch page (_held_lines.html): the lines, whether the
-    user may clear them, and if an officer may not, why (the preparer is told another must)."""
-    held = selectors.held_lines(batch)
-    open_batch = batch.status in (PaymentBatch.Status.DRAFT, PaymentBatch.Status.CHECKED)
-    may_clear = bool(held) and permissions.may_clear_held_lines(user, batch)
-    refusal = ""
-    if held and open_batch and not may_clear and has_role(user, *OFFICE):
-        try:
-            permissions.payment_clear_guard(batch, user)
-        except (ValidationError, PermissionDenied) as error:
-            refusal = _refusal(error)
-    return {
-        "held_lines": held,
-        "may_clear": may_clear,
-        "clear_refusal": refusal,
-        "held_after_approval": not open_batch,
-    }
-
-
-@login_required
-@require_POST
-def payment_clear(request, pk: int):
-    """Clear one held line of a batch for one finding, with a reason (services.payment_clear)."""
-    batch = selectors.batch_get(user=request.user, pk=pk)
-    url = reverse("beneficiaries:batch-detail", args=[pk]) + "#held-lines"
-    payment = (
-        selectors.payment_list(user=request.user, batch_id=batch.pk)
-        .filter(pk=_int(request.POST.get("payment")))
-        .first()
-    )
-    finding = selectors.anomaly_list(user=request.user).filter(pk=_int(request.POST.get("finding"))).first()
-    if payment is None or finding is None:
-        raise Http404
-    return _act(
-        request,
-        url,
-        lambda: services.payment_clear(
-            user=request.user, payment=payment, finding=finding, reason=request.POST.get("reason", "")
-        ),
-        gettext("Line cleared."),
-    )
 
 
 @login_required
