@@ -9,6 +9,7 @@ from beneficiaries.models import (
     Household,
     Payment,
     PaymentBatch,
+    PaymentClearance,
     Person,
     Recovery,
     SubsidyStandard,
@@ -175,6 +176,15 @@ class RecoveryAdmin(ReadOnlyScopedAdmin):
     list_filter = ["status", "reason", ("enrolment__village", ScopedRelatedFilter)]
     search_fields = ["person__name", "person__name_search"]
     list_select_related = ["person", "enrolment__person", "enrolment__project"]
+
+
+@admin.register(PaymentClearance)
+class PaymentClearanceAdmin(ReadOnlyScopedAdmin):
+    """A held line let through despite a finding: a record, written by services.payment_clear only."""
+
+    list_display = ["payment", "finding", "reason", "cleared_by", "cleared_at"]
+    list_select_related = ["payment", "finding", "cleared_by"]
+    raw_id_fields = ["payment", "finding"]
 
 
 # Configuration data the office keeps here: exclusive project pairs and users' own entries.

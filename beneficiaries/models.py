@@ -784,3 +784,43 @@ class AnomalyFinding(models.Model):
 # Recovery items (追回) live in their own module (this one is at the 800-line limit of
 # tests/test_layout.py); imported here so ``beneficiaries.models.Recovery`` is the name.
 from beneficiaries.models_recovery import Recovery  # noqa: E402, F401
+
+
+class PaymentClearance(models.Model):
+    """A batch line let through despite an open anomaly finding that concerns it, with the
+    reason, by someone other than the batch's preparer (issue 15, "findings stop money").
+
+    A record, never edited: the admin shows it read-only, the history keeps who wrote it. One
+    per line and finding; a finding found later holds the line again until it too is cleared."""
+
+    payment = models.ForeignKey(
+        Payment, verbose_name=_("payment"), on_delete=models.CASCADE, related_name="clearances"
+    )
+    finding = models.ForeignKey(
+        AnomalyFinding, verbose_name=_("anomaly"), on_delete=models.CASCADE, related_name="clearances"
+    )
+    reason = models.CharField(_("reason"), max_length=500)
+    cleared_by = models.ForeignKey(
+        "org.User", verbose_name=_("cleared by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cleared_at = models.DateTimeField(_("cleared at"), auto_now_add=True)
+    history = HistoricalRecords(no_db_index=["payment", "finding", "cleared_by"])
+
+    SCOPE_PATH = "payment__enrolment__village"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("cleared payment line")
+        verbose_name_plural = _("cleared payment lines")
+        ordering = ["-cleared_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment", "finding"],
+                name="payment_clearance_once_per_finding",
+                violation_error_message=_("This line is already cleared for this finding."),
+            ),
+            models.CheckConstraint(condition=~models.Q(reason=""), name="payment_clearance_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.payment_id} / {self.finding_id}"

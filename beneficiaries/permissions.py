@@ -13,11 +13,11 @@ and a township leader who is neither approves. On enrolments the person who ente
 application never approves it, and approval waits until the three notice rounds are clear.
 """
 
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext, ngettext
 
 from org.models import Role
-from org.roles import has_role
+from org.roles import has_role, require_role
 from org.scoping import division_in_scope
 from org.services import ensure_four_eyes
 
@@ -30,8 +30,10 @@ OFFICE_ROLES = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
 
 def batch_check_guard(batch, user) -> None:
     """The preparer never checks their own batch; a batch with no preparer recorded is not
-    checked at all (the rule is never skipped)."""
+    checked at all (the rule is never skipped). Nor is a batch with held lines (open anomaly
+    findings nobody has cleared for them: ``batch_held_guard``)."""
     ensure_four_eyes(prepared_by=batch.prepared_by, acting=user, what=str(batch), step="check")
+    batch_held_guard(batch, user)
 
 
 def batch_approve_guard(batch, user) -> None:
@@ -47,6 +49,63 @@ def batch_approve_guard(batch, user) -> None:
         raise ValidationError(
             gettext(
                 "%(user)s checked %(what)s and so cannot also approve it: a third person must (four-eyes rule)."
+            )
+            % {"user": user.display_name, "what": batch},
+            code="four_eyes",
+        )
+    batch_held_guard(batch, user)
+
+
+def batch_held_guard(batch, user) -> None:
+    """Findings stop money (issue 15): while a line of the batch has an open anomaly finding
+    nobody has cleared for it (``beneficiaries.selectors.held_lines``), the batch is neither
+    checked nor approved. Raises ValidationError (code ``held_lines``) saying how many lines and
+    what to do."""
+    from beneficiaries.selectors import held_lines
+
+    held = len(held_lines(batch))
+    if held:
+        raise ValidationError(
+            ngettext(
+                "%(count)d line of %(what)s is held by an open anomaly finding: clear it with a reason "
+                "(someone other than its preparer) or settle the finding first.",
+                "%(count)d lines of %(what)s are held by open anomaly findings: clear each with a reason "
+                "(someone other than its preparer) or settle the findings first.",
+                held,
+            )
+            % {"count": held, "what": batch},
+            code="held_lines",
+        )
+
+
+def payment_clear_guard(batch, user) -> None:
+    """Who may clear a held line of ``batch``: an office role, while the batch is a draft or
+    checked, and never its preparer (four-eyes: whoever put the line in does not let it through);
+    a batch with no preparer recorded is cleared by nobody. Raises PermissionDenied for the role,
+    ValidationError with the reason otherwise. Scope is the caller's (the batch was fetched in it)."""
+    from beneficiaries.models import PaymentBatch
+
+    require_role(user, *OFFICE_ROLES)
+    if batch.status not in (PaymentBatch.Status.DRAFT, PaymentBatch.Status.CHECKED):
+        raise ValidationError(
+            gettext("%(what)s is %(status)s: lines are cleared only while the batch is a draft or checked.")
+            % {"what": batch, "status": batch.get_status_display()},
+            code="invalid_transition",
+        )
+    if batch.prepared_by_id is None:
+        raise ValidationError(
+            gettext(
+                "Nobody is recorded as having prepared %(what)s, so nobody can clear its held lines "
+                "(four-eyes rule): record who prepared it first."
+            )
+            % {"what": batch},
+            code="no_preparer",
+        )
+    if batch.prepared_by_id == user.pk:
+        raise ValidationError(
+            gettext(
+                "%(user)s prepared %(what)s and so cannot clear its held lines: another person must "
+                "(four-eyes rule)."
             )
             % {"user": user.display_name, "what": batch},
             code="four_eyes",
@@ -187,3 +246,14 @@ def records_bank_file(user) -> bool:
     """Whether a bank file this user makes counts as produced for the batch (bank_file_at): the
     office's, which goes to the bank; an auditor's copy changes nothing."""
     return has_role(user, *OFFICE_ROLES)
+
+
+def may_clear_held_lines(user, batch) -> bool:
+    """Whether the page offers the clear-with-reason form of ``batch``'s held lines."""
+    if not _batch_in_scope(user, batch):
+        return False
+    try:
+        payment_clear_guard(batch, user)
+    except (PermissionDenied, ValidationError):
+        return False
+    return True

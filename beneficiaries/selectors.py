@@ -1,6 +1,7 @@
 """Reads of the person registry, always through the user's scope."""
 
 import re
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
@@ -12,6 +13,7 @@ from beneficiaries.models import (
     Household,
     Payment,
     PaymentBatch,
+    PaymentClearance,
     Person,
     Recovery,
     SubsidyStandard,
@@ -19,6 +21,7 @@ from beneficiaries.models import (
 from common.idcard import normalize_id_number
 from common.money import rate
 from org.models import Role
+from org.scoping import Scope
 
 ID_LIKE = re.compile(r"^\d{6,17}[\dXx]?$")
 ASCII_WORD = re.compile(r"^[A-Za-z]+$")
@@ -170,6 +173,91 @@ def payment_list(*, user, batch_id: int | None = None, status: str | None = None
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("enrolment__village__code", "pk")
+
+
+# --- held lines: open anomaly findings stop a batch's money (issue 15) ---------------------------
+
+
+@dataclass
+class HeldLine:
+    """A line of a batch and the open findings that concern it and nobody has cleared for it."""
+
+    payment: Payment
+    findings: list = field(default_factory=list)
+
+
+def _finding_persons(finding) -> set[int]:
+    persons = {finding.person_id} if finding.person_id else set()
+    for value in finding.related or []:
+        try:
+            persons.add(int(value))
+        except (TypeError, ValueError):
+            continue
+    return persons
+
+
+@Scope.system("a batch's held lines: the guard of its steps reads every line, whoever acts")
+def held_lines(batch) -> list[HeldLine]:
+    """The lines of ``batch`` (failed ones aside: they move no money) that an OPEN anomaly finding
+    of the batch's own township concerns and nobody has cleared for that finding
+    (``PaymentClearance``), in page order. A finding concerns a line through its person
+    (``person`` or an id in ``related``), its enrolment or the payment itself. An explained or
+    confirmed finding holds nothing; a finding of another township neither (its officers see
+    and handle it, not this township's).
+
+    The caller fetched ``batch`` in the user's scope; every line of it is the batch's, whoever
+    looks (the guards of check and approve must count them all). Three queries at most whatever
+    the size (the township's open findings; the lines they name; those lines' clearances), plus
+    one for the township's code when ``batch.division`` is not loaded yet."""
+    findings = list(
+        AnomalyFinding.objects.filter(
+            status=AnomalyFinding.Status.OPEN, village__code__startswith=batch.division.code
+        )
+        .only("pk", "rule", "detail", "village_id", "person_id", "enrolment_id", "payment_id", "related")
+        .order_by("pk")
+    )
+    if not findings:
+        return []
+    by_person, by_enrolment, by_payment = {}, {}, {}
+    for finding in findings:
+        for person_id in _finding_persons(finding):
+            by_person.setdefault(person_id, []).append(finding)
+        if finding.enrolment_id:
+            by_enrolment.setdefault(finding.enrolment_id, []).append(finding)
+        if finding.payment_id:
+            by_payment.setdefault(finding.payment_id, []).append(finding)
+    lines = list(
+        Payment.objects.filter(batch_id=batch.pk)
+        .exclude(status=Payment.Status.FAILED)
+        .filter(
+            Q(enrolment__person_id__in=list(by_person))
+            | Q(enrolment_id__in=list(by_enrolment))
+            | Q(pk__in=list(by_payment))
+        )
+        .select_related("enrolment__person", "enrolment__village")
+        .order_by("enrolment__village__code", "pk")
+    )
+    if not lines:
+        return []
+    cleared = set(
+        PaymentClearance.objects.filter(
+            payment_id__in=[line.pk for line in lines], finding_id__in=[f.pk for f in findings]
+        ).values_list("payment_id", "finding_id")
+    )
+    held = []
+    for line in lines:
+        concerning = {
+            finding.pk: finding
+            for finding in (
+                *by_payment.get(line.pk, ()),
+                *by_enrolment.get(line.enrolment_id, ()),
+                *by_person.get(line.enrolment.person_id, ()),
+            )
+            if (line.pk, finding.pk) not in cleared
+        }
+        if concerning:
+            held.append(HeldLine(payment=line, findings=sorted(concerning.values(), key=lambda f: f.pk)))
+    return held
 
 
 def callback_list(*, user, enrolment_id: int | None = None, person_id: int | None = None):

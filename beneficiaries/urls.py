@@ -1,6 +1,6 @@
 from django.urls import path
 
-from beneficiaries import views, views_recoveries
+from beneficiaries import views, views_holds, views_recoveries
 
 app_name = "beneficiaries"
 urlpatterns = [
@@ -20,6 +20,7 @@ urlpatterns = [
     path("batches/", views.batch_list, name="batch-list"),
     path("batches/<int:pk>/", views.batch_detail, name="batch-detail"),
     path("batches/<int:pk>/action/", views.batch_action, name="batch-action"),
+    path("batches/<int:pk>/clear/", views_holds.payment_clear, name="payment-clear"),
     path("batches/<int:pk>/bank-file/", views.batch_bank_file, name="batch-bank-file"),
     path("batches/<int:pk>/reconcile/", views.batch_reconcile, name="batch-reconcile"),
     path("anomalies/", views.anomaly_list, name="anomaly-list"),

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from beneficiaries import excel, permissions, selectors, services
+from beneficiaries import excel, permissions, selectors, services, views_holds
 from beneficiaries.forms import PersonEditForm, PersonForm, PersonStatusForm
 from beneficiaries.models import (
     AnomalyFinding,
@@ -461,6 +461,7 @@ def batch_list(request):
             messages.error(request, _refusal(error))
             return redirect("beneficiaries:batch-list")
         messages.success(request, gettext("Draft batch generated."))
+        views_holds.held_lines_message(request, made["batch"])
         return redirect("beneficiaries:batch-detail", pk=made["batch"].pk)
     status = request.GET.get("status")
     project_id = _int(request.GET.get("project"))
@@ -508,6 +509,7 @@ def batch_detail(request, pk: int):
         "waiting": services.waiting_for_new_card(batch=batch)
         if batch.status == PaymentBatch.Status.RECONCILED
         else [],
+        **views_holds.held_lines_context(user, batch),
     }
     return render(request, "beneficiaries/batch_detail.html", context)
 

@@ -327,6 +327,8 @@ SPECTACULAR_SETTINGS = {
         "CallbackMethodEnum": "beneficiaries.models.Callback.Method",
         "SurveyResponseMethodEnum": "publicity.models.SurveyResponse.Method",
         "MonthlyReportStatusEnum": "reports.models.MonthlyReport.Status",
+        # a batch's status in the list and in the detail (with its held lines): one enum
+        "BatchStatusEnum": "beneficiaries.models.PaymentBatch.Status",
     },
 }
 

@@ -98,7 +98,14 @@ def _png():
 
 def _extras(tree, users):
     """Rows of the admin models the every-URL cases do not make, inside and outside."""
-    from beneficiaries.models import ExclusivePair, Person, UserPerson
+    from beneficiaries.models import (
+        AnomalyFinding,
+        ExclusivePair,
+        Payment,
+        PaymentClearance,
+        Person,
+        UserPerson,
+    )
     from org.models import AccessLog
     from partycare.models import (
         AidStandard,
@@ -146,6 +153,12 @@ def _extras(tree, users):
         first, second = Project.objects.filter(division=township)[:2]
         ExclusivePair.objects.create(first=first, second=second, note="互斥")
         person = Person.objects.filter(village=village).first()
+        PaymentClearance.objects.create(
+            payment=Payment.objects.filter(enrolment__village=village).first(),
+            finding=AnomalyFinding.objects.filter(village=village).first(),
+            reason="核实无误",
+            cleared_by=user,
+        )
         login = User.objects.create(username=f"person_{village.code}", role="")
         UserPerson.objects.create(user=login, person=person)
         department = township.departments.get()

@@ -373,6 +373,7 @@ def build_cases(tree, users) -> dict[str, Case]:
         "beneficiaries:callback-add": bpk("enrolment"),
         "beneficiaries:batch-detail": bpk("batch", roles=above_village),
         "beneficiaries:batch-action": bpk("batch", roles=above_village),
+        "beneficiaries:payment-clear": bpk("batch", roles=above_village),
         "beneficiaries:batch-bank-file": bpk("batch", roles=above_village),
         "beneficiaries:batch-reconcile": bpk("batch", roles=above_village),
         "beneficiaries:anomaly-detail": bpk("finding"),

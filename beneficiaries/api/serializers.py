@@ -1,5 +1,6 @@
 import datetime
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from beneficiaries import selectors
@@ -172,6 +173,37 @@ class BatchSerializer(serializers.ModelSerializer):
             "reconciled_at",
         ]
         read_only_fields = fields
+
+
+class HeldFindingSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    rule = serializers.ChoiceField(choices=AnomalyFinding.Rule.choices)
+    detail = serializers.CharField()
+
+
+class HeldLineSerializer(serializers.Serializer):
+    """A line of the batch held by open anomaly findings nobody has cleared for it."""
+
+    payment = serializers.IntegerField(source="payment.pk")
+    reference = serializers.CharField(source="payment.reference")
+    person_name = serializers.CharField(source="payment.enrolment.person.name")
+    amount = serializers.DecimalField(source="payment.amount", max_digits=14, decimal_places=2)
+    findings = HeldFindingSerializer(many=True)
+
+
+class BatchDetailSerializer(BatchSerializer):
+    """One batch with its held lines (issue 15): while there are any it is neither checked nor
+    approved; after approval they are shown, the batch stays approved."""
+
+    held_lines = serializers.SerializerMethodField()
+
+    class Meta(BatchSerializer.Meta):
+        fields = [*BatchSerializer.Meta.fields, "held_lines"]
+        read_only_fields = fields
+
+    @extend_schema_field(HeldLineSerializer(many=True))
+    def get_held_lines(self, batch):
+        return HeldLineSerializer(selectors.held_lines(batch), many=True).data
 
 
 class PaymentSerializer(serializers.ModelSerializer):

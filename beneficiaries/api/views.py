@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from beneficiaries import selectors, services
 from beneficiaries.api.serializers import (
     AnomalySerializer,
+    BatchDetailSerializer,
     BatchSerializer,
     CallbackSerializer,
     EnrolmentSerializer,
@@ -135,6 +136,10 @@ class BatchViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.batch_list(user=self.request.user)
+
+    def get_serializer_class(self):
+        # the held lines on the detail only: a list would run held_lines per batch
+        return BatchDetailSerializer if self.action == "retrieve" else BatchSerializer
 
 
 @extend_schema(tags=["beneficiaries"])

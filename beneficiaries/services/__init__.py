@@ -6,6 +6,7 @@
 - ``batches``: generating a payment batch for a period, adding and adjusting its lines
 - ``batch_steps``: the steps of a batch (check, approve, send to the bank; four-eyes)
 - ``reconciliation``: the bank's result file, which failed payments are re-issued
+- ``holds``: clearing a batch line held by an open anomaly finding
 - ``callbacks``: callbacks to beneficiaries
 - ``anomalies``: running the anomaly checks, handling their findings
 - ``recoveries``: recovery items (追回) for days paid after a late-recorded death, move or exit
@@ -49,6 +50,7 @@ from beneficiaries.services.enrolment import (
     enrolment_put_on_notice,
     enrolment_review,
 )
+from beneficiaries.services.holds import payment_clear
 from beneficiaries.services.reconciliation import (
     CLOSED_ACCOUNT_REASONS,
     RESULT_FAILED,
@@ -114,6 +116,7 @@ __all__ = [
     "household_set_head",
     "payment_add",
     "payment_adjust",
+    "payment_clear",
     "period_end",
     "person_register",
     "person_set_status",

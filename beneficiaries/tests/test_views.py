@@ -188,6 +188,9 @@ def test_batch_buttons_and_four_eyes_through_the_pages(client, tree, users, worl
     client.post(url, {"action": "check"})
     assert PaymentBatch.objects.get(pk=batch.pk).status == "draft"
     client.force_login(checker)
+    # the world's open findings hold both lines (issue 15): cleared with a reason first
+    assert _buttons(client, batch) == set()
+    _clear_held(client, batch)
     assert _buttons(client, batch) == {"check"}
     client.post(url, {"action": "check"})
     assert PaymentBatch.objects.get(pk=batch.pk).status == "checked"
@@ -206,9 +209,24 @@ def test_batch_buttons_and_four_eyes_through_the_pages(client, tree, users, worl
     assert len({batch.prepared_by_id, batch.checked_by_id, batch.approved_by_id}) == 3
 
 
+def _clear_held(client, batch):
+    """Clear every held line of ``batch`` through the page, as the logged-in user."""
+    from beneficiaries.selectors import held_lines
+
+    for line in held_lines(batch):
+        for finding in line.findings:
+            client.post(
+                reverse("beneficiaries:payment-clear", args=[batch.pk]),
+                {"payment": line.payment.pk, "finding": finding.pk, "reason": "已核实：同名不同人"},
+            )
+    assert held_lines(batch) == []
+
+
 def test_the_leader_who_checked_sees_no_approve_button(client, tree, users, world):
     batch = world["batch"]
     leader = users[Role.TOWNSHIP_LEADER]
+    client.force_login(leader)
+    _clear_held(client, batch)
     services.batch_check(user=leader, batch=batch)
     client.force_login(leader)
     assert _buttons(client, batch) == {"reopen"}
@@ -220,6 +238,8 @@ def test_bank_file_is_logged_and_its_result_reconciles(client, users, world, set
     settings.MEDIA_ROOT = tmp_path
     staff, leader = users[Role.TOWNSHIP_STAFF], users[Role.TOWNSHIP_LEADER]
     batch = world["batch"]
+    client.force_login(leader)
+    _clear_held(client, batch)
     services.batch_check(user=UserFactory(role=Role.TOWNSHIP_STAFF, division=batch.division), batch=batch)
     services.batch_approve(user=leader, batch=batch)
     # the office makes the bank file at approval, before the batch is marked sent
@@ -349,8 +369,9 @@ def test_batch_detail_is_flat(client, tree, users, world):
     url = reverse("beneficiaries:batch-detail", args=[world["batch"].pk])
     _grow(tree, world, 2)
     small = _count(lambda: client.get(url))
-    # session, user, division (scope), the batch (people joined), count and page of payments
-    assert small == 6
+    # session, user, division (scope), the batch (people joined), count and page of payments;
+    # the held lines (issue 15): the township's open findings, the lines they name, their clearances
+    assert small == 9
     _grow(tree, world, 12)
     assert _count(lambda: client.get(url)) == small
 
