@@ -1,13 +1,13 @@
 """Recovery items (追回): money paid out for days after a person's last day in the programme,
-found when a death, move or exit is recorded later (beneficiaries.services.recoveries). A
-module of its own because beneficiaries/models.py is at the size limit of tests/test_layout.py;
-``beneficiaries.models`` imports it, so ``from beneficiaries.models import Recovery`` holds."""
+found when a death, move or exit is recorded later (beneficiaries.services.recoveries)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from beneficiaries.models import HISTORY_UNINDEXED, MONEY, Enrolment, Payment, Person
+from beneficiaries.models.enrolment import MONEY, Enrolment
+from beneficiaries.models.payments import Payment
+from beneficiaries.models.registry import HISTORY_UNINDEXED, Person
 from org.querysets import ScopedQuerySet
 
 
