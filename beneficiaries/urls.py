@@ -1,6 +1,6 @@
 from django.urls import path
 
-from beneficiaries import views, views_holds, views_recoveries
+from beneficiaries import views
 
 app_name = "beneficiaries"
 urlpatterns = [
@@ -20,13 +20,13 @@ urlpatterns = [
     path("batches/", views.batch_list, name="batch-list"),
     path("batches/<int:pk>/", views.batch_detail, name="batch-detail"),
     path("batches/<int:pk>/action/", views.batch_action, name="batch-action"),
-    path("batches/<int:pk>/clear/", views_holds.payment_clear, name="payment-clear"),
+    path("batches/<int:pk>/clear/", views.payment_clear, name="payment-clear"),
     path("batches/<int:pk>/bank-file/", views.batch_bank_file, name="batch-bank-file"),
     path("batches/<int:pk>/reconcile/", views.batch_reconcile, name="batch-reconcile"),
     path("anomalies/", views.anomaly_list, name="anomaly-list"),
     path("anomalies/<int:pk>/", views.anomaly_detail, name="anomaly-detail"),
-    path("recoveries/", views_recoveries.recovery_list, name="recovery-list"),
-    path("recoveries/<int:pk>/", views_recoveries.recovery_detail, name="recovery-detail"),
+    path("recoveries/", views.recovery_list, name="recovery-list"),
+    path("recoveries/<int:pk>/", views.recovery_detail, name="recovery-detail"),
     path("callbacks/", views.callback_coverage, name="callback-coverage"),
     path("excel/", views.excel_page, name="excel"),
     path("excel/template/", views.roster_template, name="roster-template"),

@@ -1,6 +1,5 @@
-"""The held lines of a payment batch (issue 15, "findings stop money"): the section of the batch
-page, the message after generating a batch, and the clear-with-reason form's view. Apart from
-views.py so the batch page's other work and this one merge cleanly; thin like it."""
+"""The held lines of a payment batch (findings stop money): the section of the batch page, the
+message after generating a batch, and the clear-with-reason form's view."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,21 +12,9 @@ from django.views.decorators.http import require_POST
 
 from beneficiaries import permissions, selectors, services
 from beneficiaries.models import PaymentBatch
+from beneficiaries.views.common import _int, _refusal
 from org.models import Role
 from org.roles import has_role
-
-
-def _refusal(error) -> str:
-    if isinstance(error, PermissionDenied):
-        return str(error) or gettext("You are not allowed to do this.")
-    return " ".join(error.messages)
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def held_lines_message(request, batch) -> None:
