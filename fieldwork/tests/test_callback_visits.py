@@ -167,6 +167,7 @@ def test_households_for_the_phone_carry_their_active_enrolments_in_two_queries(f
 # --- the data migration -----------------------------------------------------------------------
 
 
+@pytest.mark.migration
 @pytest.mark.django_db(transaction=True)
 def test_migration_moves_old_answers_into_callbacks(tree, users):
     from django.db.migrations.executor import MigrationExecutor

@@ -8,8 +8,6 @@ from fieldwork.models import Concern, HomeVisit, VisitCallback
 from fieldwork.tests.builders import TODAY, S, enrol, household
 from projects.tests.factories import ProjectFactory
 
-# --- demo (the county profile's code, scaled down) -------------------------------------------
-
 
 def test_county_demo_visits_scaled_down_hold_the_proportions(tree, users):
     assert demo.SIZES["county"] == (20_000, 5_000)
