@@ -1,4 +1,4 @@
-"""Home visits and concerns (issue 7): the pipeline's allowed and refused transitions, overdue
+"""Home visits and concerns: the pipeline's allowed and refused transitions, overdue
 flagging at the boundary, exactly-once sync, scope, bad input and flat query counts."""
 
 import datetime

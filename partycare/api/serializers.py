@@ -229,6 +229,3 @@ class PairingSerializer(serializers.ModelSerializer):
             "last_contact_on",
         ]
         read_only_fields = fields
-
-
-# --- Home visits and concerns (issue 7) ------------------------------------------------------
