@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("org.api.urls")),
     path("", include("beneficiaries.api.urls")),
     path("", include("partycare.api.urls")),
+    path("", include("fieldwork.api.urls")),
     path("", include("publicity.api.urls")),
     path("", include("common.api_urls")),
     path("", include("projects.api.urls")),

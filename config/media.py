@@ -39,7 +39,7 @@ MEDIA_KINDS = [
     MediaKind("jobs/", "common.Job", ("upload", "result"), served=False),
     MediaKind("reports/", "reports.MonthlyReport", ("xlsx", "pdf"), served=False),
     # Home-visit photos (inside households): whoever may see the visit.
-    MediaKind("visits/", "partycare.VisitPhoto", ("image",)),
+    MediaKind("visits/", "fieldwork.VisitPhoto", ("image",)),
     # The six controls' documents of a construction site: whoever may see the site.
     MediaKind("projects/sites/", "projects.SiteControl", ("document",)),
     # Before/after photos of an information submission: public once published (the public

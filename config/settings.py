@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "beneficiaries",
     "publicity",
     "partycare",
+    # After partycare only so the Party care menu keeps its order; it sits below partycare.
+    "fieldwork",
     "reports",
 ]
 

@@ -21,6 +21,8 @@ urlpatterns = [
     path("org/", include("org.urls")),
     path("beneficiaries/", include("beneficiaries.urls")),
     path("partycare/", include("partycare.urls")),
+    # Field work keeps the paths it had inside partycare (see fieldwork/urls.py: installed phones).
+    path("partycare/", include("fieldwork.urls")),
     path("publicity/", include("publicity.urls")),
     path("jobs/", include("common.urls")),
     path("projects/", include("projects.urls")),

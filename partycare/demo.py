@@ -410,7 +410,4 @@ def seed(*, profile, rng, stdout=None) -> dict:
                 cursor.execute(f"ANALYZE {table}")
 
     counts["due_items"] = due_items_refresh(today=timezone.localdate())
-    from partycare.demo_visits import seed_visits
-
-    counts.update(seed_visits(size=size, rng=rng, today=timezone.localdate(), county_code=county_code))
     return counts

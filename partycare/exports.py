@@ -85,24 +85,3 @@ def campaign_coverage_xlsx(*, campaign, coverage) -> tuple[bytes, int]:
         totals=[_("Total"), coverage["due"], coverage["visited"], coverage["rate"], coverage["money"]],
     )
     return output.getvalue(), count
-
-
-def weekly_concerns_xlsx(*, villages) -> tuple[bytes, int]:
-    """问题清单 for the weekly report: one row per concern, village by village."""
-    rows = []
-    for entry in villages:
-        for kind, label in (("individual", _("individual")), ("common", _("common"))):
-            for concern in entry[kind]:
-                rows.append((entry["village"].name, label, concern))
-    columns = [
-        ExportColumn(_("Village"), value=lambda r: r[0], width=14),
-        ExportColumn(_("Problem"), value=lambda r: r[1], width=10),
-        ExportColumn(_("Category"), value=lambda r: r[2].get_category_display(), width=18),
-        ExportColumn(_("Description"), value=lambda r: r[2].description, width=50),
-        ExportColumn(_("Resident"), value=lambda r: r[2].resident.masked_name if r[2].resident else ""),
-        ExportColumn(_("Status"), value=lambda r: r[2].get_status_display(), width=18),
-        ExportColumn(_("Collected"), OutKind.DATE, value=lambda r: r[2].created_at.date()),
-    ]
-    output = io.BytesIO()
-    count = write_xlsx(output, sheet_name=_("Weekly list"), columns=columns, rows=rows)
-    return output.getvalue(), count

@@ -1,4 +1,4 @@
-"""Who may do what to party-care records (members, campaigns, hardship aid, concerns), decided
+"""Who may do what to party-care records (members, campaigns, hardship aid), decided
 here once.
 
 Guards (``*_guard(record, user)``) raise ValidationError or PermissionDenied with the reason and
@@ -11,8 +11,7 @@ before (the preparer never does the branch check, the branch checker never posts
 and the township checks only once the public notice is over with no objection left open.
 """
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils.translation import gettext
+from django.core.exceptions import ValidationError
 
 from common.states import in_scope
 from org.models import Role
@@ -53,14 +52,6 @@ def aid_township_check_guard(application, user) -> None:
             raise ValidationError({"notice": ValidationError(reason, code="notice_not_clear")})
 
 
-def concern_resolve_guard(concern, user) -> None:
-    """A village cadre resolves what the village solves itself; dispatched work is the township's."""
-    from partycare.models import Concern
-
-    if user.role == Role.VILLAGE_CADRE and concern.status != Concern.Status.IN_VILLAGE:
-        raise PermissionDenied(gettext("Only the township records the resolution of a dispatched concern."))
-
-
 # --- predicates: may X do Y to this record ------------------------------------------------------
 
 
@@ -97,12 +88,6 @@ def may_pay_aid(user, application) -> bool:
 
 def may_reject_aid(user, application) -> bool:
     return may_take_aid_step(user, application, "reject")
-
-
-def may_take_concern_step(user, concern, step: str) -> bool:
-    from partycare.states import CONCERN
-
-    return _may(CONCERN, user, concern, step)
 
 
 def may_take_member_step(user, member, step: str) -> bool:

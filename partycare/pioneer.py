@@ -12,10 +12,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, F, Q
 
+from fieldwork.models import Concern, HomeVisit
 from partycare.models import (
     Commitment,
-    Concern,
-    HomeVisit,
     PairingContact,
     PartyMember,
     PioneerEntry,

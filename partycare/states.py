@@ -10,13 +10,11 @@ from django.utils.translation import gettext_lazy as _
 
 from common.states import StateMachine, Transition
 from org.models import Role
-from partycare.models import AidApplication, Campaign, Concern, PartyMember
+from partycare.models import AidApplication, Campaign, PartyMember
 from partycare.permissions import (
-    RECORDERS,
     STAFF,
     aid_after,
     aid_township_check_guard,
-    concern_resolve_guard,
 )
 
 S = AidApplication.Status
@@ -121,50 +119,4 @@ INBOX = {
     Role.TOWNSHIP_LEADER: (S.IN_NOTICE,),
     Role.COUNTY_REVIEWER: (S.TOWNSHIP_CHECKED,),
     Role.COUNTY_AUDITOR: (),
-}
-
-
-# The concern pipeline (党群连心: 收集 → 梳理 → 研判分拣 → 确认派发 → 吹哨响应 → 办结 → 反馈).
-C = Concern.Status
-
-CONCERN = StateMachine(
-    field="status",
-    transitions=[
-        Transition(
-            "triage_village", (C.COLLECTED,), C.IN_VILLAGE, RECORDERS, label=_("Solve in the village")
-        ),
-        Transition(
-            "triage_escalate", (C.COLLECTED, C.IN_VILLAGE), C.ESCALATED, RECORDERS, label=_("Escalate")
-        ),
-        Transition(
-            "triage_explain",
-            (C.COLLECTED, C.IN_VILLAGE, C.ESCALATED),
-            C.CLOSED,
-            RECORDERS,
-            label=_("Explain and close"),
-        ),
-        Transition("dispatch", (C.ESCALATED, C.DISPATCHED), C.DISPATCHED, STAFF, label=_("Dispatch")),
-        Transition(
-            "whistle", (C.ESCALATED, C.DISPATCHED, C.WHISTLED), C.WHISTLED, STAFF, label=_("Blow the whistle")
-        ),
-        Transition(
-            "resolve",
-            (C.IN_VILLAGE, C.DISPATCHED, C.WHISTLED),
-            C.RESOLVED,
-            RECORDERS,
-            label=_("Record the resolution"),
-            check=concern_resolve_guard,
-        ),
-        Transition("close", (C.RESOLVED,), C.CLOSED, RECORDERS, label=_("Feedback: satisfied")),
-        # the resident's feedback reopens a resolved concern (concern_feedback); nothing reopens a
-        # closed one, so the machine does not offer it
-        Transition("reopen", (C.RESOLVED,), C.COLLECTED, RECORDERS, label=_("Reopen")),
-    ],
-)
-
-# Who acts next on a concern, for the inboxes.
-CONCERN_INBOX = {
-    Role.VILLAGE_CADRE: (C.COLLECTED, C.IN_VILLAGE, C.RESOLVED),
-    Role.TOWNSHIP_STAFF: (C.ESCALATED, C.DISPATCHED, C.WHISTLED, C.RESOLVED),
-    Role.TOWNSHIP_LEADER: (C.ESCALATED, C.DISPATCHED, C.WHISTLED),
 }

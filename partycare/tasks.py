@@ -16,13 +16,3 @@ def due_items_refresh_task(*, today: str | None = None) -> int:
     day = datetime.date.fromisoformat(today) if today else timezone.localdate()
     with Scope.system("daily care due list over every member"):
         return services.due_items_refresh(today=day)
-
-
-@shared_task(base=PortalTask, name="partycare.concerns_flag_overdue")
-def concerns_flag_overdue_task() -> dict:
-    """Hourly (django-celery-beat): flag concerns past their deadline, escalate long-overdue
-    ones to the township leader. Idempotent (compare-and-set on the flag)."""
-    from partycare import services
-
-    with Scope.system("hourly overdue flags on every concern"):
-        return services.concerns_flag_overdue()

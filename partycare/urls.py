@@ -1,6 +1,6 @@
 from django.urls import path
 
-from partycare import views, views_setup, views_visits
+from partycare import views, views_setup
 
 app_name = "partycare"
 urlpatterns = [
@@ -18,14 +18,6 @@ urlpatterns = [
     path("pairings/", views.pairing_list, name="pairing-list"),
     path("pairings/<int:pk>/", views.pairing_detail, name="pairing-detail"),
     path("pioneer/", views.pioneer, name="pioneer"),
-    path("sw.js", views.service_worker, name="service-worker"),
-    path("visits/manifest.webmanifest", views.visit_manifest, name="visit-manifest"),
-    path("visits/new/", views.visit_form, name="visit-form"),
-    path("visits/", views.my_visits, name="my-visits"),
-    path("visits/leaders/", views.leader_field_days, name="leader-field-days"),
-    path("concerns/weekly/", views.concern_weekly, name="concern-weekly"),
-    path("concerns/", views.concern_inbox, name="concern-inbox"),
-    path("concerns/<int:pk>/", views.concern_detail, name="concern-detail"),
     path("branches/", views_setup.branch_list, name="branch-list"),
     path("branches/<int:pk>/edit/", views_setup.branch_edit, name="branch-edit"),
     path("members/new/", views_setup.member_enrol, name="member-enrol"),
@@ -34,5 +26,4 @@ urlpatterns = [
     path("trainings/new/", views_setup.training_new, name="training-new"),
     path("pairings/new/", views_setup.pairing_new, name="pairing-new"),
     path("pairings/<int:pk>/end/", views_setup.pairing_end, name="pairing-end"),
-    path("visits/export/", views_visits.visit_export, name="visit-export"),
 ]

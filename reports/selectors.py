@@ -215,6 +215,7 @@ def township_watch(*, user, today: datetime.date) -> dict:
     month (one query), open anomalies (one), overdue concerns (one), care coverage this year
     (one) and the publicity quotas (three)."""
     from beneficiaries import selectors as beneficiary_selectors
+    from fieldwork import selectors as fieldwork_selectors
     from partycare import selectors as care_selectors
     from publicity import selectors as publicity_selectors
 
@@ -227,7 +228,7 @@ def township_watch(*, user, today: datetime.date) -> dict:
     return {
         "payments": payments_this_month(user=user, today=today),
         "open_anomalies": beneficiary_selectors.anomaly_list(user=user, status="open").count(),
-        "overdue_concerns": care_selectors.concern_list(user=user, overdue=True).count(),
+        "overdue_concerns": fieldwork_selectors.concern_list(user=user, overdue=True).count(),
         "care": care_selectors.care_coverage_totals(
             user=user, start=datetime.date(today.year, 1, 1), end=today
         ),

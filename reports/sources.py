@@ -309,6 +309,12 @@ def _care_selectors():
     return selectors
 
 
+def _fieldwork_selectors():
+    from fieldwork import selectors
+
+    return selectors
+
+
 def section_care(unit: Unit, period: Period) -> dict:
     """Care cases of the month by kind (count, members reached, money), and coverage so far this
     year: active members with at least one care case since 1 January (three queries)."""
@@ -445,7 +451,7 @@ def section_payments(unit: Unit, period: Period) -> dict:
 def section_concerns(unit: Unit, period: Period) -> dict:
     """Per village: concerns collected, resolved (and of those, by their deadline) in the
     month, and overdue at its end. One query."""
-    counts = _care_selectors().concern_month_counts(user=unit.viewer, start=period.start, end=period.end)
+    counts = _fieldwork_selectors().concern_month_counts(user=unit.viewer, start=period.start, end=period.end)
     rows = [
         {
             "village": row["village__name"],
@@ -807,7 +813,7 @@ def _callback_item(unit: Unit, period: Period) -> ItemValue:
 def _concerns_item(unit: Unit, period: Period) -> ItemValue:
     """Concerns with a deadline that fell due in the period or were resolved in it (a
     department: those dispatched to it), resolved on or before their deadline."""
-    result = _care_selectors().concern_deadline_totals(
+    result = _fieldwork_selectors().concern_deadline_totals(
         user=unit.viewer, start=period.start, end=period.end, department_id=unit.department_id
     )
     return ItemValue(

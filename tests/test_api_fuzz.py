@@ -50,7 +50,7 @@ def records(tree, users):
     to the head), so that the answers checked against the schema are not empty lists."""
     from beneficiaries.models import Enrolment
     from beneficiaries.tests.factories import active_enrolment, person
-    from partycare import services as partycare_services
+    from fieldwork import services as fieldwork_services
     from projects.tests.factories import (
         FundLineFactory,
         FundMovementFactory,
@@ -71,7 +71,7 @@ def records(tree, users):
         village=tree.village,
         applied_on=datetime.date(2026, 1, 5),
     )
-    concern = partycare_services.concern_collect(
+    concern = fieldwork_services.concern_collect(
         user=users[Role.VILLAGE_CADRE],
         village=tree.village,
         category="infrastructure",

@@ -18,11 +18,11 @@ from beneficiaries import services as beneficiaries
 from beneficiaries.models import AnomalyFinding, Enrolment, Household, Person
 from beneficiaries.tests.factories import active_enrolment, id_number, person, sent_to_bank, standard
 from common.excel import read_xlsx
+from fieldwork import services as fieldwork
+from fieldwork.models import Concern
 from org.models import Department, Role
 from org.scoping import Scope
 from org.tests.factories import UserFactory
-from partycare import services as partycare
-from partycare.models import Concern
 from projects.tests.factories import ProjectFactory
 
 TODAY = datetime.date(2026, 11, 25)
@@ -125,12 +125,12 @@ def household_head(tree, users):
 
 def _concern(tree, users):
     cadre, staff = users[Role.VILLAGE_CADRE], users[Role.TOWNSHIP_STAFF]
-    concern = partycare.concern_collect(
+    concern = fieldwork.concern_collect(
         user=cadre, village=tree.village, category="infrastructure", description="路灯坏了"
     )
-    partycare.concern_triage(user=cadre, concern=concern, decision="escalate")
+    fieldwork.concern_triage(user=cadre, concern=concern, decision="escalate")
     department = Department.objects.get(division=tree.township)
-    partycare.concern_dispatch(
+    fieldwork.concern_dispatch(
         user=staff, concern=concern, departments=[department], deadline=TODAY, today=TODAY
     )
     return concern, department
@@ -139,25 +139,25 @@ def _concern(tree, users):
 def overdue_flag(tree, users):
     concern, _department = _concern(tree, users)
     day = TODAY + datetime.timedelta(days=1)
-    assert partycare.concerns_flag_overdue(today=day, escalate_after_days=3)["flagged"] == 1
+    assert fieldwork.concerns_flag_overdue(today=day, escalate_after_days=3)["flagged"] == 1
     return [Expect(concern, "overdue_since", None, day, None, "system: concerns_flag_overdue")]
 
 
 def overdue_escalation(tree, users):
     concern, _department = _concern(tree, users)
-    partycare.concerns_flag_overdue(today=TODAY + datetime.timedelta(days=1), escalate_after_days=3)
+    fieldwork.concerns_flag_overdue(today=TODAY + datetime.timedelta(days=1), escalate_after_days=3)
     day = TODAY + datetime.timedelta(days=3)
-    assert partycare.concerns_flag_overdue(today=day, escalate_after_days=3)["escalated"] == 1
+    assert fieldwork.concerns_flag_overdue(today=day, escalate_after_days=3)["escalated"] == 1
     return [Expect(concern, "escalated_to_leader_on", None, day, None, "system: concerns_flag_overdue")]
 
 
 def overdue_cleared(tree, users):
     concern, _department = _concern(tree, users)
     day = TODAY + datetime.timedelta(days=1)
-    partycare.concerns_flag_overdue(today=day, escalate_after_days=3)
+    fieldwork.concerns_flag_overdue(today=day, escalate_after_days=3)
     # a deadline moved by a path that leaves the flag to the next run (the services clear it themselves)
     Concern.objects.filter(pk=concern.pk).update(deadline=day + datetime.timedelta(days=5))
-    assert partycare.concerns_flag_overdue(today=day, escalate_after_days=3)["cleared"] == 1
+    assert fieldwork.concerns_flag_overdue(today=day, escalate_after_days=3)["cleared"] == 1
     return [Expect(concern, "overdue_since", day, None, None, "system: concerns_flag_overdue")]
 
 
@@ -203,10 +203,10 @@ def state_transition(tree, users):
 
 def concern_transition(tree, users):
     cadre = users[Role.VILLAGE_CADRE]
-    concern = partycare.concern_collect(
+    concern = fieldwork.concern_collect(
         user=cadre, village=tree.village, category="infrastructure", description="修路"
     )
-    partycare.concern_triage(user=cadre, concern=concern, decision="escalate")
+    fieldwork.concern_triage(user=cadre, concern=concern, decision="escalate")
     return [Expect(concern, "status", Concern.Status.COLLECTED, Concern.Status.ESCALATED, cadre, None)]
 
 

@@ -36,7 +36,7 @@ from django.apps import apps
 from org.scoping import Scope
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("org", "common", "projects", "beneficiaries", "publicity", "partycare", "reports")
+APPS = ("org", "common", "projects", "beneficiaries", "publicity", "fieldwork", "partycare", "reports")
 MANAGERS = {"objects", "_default_manager", "_base_manager"}
 SCOPING_METHODS = {"visible_to", "none"}
 WRITE_METHODS = {"create", "bulk_create", "bulk_update"}
@@ -74,7 +74,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
         "SiteControl",
     ): "the six controls of a site fetched by site_get",
     ("partycare/selectors.py", "aid_notice", "PublicNotice"): "the notice an in-scope application links to",
-    ("partycare/selectors.py", "visit_callbacks_prefetch", "Callback"): (
+    ("fieldwork/selectors.py", "visit_callbacks_prefetch", "Callback"): (
         "Prefetch of the callbacks of visits fetched in scope (recorded on that visit, its village)"
     ),
     ("publicity/selectors.py", "notice_blocking_reason", "PublicNotice"): (
@@ -336,7 +336,9 @@ def test_scan_covers_every_kind_of_module():
         "publicity/pdf.py",
         "publicity/public_views.py",
         "partycare/views_setup.py",
-        "partycare/visit_exports.py",
+        "fieldwork/exports.py",
+        "fieldwork/views.py",
+        "fieldwork/api/views.py",
         "common/api_views.py",
     ):
         assert expected in paths

@@ -180,7 +180,7 @@ def _media_records(tree, users) -> list[tuple[str, str, bool]]:
     import uuid
 
     from beneficiaries.models import Household
-    from partycare.models import HomeVisit, VisitPhoto
+    from fieldwork.models import HomeVisit, VisitPhoto
     from projects.models import SiteControl
     from projects.tests.factories import ProjectFactory, SiteFactory
     from publicity.models import ActivityPhoto, InfoSubmission

@@ -15,15 +15,16 @@ LAYER = {
     "projects": 1,
     "publicity": 2,
     "beneficiaries": 3,
-    "partycare": 4,
-    "reports": 5,
+    "fieldwork": 4,
+    "partycare": 5,
+    "reports": 6,
 }
 
 MAX_LINES = 800
 #: module → why it is still larger (each one a split waiting to be done, not a licence)
 LARGE = {
     "common/excel.py": "the spreadsheet reader, writer and its streaming .xlsx writer; to be split by topic",
-    "partycare/models.py": "party care and field work in one app until field work moves to its own app",
+    "partycare/models.py": "party-member care's 20 models, still ~900 lines once field work moved out; to be split by topic",
     "reports/sources.py": "the monthly report's data sections; to be split by section",
 }
 

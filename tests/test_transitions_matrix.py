@@ -261,7 +261,7 @@ def _aid_call(user, record, step, world):
 
 
 def _concern_build(world):
-    from partycare.models import Concern
+    from fieldwork.models import Concern
 
     return Concern.objects.create(
         village=world.tree.village,
@@ -281,8 +281,8 @@ def _concern_setup(record, state, step, preparer, others, world, kind):
 
 
 def _concern_call(user, record, step, world):
-    from partycare import services
-    from partycare.models import Concern
+    from fieldwork import services
+    from fieldwork.models import Concern
 
     today = _today()
     departments = list(Department.objects.filter(division=world.tree.township))
@@ -409,7 +409,8 @@ def _report_call(user, record, step, world):
 
 def _specs() -> dict[str, Spec]:
     from beneficiaries.services import BATCH_MACHINE, ENROLMENT_MACHINE
-    from partycare.states import AID, CAMPAIGN, CONCERN, MEMBER
+    from fieldwork.states import CONCERN
+    from partycare.states import AID, CAMPAIGN, MEMBER
     from publicity.states import NOTICE, OBJECTION, SUBMISSION
     from reports.services import REPORT_FLOW
 

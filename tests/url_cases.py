@@ -145,7 +145,7 @@ def _partycare(tree, users) -> dict[str, Case]:
             created_by=users["admin"],
         )
         from beneficiaries.models import Household
-        from partycare.models import Concern, HomeVisit
+        from fieldwork.models import Concern, HomeVisit
 
         household = Household.objects.create(village=village, number=f"H{village.code}")
         visit = HomeVisit.objects.create(
@@ -186,7 +186,7 @@ def _partycare(tree, users) -> dict[str, Case]:
         ("care-campaign-coverage", "campaign"),
         ("aid-application-detail", "aid"),
         ("pairing-detail", "pairing"),
-        ("partycare:concern-detail", "concern"),
+        ("fieldwork:concern-detail", "concern"),
         ("home-visit-detail", "visit"),
         ("concern-detail", "concern"),
     ]:
@@ -464,8 +464,8 @@ PUBLIC = {
     "column:index",
     "public-notice-list",
     # The visit form's service worker and manifest: static, no data, fetched by the browser.
-    "partycare:service-worker",
-    "partycare:visit-manifest",
+    "fieldwork:service-worker",
+    "fieldwork:visit-manifest",
 }
 # Not pages: POST-only endpoints, redirects after an action, and formats.
 SKIP = {

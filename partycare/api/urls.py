@@ -9,6 +9,4 @@ router.register("care-cases", views.CareCaseViewSet, basename="care-case")
 router.register("care-campaigns", views.CampaignViewSet, basename="care-campaign")
 router.register("aid-applications", views.AidApplicationViewSet, basename="aid-application")
 router.register("pairings", views.PairingViewSet, basename="pairing")
-router.register("home-visits", views.HomeVisitViewSet, basename="home-visit")
-router.register("concerns", views.ConcernViewSet, basename="concern")
 urlpatterns = router.urls

@@ -1,4 +1,4 @@
-"""Writes of party care and field work, one module per topic:
+"""Writes of party-member care, one module per topic:
 
 - ``checks``: what every write shares (editors, dates, area)
 - ``members``: branches and party members
@@ -6,8 +6,6 @@
 - ``aid``: hardship aid and its standards
 - ``pairing``: pairings and their contacts
 - ``pioneer``: commitments, the pioneer index, the due list
-- ``visits``: home visits (offline sync, photos, callback answers)
-- ``concerns``: residents' concerns from collection to feedback
 
 Callers import from ``partycare.services``; the names below are its public surface.
 """
@@ -32,17 +30,6 @@ from partycare.services.care import (
     training_record,
 )
 from partycare.services.checks import EDITORS, RECORDERS
-from partycare.services.concerns import (
-    ESCALATE_AFTER_DAYS,
-    concern_collect,
-    concern_dispatch,
-    concern_feedback,
-    concern_resolve,
-    concern_triage,
-    concern_whistle,
-    concerns_flag_overdue,
-    whistle_report,
-)
 from partycare.services.members import (
     BRANCH_FIELDS,
     branch_create,
@@ -59,28 +46,12 @@ from partycare.services.pioneer import (
     pioneer_entry_set,
     pioneer_scores_compute,
 )
-from partycare.services.visits import (
-    CALLBACK_ANSWERS,
-    PHOTO_JPEG_QUALITY,
-    PHOTO_MAX_BYTES,
-    PHOTO_MAX_PIXELS,
-    PHOTO_MAX_SIDE,
-    PHOTOS_PER_VISIT,
-    visit_record,
-)
 
 __all__ = [
     "AID_NOTICE_COLUMNS",
     "BRANCH_FIELDS",
-    "CALLBACK_ANSWERS",
     "DEFAULT_STANDARDS",
     "EDITORS",
-    "ESCALATE_AFTER_DAYS",
-    "PHOTOS_PER_VISIT",
-    "PHOTO_JPEG_QUALITY",
-    "PHOTO_MAX_BYTES",
-    "PHOTO_MAX_PIXELS",
-    "PHOTO_MAX_SIDE",
     "RECORDERS",
     "aid_apply",
     "aid_branch_check",
@@ -96,13 +67,6 @@ __all__ = [
     "campaign_create",
     "care_case_record",
     "commitment_check",
-    "concern_collect",
-    "concern_dispatch",
-    "concern_feedback",
-    "concern_resolve",
-    "concern_triage",
-    "concern_whistle",
-    "concerns_flag_overdue",
     "due_items_refresh",
     "member_enrol",
     "member_enrol_person",
@@ -115,6 +79,4 @@ __all__ = [
     "pioneer_scores_compute",
     "talk_trigger_record",
     "training_record",
-    "visit_record",
-    "whistle_report",
 ]

@@ -1,9 +1,10 @@
 from django.core.management import call_command
 
 from beneficiaries.models import Person
+from fieldwork.models import Concern, HomeVisit
 from partycare import eligibility
 from partycare.demo import TODAY
-from partycare.models import Branch, CampaignTarget, Concern, DueItem, HomeVisit, PartyMember
+from partycare.models import Branch, CampaignTarget, DueItem, PartyMember
 
 
 def test_demo_seed_is_idempotent_and_realistic(db):

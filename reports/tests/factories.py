@@ -58,8 +58,9 @@ def township_watch_data(tree, users, count):
     anomalies, overdue concerns, party members with care, publicity departments."""
     from beneficiaries.models import AnomalyFinding, Payment, PaymentBatch
     from beneficiaries.tests.factories import active_enrolment
+    from fieldwork.models import Concern
     from org.models import Department
-    from partycare.models import CareCase, Concern
+    from partycare.models import CareCase
     from partycare.tests.factories import branch, member
 
     today = timezone.localdate()

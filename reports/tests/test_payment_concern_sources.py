@@ -11,9 +11,9 @@ import pytest
 from beneficiaries.coverage import month_end
 from beneficiaries.models import Callback, Enrolment, Payment, PaymentBatch
 from beneficiaries.tests.factories import active_enrolment
+from fieldwork.models import Concern
 from org.models import Department, Role
 from org.scoping import Scope
-from partycare.models import Concern
 from reports import services, sources
 from reports.models import Scorecard
 from reports.tests.factories import scheme, township_project

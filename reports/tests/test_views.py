@@ -211,7 +211,7 @@ def test_township_dashboard_numbers_link_to_their_records(client, users, reports
     for panel, url in (
         ("watch-payments", reverse("beneficiaries:batch-list") + "?status=reconciled"),
         ("watch-anomalies", reverse("beneficiaries:anomaly-list") + "?status=open"),
-        ("watch-concerns", reverse("partycare:concern-inbox") + "?overdue=1"),
+        ("watch-concerns", reverse("fieldwork:concern-inbox") + "?overdue=1"),
         ("watch-care", reverse("partycare:member-list")),
         ("watch-quotas", reverse("publicity:quota") + "?year="),
     ):
@@ -221,7 +221,7 @@ def test_township_dashboard_numbers_link_to_their_records(client, users, reports
     for url in (
         reverse("beneficiaries:batch-list") + "?status=reconciled",
         reverse("beneficiaries:anomaly-list") + "?status=open",
-        reverse("partycare:concern-inbox") + "?overdue=1",
+        reverse("fieldwork:concern-inbox") + "?overdue=1",
         reverse("partycare:member-list"),
         reverse("publicity:quota"),
     ):

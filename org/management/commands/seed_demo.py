@@ -8,7 +8,7 @@ from django.db import connection
 from org.demo import PROFILES
 
 # Apps in dependency order; each may have a demo.py with seed(*, profile, rng, stdout).
-DEMO_APPS = ["org", "projects", "publicity", "beneficiaries", "partycare", "reports"]
+DEMO_APPS = ["org", "projects", "publicity", "beneficiaries", "fieldwork", "partycare", "reports"]
 
 
 class Command(BaseCommand):

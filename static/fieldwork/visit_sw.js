@@ -1,8 +1,8 @@
 /* Service worker of the home-visit form (served at the site root scope by
-   partycare.views.service_worker). It only answers for the visit form and static files, so
+   fieldwork.views.service_worker). It only answers for the visit form and static files, so
    every other page of the portal goes to the network as usual. */
 "use strict";
-const CACHE = "visits-v3";
+const CACHE = "visits-v4";
 const FORM = "/partycare/visits/new/";
 
 async function precache() {

@@ -12,16 +12,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from fieldwork.models import Concern, ConcernEvent, WhistleCall
+from fieldwork.services.checks import EDITORS, RECORDERS, _in_scope, _not_future, _today
+from fieldwork.states import CONCERN
 from org.audit import SYSTEM, audited_create, audited_update
 from org.models import Division, Role
 from org.roles import require_role
-from partycare.models import (
-    Concern,
-    ConcernEvent,
-    WhistleCall,
-)
-from partycare.services.checks import EDITORS, RECORDERS, _in_scope, _not_future, _today
-from partycare.states import CONCERN
 
 ESCALATE_AFTER_DAYS = 3
 #: the task named in the history rows of concerns_flag_overdue (by org.audit.SYSTEM)
@@ -277,13 +273,13 @@ def concerns_flag_overdue(
 ) -> dict:
     """Hourly (beat): flag dispatched concerns whose deadline has passed (the deadline day itself
     is still in time), unflag those resolved or given a new deadline, and escalate to the
-    township leader those overdue for ``escalate_after_days`` (setting PARTYCARE_ESCALATE_AFTER_DAYS).
+    township leader those overdue for ``escalate_after_days`` (setting FIELDWORK_ESCALATE_AFTER_DAYS).
     Idempotent: a second run in the same hour changes nothing. Scheduled work: the history rows
     name no user and the change reason "system: concerns_flag_overdue"."""
     today = _today(today)
     days = escalate_after_days
     if days is None:
-        days = getattr(settings, "PARTYCARE_ESCALATE_AFTER_DAYS", ESCALATE_AFTER_DAYS)
+        days = getattr(settings, "FIELDWORK_ESCALATE_AFTER_DAYS", ESCALATE_AFTER_DAYS)
     late = Q(status__in=Concern.DEADLINE_STATUSES, deadline__lt=today)
     newly = list(
         Concern.objects.filter(late, is_overdue=False).select_for_update().values_list("pk", "status")

@@ -10,7 +10,7 @@ from PIL import Image
 
 from beneficiaries.models import Household
 from beneficiaries.tests.factories import person
-from partycare.models import Concern, HomeVisit
+from fieldwork.models import Concern, HomeVisit
 from tests.browser import PHONE, chromium, login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -195,7 +195,7 @@ def big_sideways_jpeg() -> bytes:
 def test_a_camera_photo_is_made_small_and_upright_on_the_phone(live_server, tree, users, settings):
     """Poor signal: the phone keeps and sends a JPEG of at most 1600 px, upright, not the
     camera's megabytes; a small picture is kept as taken."""
-    from partycare.services import PHOTO_MAX_SIDE
+    from fieldwork.services import PHOTO_MAX_SIDE
 
     household = Household.objects.create(village=tree.village, number="0010", address="东庄村1组")
     household.head = person(village=tree.village, name="李照相", household=household)

@@ -1,21 +1,25 @@
-"""The visit list as Excel (入户走访台账), a background job: a township's year of visits runs to
-tens of thousands of rows, so it is written in a Celery worker with a progress bar
-(common.jobs), streamed row by row (common.excel.XlsxExport, which escapes formula-looking
-text). Scoped: the rows are the user's own ``selectors.visit_list``, re-read in the worker.
+"""Field work's downloads: the visit list as Excel (入户走访台账) and the weekly list of concerns
+(问题清单) as Excel or PDF.
 
-Registered from PartycareConfig.ready(), so the web and the worker both know the job."""
+The visit list is a background job: a township's year of visits runs to tens of thousands of
+rows, so it is written in a Celery worker with a progress bar (common.jobs), streamed row by row
+(common.excel.XlsxExport, which escapes formula-looking text). Scoped: the rows are the user's
+own ``selectors.visit_list``, re-read in the worker. Registered from FieldworkConfig.ready(), so
+the web and the worker both know the job. The weekly list is small and written in the request."""
 
+import io
 import tempfile
 
+from django.template.loader import render_to_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from common.excel import ExportColumn, OutKind, XlsxExport
+from common.excel import ExportColumn, OutKind, XlsxExport, write_xlsx
 from common.jobs import JobOutcome, register_job
+from fieldwork import selectors
 from org.models import Role
-from partycare import selectors
 
-EXPORT_VISITS = "partycare.export_visits"
+EXPORT_VISITS = "fieldwork.export_visits"
 PROGRESS_EVERY = 500
 
 
@@ -78,3 +82,31 @@ def export_visits(*, job, user, progress) -> JobOutcome:
         message=gettext("%(count)d visits exported.") % {"count": count},
         rows=count,
     )
+
+
+def weekly_concerns_xlsx(*, villages) -> tuple[bytes, int]:
+    """问题清单 for the weekly report: one row per concern, village by village."""
+    rows = []
+    for entry in villages:
+        for kind, label in (("individual", gettext("individual")), ("common", gettext("common"))):
+            for concern in entry[kind]:
+                rows.append((entry["village"].name, label, concern))
+    columns = [
+        ExportColumn(gettext("Village"), value=lambda r: r[0], width=14),
+        ExportColumn(gettext("Problem"), value=lambda r: r[1], width=10),
+        ExportColumn(gettext("Category"), value=lambda r: r[2].get_category_display(), width=18),
+        ExportColumn(gettext("Description"), value=lambda r: r[2].description, width=50),
+        ExportColumn(gettext("Resident"), value=lambda r: r[2].resident.masked_name if r[2].resident else ""),
+        ExportColumn(gettext("Status"), value=lambda r: r[2].get_status_display(), width=18),
+        ExportColumn(gettext("Collected"), OutKind.DATE, value=lambda r: r[2].created_at.date()),
+    ]
+    output = io.BytesIO()
+    count = write_xlsx(output, sheet_name=gettext("Weekly list"), columns=columns, rows=rows)
+    return output.getvalue(), count
+
+
+def render_pdf(template: str, context: dict) -> bytes:
+    """A page as PDF (WeasyPrint; the CJK font comes from the system, nothing is fetched)."""
+    from weasyprint import HTML
+
+    return HTML(string=render_to_string(template, context)).write_pdf()

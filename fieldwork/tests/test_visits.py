@@ -1,4 +1,4 @@
-"""Home visits and concerns (issue 7): the pipeline's allowed and refused transitions, overdue
+"""Home visits and concerns: the pipeline's allowed and refused transitions, overdue
 flagging at the boundary, exactly-once sync, scope, bad input and flat query counts."""
 
 import datetime
@@ -16,9 +16,9 @@ from rest_framework.test import APIClient
 
 from beneficiaries.models import Household
 from beneficiaries.tests.factories import person
+from fieldwork import services
+from fieldwork.models import Concern, ConcernEvent, HomeVisit
 from org.models import Department, Role
-from partycare import services
-from partycare.models import Concern, ConcernEvent, HomeVisit
 
 D = datetime.date
 TODAY = D(2026, 11, 25)
@@ -218,7 +218,7 @@ def test_overdue_flag_at_the_boundary_and_escalation(concern, cadre, staff, depa
 def test_beat_task_exists_once(db):
     from django_celery_beat.models import PeriodicTask
 
-    assert PeriodicTask.objects.filter(task="partycare.concerns_flag_overdue").count() == 1
+    assert PeriodicTask.objects.filter(task="fieldwork.concerns_flag_overdue").count() == 1
 
 
 # --- visits ---------------------------------------------------------------------------------
@@ -243,7 +243,7 @@ def test_visit_bad_input(tree, cadre, settings):
         visit(cadre, outside)
     with pytest.raises(ValidationError, match=r"\.jpg"):
         visit(cadre, h, photos=[SimpleUploadedFile("x.jpg", b"not an image at all")])
-    settings.PARTYCARE_PHOTO_MAX_BYTES = 100
+    settings.FIELDWORK_PHOTO_MAX_BYTES = 100
     with pytest.raises(ValidationError, match="the limit is"):
         visit(cadre, h, photos=[jpeg(size=(200, 200))])
     with pytest.raises(ValidationError, match="in the future"):

@@ -15,18 +15,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext
 
+from fieldwork import selectors
+from fieldwork.models import Concern, HomeVisit, VisitCallback, VisitPhoto
+from fieldwork.services.checks import RECORDERS, _member_for_write, _not_future, _today
+from fieldwork.services.concerns import concern_collect
 from org.roles import require_role
 from org.scoping import division_in_scope
-from partycare import selectors
-from partycare.models import (
-    Concern,
-    HomeVisit,
-    PartyMember,
-    VisitCallback,
-    VisitPhoto,
-)
-from partycare.services.checks import RECORDERS, _member_for_write, _not_future, _today
-from partycare.services.concerns import concern_collect
 
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
 PHOTOS_PER_VISIT = 9
@@ -42,7 +36,7 @@ def _photo_prepare(photo, *, index: int) -> ContentFile:
     naming the photo when it is not a picture or too large."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
-    limit = getattr(settings, "PARTYCARE_PHOTO_MAX_BYTES", PHOTO_MAX_BYTES)
+    limit = getattr(settings, "FIELDWORK_PHOTO_MAX_BYTES", PHOTO_MAX_BYTES)
     name = getattr(photo, "name", "") or str(index + 1)
     if photo.size > limit:
         raise ValidationError(
@@ -57,7 +51,7 @@ def _photo_prepare(photo, *, index: int) -> ContentFile:
             image.verify()
         photo.seek(0)
         with Image.open(photo) as image:
-            pixels = getattr(settings, "PARTYCARE_PHOTO_MAX_PIXELS", PHOTO_MAX_PIXELS)
+            pixels = getattr(settings, "FIELDWORK_PHOTO_MAX_PIXELS", PHOTO_MAX_PIXELS)
             if image.width * image.height > pixels:
                 raise Image.DecompressionBombError(name)
             image.draft("RGB", (PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))  # JPEG: decode at a smaller scale
@@ -168,7 +162,7 @@ def visit_record(
     concerns=(),
     callbacks=(),
     callback: dict | None = None,
-    member: PartyMember | None = None,
+    member=None,
     today: datetime.date | None = None,
 ) -> tuple[HomeVisit, bool]:
     """Store a home visit typed (often offline) by a village cadre or township staff, with its

@@ -1,4 +1,4 @@
-"""Demo home visits and concerns (issue 7): the county profile about 20,000 visits and 5,000
+"""Demo home visits and concerns: the county profile about 20,000 visits and 5,000
 concerns in every state of the pipeline, the small profile a few hundred visits (``visits`` and
 ``concerns`` override the profile's numbers: the tests run the same code scaled down).
 Idempotent: each visit's client id is derived from its village and number (uuid5), so a second
@@ -13,8 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from beneficiaries.models import Callback, Enrolment, Household
+from fieldwork.models import Concern, ConcernEvent, HomeVisit, VisitCallback
 from org.models import Department, Role, User
-from partycare.models import Concern, ConcernEvent, HomeVisit, VisitCallback
 
 SIZES = {"county": (20_000, 5_000), "small": (300, 80)}
 NAMESPACE = uuid.UUID("6f1c2f3e-4b5a-4c3d-8e9f-0a1b2c3d4e5f")
@@ -38,6 +38,12 @@ STATE_SHARES = [
     (S.RESOLVED, 13),
     (S.CLOSED, 40),
 ]
+
+
+def seed(*, profile, rng, stdout=None) -> dict:
+    """seed_demo's entry: the profile's visits and concerns in the demo county."""
+    size = profile.name if profile.name in SIZES else "small"
+    return seed_visits(size=size, rng=rng, today=timezone.localdate())
 
 
 def seed_visits(
