@@ -21,7 +21,6 @@ from beneficiaries.models import (
 from common.idcard import normalize_id_number
 from common.money import rate
 from org.models import Role
-from org.scoping import Scope
 
 ID_LIKE = re.compile(r"^\d{6,17}[\dXx]?$")
 ASCII_WORD = re.compile(r"^[A-Za-z]+$")
@@ -196,7 +195,6 @@ def _finding_persons(finding) -> set[int]:
     return persons
 
 
-@Scope.system("a batch's held lines: the guard of its steps reads every line, whoever acts")
 def held_lines(batch) -> list[HeldLine]:
     """The lines of ``batch`` (failed ones aside: they move no money) that an OPEN anomaly finding
     of the batch's own township concerns and nobody has cleared for that finding

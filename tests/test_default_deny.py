@@ -53,6 +53,15 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("common/jobs.py", "_finish_failed", "Job"): "the worker marks the job row it runs as failed",
     ("common/jobs.py", "job_run", "Job"): "the worker re-reads the job row it was handed by id",
     ("common/tasks.py", "task_user", "User"): "a task re-fetches its acting user by id: the scope itself",
+    # The guard of a batch's steps counts every held line of a batch the caller already fetched in
+    # the user's scope (a check/approve must see them all, whoever acts).
+    (
+        "beneficiaries/selectors.py",
+        "held_lines",
+        "AnomalyFinding",
+    ): "the findings of the batch's own township",
+    ("beneficiaries/selectors.py", "held_lines", "Payment"): "the lines of a batch fetched in scope",
+    ("beneficiaries/selectors.py", "held_lines", "PaymentClearance"): "the clearances of those lines",
     # A global unique key: the national ID identifies a person across the whole portal.
     ("beneficiaries/excel/roster_import.py", "_read_registry", "Person"): (
         "duplicate check on the national ID's blind index; outside the scope the row only says "
