@@ -108,6 +108,12 @@ def test_beneficiary_pages(browser, live_server, tree, users, settings, size_nam
         page.locator("form button", has_text="审批")
     ).first.click()
     page.wait_for_load_state("networkidle")
+    # an irreversible step asks to confirm, naming the batch's count and total
+    assert page.locator("#confirm-count").count() == 1
+    screenshot(page, f"beneficiaries-batch-confirm-{size_name}")
+    page.locator("#confirmed").check()
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_load_state("networkidle")
     assert page.locator(".alert-success").count() == 1
     # "select all" on the roster ticks every row (a script file: the CSP forbids inline ones)
     page.goto(f"{live_server.url}/beneficiaries/enrolments/")

@@ -167,10 +167,11 @@ def test_paid_for_days_after_death_names_the_days(tree, project, staff, proratio
         assert found_days in found[0].detail and "2026-08-15" in found[0].detail
 
 
-def test_paid_after_an_exit_earlier_than_the_death(tree, project, staff):
+def test_paid_after_an_exit_earlier_than_the_death(tree, project, staff, checker):
     _standard(project, period="month", amount="80.00", proration="day")
     e = active_enrolment(project=project, village=tree.village, active_from=D(2026, 6, 1))
     batch = _generate(staff, project, tree.township, D(2026, 6, 1), "month")
+    services.batch_check(user=checker, batch=batch)  # checked: the exit no longer cuts its line
     services.enrolment_exit(user=staff, enrolment=e, reason="not_eligible", on=D(2026, 6, 10), today=TODAY)
     Person.objects.filter(pk=e.person_id).update(status="deceased", status_on=D(2026, 6, 20))
     found = _run("paid_after_exit")
