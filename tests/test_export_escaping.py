@@ -126,7 +126,7 @@ def _export_params():
         "reports.aid_payments": {"year": 2026},
         "reports.payment_batches": {"year": 2026},
         "partycare.export_old_members": {},
-        "partycare.export_visits": {"year": 2026},
+        "fieldwork.export_visits": {"year": 2026},
         "partycare.export_aid_payments": {"year": 2026},
         "partycare.export_campaign_coverage": {"campaign": campaign.pk},
     }
