@@ -331,6 +331,9 @@ SPECTACULAR_SETTINGS = {
         "MonthlyReportStatusEnum": "reports.models.MonthlyReport.Status",
         # a batch's status in the list and in the detail (with its held lines): one enum
         "BatchStatusEnum": "beneficiaries.models.PaymentBatch.Status",
+        # a standard is priced per month/quarter/year; a batch pays a month … year or a span
+        "StandardPeriodEnum": "beneficiaries.models.SubsidyStandard.Period",
+        "BatchPeriodEnum": "beneficiaries.models.PaymentBatch.Period",
     },
 }
 

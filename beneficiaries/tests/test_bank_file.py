@@ -27,6 +27,12 @@ MARCH, APRIL, MAY = datetime.date(2026, 3, 1), datetime.date(2026, 4, 1), dateti
 OLD_CARD, NEW_CARD = "6228480012345670001", "6217000099998888777"
 
 
+@pytest.fixture(autouse=True)
+def english(client, settings):
+    """The pages' messages are asserted in English (zh-hans is the portal's default)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
 @pytest.fixture
 def project(tree):
     project = ProjectFactory(division=tree.township, name="残疾人两项补贴", code="BF")

@@ -175,7 +175,8 @@ def _buttons(client, batch) -> set[str]:
     return set(re.findall(r'name="action" value="(check|reopen|approve|export)"', body))
 
 
-def test_batch_buttons_and_four_eyes_through_the_pages(client, tree, users, world):
+def test_batch_buttons_and_four_eyes_through_the_pages(client, tree, users, world, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the page's messages read in English
     batch = world["batch"]
     url = reverse("beneficiaries:batch-action", args=[batch.pk])
     staff, leader = users[Role.TOWNSHIP_STAFF], users[Role.TOWNSHIP_LEADER]
