@@ -259,7 +259,9 @@ def test_production_check_deploy_is_clean():
 def test_views_never_touch_managers_directly():
     """Views, API code and templates go through selectors (STYLE.md: a test keeps us honest)."""
     offenders = []
-    for path in list(ROOT.glob("*/*views*.py")) + list(ROOT.glob("*/views/*.py")) + list(ROOT.glob("*/api/*.py")):
+    for path in (
+        list(ROOT.glob("*/*views*.py")) + list(ROOT.glob("*/views/*.py")) + list(ROOT.glob("*/api/*.py"))
+    ):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if re.search(r"\b[A-Z]\w+\.objects\.(?!none\(\))", line):
                 offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
