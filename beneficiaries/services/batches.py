@@ -197,6 +197,19 @@ def batch_generate(
                 % {"date": span[0], "tiers": "、".join(no_standard)}
             }
         )
+    whole_months = span[0].day == 1 and span[1] == coverage.month_end(span[1])
+    if not whole_months and any(
+        _rule(rates[row["tier"]], span) != coverage.DAY for row in rows if row["tier"] in rates
+    ):
+        raise ValidationError(
+            {
+                "period_end": gettext(
+                    "This project is paid by whole months: a one-off span starts on the 1st of a month "
+                    "and ends on a month's last day (%(start)s – %(end)s does not)."
+                )
+                % {"start": span[0], "end": span[1]}
+            }
+        )
     covered = covered_spans(project=project, division=division)
     failed = failed_to_reissue(project=project, division=division)
     # A failed payment's days are settled by its re-issue (now, or once a new card is on

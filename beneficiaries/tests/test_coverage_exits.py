@@ -91,6 +91,30 @@ def test_an_exit_cuts_a_draft_quarter_line_and_leaves_a_checked_batch_alone(tree
     assert (q2.payment_count, q2.total_amount) == (1, Decimal("240.00"))
 
 
+def test_a_one_off_span_under_a_month_rule_must_be_whole_months(tree, project, staff):
+    standard(project=project, amount="960.00", proration="month_any")
+    active_enrolment(project=project, village=tree.village)
+    with pytest.raises(ValidationError, match="whole months"):
+        services.batch_generate(
+            user=staff,
+            project=project,
+            division=tree.township,
+            period_start=datetime.date(2026, 3, 10),
+            period="span",
+            period_end=datetime.date(2026, 4, 20),
+        )
+    batch = services.batch_generate(
+        user=staff,
+        project=project,
+        division=tree.township,
+        period_start=datetime.date(2026, 3, 1),
+        period="span",
+        period_end=datetime.date(2026, 4, 30),
+    )
+    line = batch.payments.get()
+    assert (line.months, line.amount, line.kind) == (2, Decimal("160.00"), Payment.Kind.ARREARS)
+
+
 @pytest.mark.parametrize(
     ("start", "period", "end", "error"),
     [

@@ -156,11 +156,14 @@ def _earliest_end(rule, enrolment) -> datetime.date:
     return earliest
 
 
-def _batch(staff, checker, leader, project, township, period, arrears, settle):
+def _batch(staff, checker, leader, project, township, period, arrears, settle, rule="day"):
     kind = period[0]
     if kind == "span":
         start = JAN1 + period[1] * DAY
         end = min(start + period[2] * DAY, DEC31)
+        if rule != "day":  # a month rule pays whole months: its one-off spans are months
+            start = start.replace(day=1)
+            end = (end.replace(day=28) + 4 * DAY).replace(day=1) - DAY
         options = {"period_start": start, "period": "span", "period_end": end}
     else:
         options = {"period_start": datetime.date(YEAR, period[1], 1), "period": kind}
@@ -217,7 +220,7 @@ def _run(rule, case, *, tree, staff, checker, leader):
     last_draft = None
     for step in case["events"]:
         if step[0] == "batch":
-            batch = _batch(staff, checker, leader, project, tree.township, step[1], step[2], step[3])
+            batch = _batch(staff, checker, leader, project, tree.township, step[1], step[2], step[3], rule)
             if batch is not None:
                 last_draft = batch if batch.status == PaymentBatch.Status.DRAFT else None
         elif step[0] == "enrol":
