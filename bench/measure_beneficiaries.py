@@ -539,9 +539,9 @@ def _floor_batch(project, township, standard) -> int:
             f"""
             INSERT INTO {payment} (batch_id, enrolment_id, covers_from, covers_to, kind, amount, standard_id,
                 bank_card_cipher, bank_card_index, bank_name, status, failure_reason,
-                bank_reference, adjust_reason)
+                bank_reference, adjust_reason, failure_kind)
             SELECT %s, e.id, %s, %s, 'regular', %s, %s, p.bank_card_cipher, p.bank_card_index, p.bank_name,
-                'pending', '', '', ''
+                'pending', '', '', '', ''
             FROM {Enrolment._meta.db_table} e
             JOIN {Person._meta.db_table} p ON p.id = e.person_id
             JOIN {Division._meta.db_table} v ON v.id = e.village_id
