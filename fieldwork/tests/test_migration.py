@@ -12,7 +12,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django_celery_beat.models import PeriodicTask
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from common.models import Job
 from fieldwork import demo, services
@@ -82,6 +82,20 @@ def demo_data(tree, users):
     VisitPhoto.objects.create(visit=first, image="visits/2026/11/demo.jpg")  # the demo has none
     Job.objects.create(
         kind="partycare.export_visits", status="done", created_by=staff, division=staff.division
+    )
+    # the beat entry the migrations made (a transactional test run before this one flushes
+    # every table, that row included): as partycare 0004 and fieldwork 0003 leave it
+    schedule, _created = CrontabSchedule.objects.get_or_create(
+        minute="5", hour="*", day_of_week="*", day_of_month="*", month_of_year="*", timezone="Asia/Shanghai"
+    )
+    PeriodicTask.objects.update_or_create(
+        name="partycare: hourly overdue concerns",
+        defaults={
+            "task": "fieldwork.concerns_flag_overdue",
+            "crontab": schedule,
+            "enabled": True,
+            "kwargs": "{}",
+        },
     )
 
 
