@@ -36,11 +36,11 @@ from beneficiaries import excel
 from beneficiaries.bulk import insert_with_history
 from beneficiaries.coverage import batch_period
 from beneficiaries.models import Enrolment, Household, Payment, PaymentBatch, Person, SubsidyStandard
-from common.crypto import blind_index, encrypt
-from common.demo import chinese_name
-from common.excel import ExportColumn, XlsxExport
-from common.idcard import make_id_number, parse_id_number
-from common.pinyin import search_key
+from core.crypto import blind_index, encrypt
+from core.demo import chinese_name
+from core.excel import ExportColumn, XlsxExport
+from core.idcard import make_id_number, parse_id_number
+from core.pinyin import search_key
 from org.models import Division, Role, User
 from projects.models import Project
 
@@ -512,8 +512,8 @@ def roster_import() -> str:
 def _first_id() -> str:
     """The first ID of the bench file (to check the rollbacks left nothing behind)."""
     rng = random.Random(5)
-    from common.demo import demo_id_number
-    from common.idcard import check_char
+    from core.demo import demo_id_number
+    from core.idcard import check_char
 
     number = demo_id_number(rng, sequence=1, min_age=18, max_age=90, today=datetime.date.today())
     first17 = IMPORT_REGION + number[6:17]

@@ -25,7 +25,7 @@ from rest_framework.authtoken.models import Token  # noqa: E402
 
 from bench.soak import run_soak  # noqa: E402
 from beneficiaries.models import Person  # noqa: E402
-from common.demo import demo_id_number  # noqa: E402
+from core.demo import demo_id_number  # noqa: E402
 from org.models import Division, Role, User  # noqa: E402
 
 SECONDS = float(os.environ.get("SOAK_SECONDS", "60"))

@@ -15,9 +15,9 @@ from beneficiaries.models import (
     SubsidyStandard,
     UserPerson,
 )
-from common.idcard import normalize_id_number
 from common.masking import ResidentPhoneAdminMixin
 from common.masking import birth_year as year_of_birth
+from core.idcard import normalize_id_number
 from org.admin_base import ScopedModelAdmin, ScopedRelatedFilter
 from org.models import Role
 

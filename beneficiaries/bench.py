@@ -6,9 +6,9 @@ import random
 from django.db import transaction
 
 from beneficiaries import excel, services
-from common.demo import chinese_name, demo_id_number
-from common.excel import ExportColumn, XlsxExport
-from common.idcard import check_char
+from core.demo import chinese_name, demo_id_number
+from core.excel import ExportColumn, XlsxExport
+from core.idcard import check_char
 
 
 def build_roster_xlsx(
@@ -62,7 +62,7 @@ def build_roster_xlsx(
 
 def import_roster_file(path, *, user) -> int:
     """The roster import as the job runs it, synchronously, in one transaction."""
-    from common.excel import read_xlsx
+    from core.excel import read_xlsx
 
     with transaction.atomic():
         parsed = read_xlsx(str(path), excel.ROSTER_SPEC)

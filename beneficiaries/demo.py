@@ -10,11 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from beneficiaries.models import Household, Person
-from common import clock
-from common.crypto import blind_index
-from common.demo import chinese_name, demo_id_number
-from common.idcard import parse_id_number
-from common.pinyin import search_key
+from core import clock
+from core.crypto import blind_index
+from core.demo import chinese_name, demo_id_number
+from core.idcard import parse_id_number
+from core.pinyin import search_key
 from org.models import Division
 from org.scoping import Scope
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import Person
-from common.forms import DATE, BootstrapForm
+from core.forms import DATE, BootstrapForm
 
 
 class PersonForm(BootstrapForm):

@@ -8,8 +8,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries import excel, selectors, services
-from common.excel import read_xlsx
 from common.jobs import JobOutcome, register_job
+from core.excel import read_xlsx
 from org.models import Role
 from org.roles import TOWNSHIP_ROLES
 

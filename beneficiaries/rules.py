@@ -18,8 +18,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 
 from beneficiaries.models import Person, normalize_card
-from common.idcard import IdInfo, parse_id_number
 from common.masking import mask_id_number
+from core.idcard import IdInfo, parse_id_number
 from org.models import Division
 
 BANK_CARD_DIGITS = (12, 19)

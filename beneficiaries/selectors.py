@@ -18,8 +18,8 @@ from beneficiaries.models import (
     Recovery,
     SubsidyStandard,
 )
-from common.idcard import normalize_id_number
-from common.money import rate
+from core.idcard import normalize_id_number
+from core.money import rate
 from org.models import Role
 
 ID_LIKE = re.compile(r"^\d{6,17}[\dXx]?$")

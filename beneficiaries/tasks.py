@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from common.tasks import PortalTask
+from core.tasks import PortalTask
 
 
 @shared_task(base=PortalTask, name="beneficiaries.anomaly_check")

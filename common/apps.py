@@ -11,6 +11,6 @@ class CommonConfig(AppConfig):
         # (this also imports common.jobs, which defines the Celery task that runs them).
         from django.utils.module_loading import autodiscover_modules
 
-        from common import lookups  # noqa: F401  (registers field__any)
+        from core import lookups  # noqa: F401  (registers field__any)
 
         autodiscover_modules("jobs")

@@ -41,11 +41,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from common.excel import RowError
 from common.models import Job
-from common.tasks import TRANSIENT_ERRORS, PortalTask, task_user
+from core.excel import RowError
+from core.tasks import TRANSIENT_ERRORS, PortalTask
 from org.roles import require_role
 from org.scoping import division_in_scope, scope_prefix
+from org.selectors import task_user
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from common.excel import XLSX_CONTENT_TYPE
 from common.jobs import job_get, job_label, job_list, job_progress
+from core.excel import XLSX_CONTENT_TYPE
 from org.models import AccessLog
 from org.services import access_log_record
 

@@ -236,7 +236,7 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-# Excel imports (common.excel): the largest upload, and the most its zip may unpack to.
+# Excel imports (core.excel): the largest upload, and the most its zip may unpack to.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=200 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -337,7 +337,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# --- Personal data at rest (common/crypto.py) -------------------------------------------
+# --- Personal data at rest (core/crypto.py) -------------------------------------------
 # Fernet keys, newest first (rotation: add the new key in front, run the re-encryption, drop
 # the old one). The blind index key must never change once data exists. In development both
 # are derived from SECRET_KEY; production refuses to start without them (see above).

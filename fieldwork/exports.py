@@ -3,7 +3,7 @@
 
 The visit list is a background job: a township's year of visits runs to tens of thousands of
 rows, so it is written in a Celery worker with a progress bar (common.jobs), streamed row by row
-(common.excel.XlsxExport, which escapes formula-looking text). Scoped: the rows are the user's
+(core.excel.XlsxExport, which escapes formula-looking text). Scoped: the rows are the user's
 own ``selectors.visit_list``, re-read in the worker. Registered from FieldworkConfig.ready(), so
 the web and the worker both know the job. The weekly list is small and written in the request."""
 
@@ -14,8 +14,8 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from common.excel import ExportColumn, OutKind, XlsxExport, write_xlsx
 from common.jobs import JobOutcome, register_job
+from core.excel import ExportColumn, OutKind, XlsxExport, write_xlsx
 from fieldwork import selectors
 from org.models import Role
 

@@ -6,7 +6,7 @@ import datetime
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
-from common.money import rate
+from core.money import rate
 from fieldwork.models import Concern, ConcernEvent, HomeVisit, WhistleCall
 from org.models import Role
 

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from common.tasks import PortalTask
+from core.tasks import PortalTask
 from org.scoping import Scope
 
 

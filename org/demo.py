@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from common.demo import chinese_name
+from core.demo import chinese_name
 from org.models import Department, Division, Role, User
 
 

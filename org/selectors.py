@@ -45,3 +45,8 @@ def home_counts(*, user) -> dict:
     people = User.objects.visible_to(user).filter(is_active=True).aggregate(users=Count("pk"))
     departments = Department.objects.visible_to(user).aggregate(departments=Count("pk"))
     return {**divisions, **people, **departments}
+
+
+def task_user(user_id: int):
+    """The acting user of a task, re-fetched; an inactive or deleted user acts on nothing."""
+    return User.objects.select_related("division").filter(pk=user_id, is_active=True).first()

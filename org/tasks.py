@@ -1,7 +1,8 @@
 from celery import shared_task
 
-from common.tasks import PortalTask, task_user
+from core.tasks import PortalTask
 from org import selectors
+from org.selectors import task_user
 
 
 @shared_task(base=PortalTask, name="org.division_summary")

@@ -12,9 +12,9 @@ from decimal import Decimal
 from django.db import transaction
 
 from beneficiaries.models import Person
-from common.demo import chinese_name, demo_id_number
-from common.idcard import parse_id_number
-from common.pinyin import search_key
+from core.demo import chinese_name, demo_id_number
+from core.idcard import parse_id_number
+from core.pinyin import search_key
 from org.models import Division, Role, User
 from partycare import eligibility
 from partycare.models import (
@@ -79,7 +79,7 @@ def _aid_notices(*, township, staff) -> None:
     Created directly (the applications' earlier steps are too), by the rules the services
     enforce: posted at 09:00 on the day its period starts, NOTICE_MIN_DAYS full days long,
     closed at 09:00 the day after its end (partycare/tests/test_demo.py checks it)."""
-    from common import clock
+    from core import clock
     from partycare.services import AID_NOTICE_COLUMNS
     from publicity.models import PublicNotice
     from publicity.services import notice_earliest_end, notice_snapshot

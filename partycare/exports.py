@@ -1,4 +1,4 @@
-"""Excel exports of party-member care, written with the shared framework (common.excel):
+"""Excel exports of party-member care, written with the shared framework (core.excel):
 every text through write_string, formula-looking text escaped. They run as background jobs
 (partycare.jobs) with a progress bar; names are shown whole only to the roles that see them whole."""
 
@@ -6,7 +6,7 @@ import io
 
 from django.utils.translation import gettext as _
 
-from common.excel import ExportColumn, OutKind, write_xlsx
+from core.excel import ExportColumn, OutKind, write_xlsx
 
 
 def _counted(rows, total: int, progress):

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import DATE, BootstrapForm
+from core.forms import DATE, BootstrapForm
 from partycare.models import AidApplication, Campaign, CareCase, PairingContact, TalkTrigger
 from publicity.conf import notice_min_days
 

@@ -8,7 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 
-from common.money import ZERO, rate
+from core.money import ZERO, rate
 from org.models import Division, Role
 from partycare import eligibility
 from partycare.models import (

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from common.tasks import PortalTask
+from core.tasks import PortalTask
 from org.scoping import Scope
 
 

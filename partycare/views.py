@@ -263,7 +263,7 @@ ACTION_FORMS = {
 @login_required
 def aid_detail(request, pk: int):
     application = selectors.aid_get(user=request.user, pk=pk)
-    from common import clock
+    from core import clock
     from publicity.services import notice_earliest_end
 
     steps = selectors.aid_steps(user=request.user, application=application)

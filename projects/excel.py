@@ -1,7 +1,7 @@
 """Excel in and out for projects: import templates, the three imports (targets, progress,
 fund movements) and the exports (the county's project table, progress rows).
 
-Imports read the file with the shared reader (common.excel), then call the same services as the
+Imports read the file with the shared reader (core.excel), then call the same services as the
 pages, row by row, inside the job's one transaction: any row refused → every row rolled back,
 and the error list names row, column and reason. Progress rows carry the project and division
 names as well as their codes, so that an exported progress sheet imports back unchanged.
@@ -17,8 +17,8 @@ from django.http import Http404
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from common.excel import Column, ExportColumn, Kind, OutKind, RowErrors, SheetSpec, XlsxExport
-from common.money import rate
+from core.excel import Column, ExportColumn, Kind, OutKind, RowErrors, SheetSpec, XlsxExport
+from core.money import rate
 from org.selectors import division_choices
 from projects import selectors, services
 from projects.models import FundLine, FundMovement, FundSource, ProgressReport, Project, Target

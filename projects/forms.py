@@ -4,7 +4,7 @@ ValidationError on the form, under the field it names."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import (  # noqa: F401 (apply_service_error re-exported for the views)
+from core.forms import (  # noqa: F401 (apply_service_error re-exported for the views)
     BootstrapMixin,
     DateInput,
     MonthInput,

@@ -6,8 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from common.excel import read_xlsx
 from common.jobs import JobOutcome, register_job
+from core.excel import read_xlsx
 from org.models import Role
 from org.roles import TOWNSHIP_ROLES
 from projects import excel

@@ -17,7 +17,7 @@ from django.db.models import lookups
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from common.money import ZERO, rate
+from core.money import ZERO, rate
 from org.models import Department, Division
 from projects.querysets import FundLineQuerySet, FundMovementQuerySet, ProjectQuerySet, ScopedQuerySet
 

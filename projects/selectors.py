@@ -35,7 +35,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 from django.shortcuts import get_object_or_404
 
-from common.money import ZERO, rate
+from core.money import ZERO, rate
 from projects import permissions
 from projects.models import (
     FundLine,

@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from common.excel import check_xlsx_file, template_xlsx
 from common.jobs import job_enqueue
 from common.views import download_response
+from core.excel import check_xlsx_file, template_xlsx
 from org import selectors as org_selectors
 from org.models import Division
 from org.roles import TOWNSHIP_ROLES, has_role

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from common.demo import chinese_name, demo_id_number
+from core.demo import chinese_name, demo_id_number
 from org.demo import COUNTY_CODE
 from org.models import Department, Division, User
 from publicity.models import (

@@ -1,5 +1,5 @@
 """Excel exports of submissions, activities and quota status, written by the shared writer
-(common.excel.write_xlsx: write_string for text, formula-injection escaping, constant memory).
+(core.excel.write_xlsx: write_string for text, formula-injection escaping, constant memory).
 
 These lists are a few hundred rows per township, so the pages answer them directly; a county
 export of many thousand rows would go through common.jobs instead.
@@ -10,7 +10,7 @@ import io
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from common.excel import ExportColumn, OutKind, write_xlsx
+from core.excel import ExportColumn, OutKind, write_xlsx
 
 
 def _when(value) -> str:

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from common import clock
+from core import clock
 from org.models import Division
 from publicity.models import Activity, InfoSubmission, Objection, PublicNotice, SurveyResponse
 from publicity.services import notice_earliest_end, notice_period_error

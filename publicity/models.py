@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from common import clock
+from core import clock
 from org.models import Department, Division
 from org.querysets import ScopedQuerySet
 from publicity import conf
@@ -303,7 +303,7 @@ class PublicNotice(models.Model):
     posted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT, related_name="+"
     )
-    #: the server's moment of posting (common.clock), set by the service; never typed
+    #: the server's moment of posting (core.clock), set by the service; never typed
     posted_at = models.DateTimeField(_("posted at"), default=clock.now, editable=False)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -541,13 +541,13 @@ class Survey(models.Model):
     # Read the counts annotated by selectors.survey_list.
     @property
     def awareness_rate(self):
-        from common.money import rate
+        from core.money import rate
 
         return rate(getattr(self, "aware_count", None), getattr(self, "response_count", None))
 
     @property
     def satisfaction_rate(self):
-        from common.money import rate
+        from core.money import rate
 
         return rate(getattr(self, "satisfied_count", None), getattr(self, "response_count", None))
 

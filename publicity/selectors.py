@@ -24,8 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from common import clock
-from common.money import rate
+from core import clock
+from core.money import rate
 from org.models import Department
 from org.scoping import Scope
 from publicity.models import (
@@ -336,7 +336,7 @@ def objection_list(*, user, notice_id=None, status=None):
 def notice_period_blocking_reason(*, notice) -> str | None:
     """Why ``notice`` may not be closed yet because its period runs, or None. It may be closed
     (either way) from 00:00 Asia/Shanghai of the day after ``ends_on``, by the server's clock
-    (common.clock): the residents' window is whole whatever is typed anywhere."""
+    (core.clock): the residents' window is whole whatever is typed anywhere."""
     if clock.today() < notice.closable_on:
         return gettext("The notice period runs until %(end)s: the notice can be closed from %(date)s.") % {
             "end": notice.ends_on.isoformat(),

@@ -7,7 +7,7 @@ The notice API other apps call (beneficiaries' three-round notice, party hardshi
         -> PublicNotice
 
     The period starts when the notice is posted: ``posted_at`` is the server's moment and
-    ``starts_on`` its date in Asia/Shanghai (common.clock), never typed by anyone. The day of
+    ``starts_on`` its date in Asia/Shanghai (core.clock), never typed by anyone. The day of
     posting is partial and does not count: the period runs at least settings.NOTICE_MIN_DAYS
     full days, so ``ends_on`` is at least the posting date + NOTICE_MIN_DAYS (``None`` = that
     earliest day; a later one may be chosen, an earlier one is refused). The notice may be
@@ -37,8 +37,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from common import clock
 from common.masking import mask_bank_card, mask_birth_date, mask_id_number, mask_name, mask_phone
+from core import clock
 from org.audit import audited_save
 from org.models import Department, Division, Role
 from org.roles import require_role

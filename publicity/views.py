@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from common.forms import apply_service_error
 from common.views import download_response
+from core.forms import apply_service_error
 from org import selectors as org_selectors
 from org.models import Role
 from org.roles import has_role

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from common.excel import ExportColumn, OutKind
+from core.excel import ExportColumn, OutKind
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from common.excel import ExportColumn, OutKind, XlsxExport
 from common.jobs import JobOutcome, register_job
-from common.money import ZERO, rate
+from core.excel import ExportColumn, OutKind, XlsxExport
+from core.money import ZERO, rate
 from org.models import Role
 from reports import history, services
 

@@ -9,7 +9,7 @@ import xlsxwriter
 from django.template.loader import render_to_string
 from django.utils.translation import gettext
 
-from common.excel import escape_cell
+from core.excel import escape_cell
 
 NUMBER_FORMATS = {"money": "#,##0.00", "quantity": "#,##0.00##", "percent": "0.00%", "integer": "#,##0"}
 

@@ -13,7 +13,7 @@ from django.db.models.fields.json import KeyTransform
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 
-from common.money import ZERO, rate
+from core.money import ZERO, rate
 from org.models import AccessLog, Division, Role
 from org.roles import has_role
 from projects import selectors as project_selectors

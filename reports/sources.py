@@ -23,7 +23,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries import selectors as beneficiary_selectors
-from common.money import ZERO, rate
+from core.money import ZERO, rate
 from org.models import Division, Role, User
 from projects import selectors as project_selectors
 

@@ -12,8 +12,9 @@ import logging
 from celery import shared_task
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from common.tasks import PortalTask, task_user
+from core.tasks import PortalTask
 from org.scoping import Scope
+from org.selectors import task_user
 from reports import services
 
 logger = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ import datetime
 
 from django.utils.translation import gettext
 
-from common.money import ZERO, rate, wan
+from core.money import ZERO, rate, wan
 from projects import selectors as project_selectors
 from reports.rendering import html_pdf, sections_xlsx
 from reports.selectors import fund_rates_by_source

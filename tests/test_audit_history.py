@@ -17,7 +17,7 @@ from beneficiaries import excel
 from beneficiaries import services as beneficiaries
 from beneficiaries.models import AnomalyFinding, Enrolment, Household, Person
 from beneficiaries.tests.factories import active_enrolment, id_number, person, sent_to_bank, standard
-from common.excel import read_xlsx
+from core.excel import read_xlsx
 from fieldwork import services as fieldwork
 from fieldwork.models import Concern
 from org.models import Department, Role

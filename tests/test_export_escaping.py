@@ -1,7 +1,7 @@
 """Every export escapes formula injection (issue 9): text a resident or an officer typed that
 starts like a formula (=, +, -, @, tab, CR) must reach Excel, WPS or LibreOffice as text.
 
-Two parts. Statically, spreadsheets are written only by the shared writers of common/excel.py
+Two parts. Statically, spreadsheets are written only by the shared writers of core/excel.py
 (which escape every text cell) or by a module named here and tested below. Dynamically, the
 small demo is seeded, hostile text is planted in the fields exports show (names, project and
 village names, bank names, anomaly details), and EVERY registered export job kind is run and
@@ -21,9 +21,9 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat
 from openpyxl import load_workbook
 
-from common.excel import FORMULA_STARTS
 from common.jobs import job_enqueue, job_kinds, job_run
 from common.models import Job
+from core.excel import FORMULA_STARTS
 
 ROOT = Path(__file__).resolve().parent.parent
 # What writes a spreadsheet: these libraries' writers (reading a file with them is fine).
@@ -31,7 +31,7 @@ WRITER_MODULES = {"xlsxwriter", "rustpy_xlsxwriter"}
 WRITER_NAMES = {("csv", "writer"), ("csv", "DictWriter"), ("openpyxl", "Workbook")}
 # Modules that may use a spreadsheet library directly, and why.
 DIRECT_WRITERS = {
-    "common/excel.py": "the shared readers and writers (escaping tested in common/tests/test_excel.py)",
+    "core/excel.py": "the shared readers and writers (escaping tested in common/tests/test_excel.py)",
     "reports/rendering.py": "the monthly report's sheets; escaping checked in test_monthly_report_xlsx_escapes",
 }
 SKIPPED_DIRS = {".venv", "node_modules", "var", "static", "bench", "tests", "migrations", "locale"}
@@ -74,9 +74,7 @@ def test_spreadsheets_are_written_only_through_the_shared_writers():
             continue
         for line, what in _writers_used(ast.parse(path.read_text(encoding="utf-8"))):
             offenders.append(f"{relative}:{line} uses {what}")
-    assert not offenders, "write spreadsheets with common.excel (it escapes formulas): " + "; ".join(
-        offenders
-    )
+    assert not offenders, "write spreadsheets with core.excel (it escapes formulas): " + "; ".join(offenders)
 
 
 def test_the_static_check_sees_a_writer():

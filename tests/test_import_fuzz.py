@@ -12,7 +12,7 @@ from django.db import transaction
 
 from common.jobs import job_enqueue, job_kinds, job_run, job_run_task
 from common.models import Job
-from common.tests.xlsx_files import million_empty_rows, workbook, zip_bomb
+from core.tests.xlsx_files import million_empty_rows, workbook, zip_bomb
 
 IMPORTS = [kind for kind in job_kinds() if kind.spec is not None]
 SKIP_MODELS = {

@@ -19,10 +19,10 @@ from django.urls import reverse
 from beneficiaries import services as beneficiary_services
 from beneficiaries.models import Enrolment
 from beneficiaries.tests.factories import person
-from common.idcard import make_id_number
 from common.jobs import job_enqueue, job_run
 from common.masking import mask_phone
 from common.models import Job
+from core.idcard import make_id_number
 from org.models import AccessLog, Role
 from projects.tests.factories import ProjectFactory
 

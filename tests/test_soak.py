@@ -12,7 +12,7 @@ from rest_framework.authtoken.models import Token
 
 from bench.soak import run_soak
 from beneficiaries.models import Person
-from common.demo import demo_id_number
+from core.demo import demo_id_number
 from org.models import Role, User
 from tests.processes import VENV_BIN, child_env, free_port, process
 

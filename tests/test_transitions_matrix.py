@@ -123,7 +123,7 @@ def _batch_call(user, record, step, world):
 def _closed_notice(world, division, *, ago=20):
     """A round posted ``ago`` days ago, run 10 full days and closed with no objection the
     morning after (the rounds follow each other: post each after the previous one closed)."""
-    from common import clock
+    from core import clock
     from publicity.models import PublicNotice
     from publicity.tests.factories import NoticeFactory
 

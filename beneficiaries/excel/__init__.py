@@ -33,7 +33,7 @@ from beneficiaries.excel.roster_import import (
     RULE_COLUMNS,
     import_roster,
 )
-from common.idcard import normalize_id_number
+from core.idcard import normalize_id_number
 
 __all__ = [
     "ANOMALY_COLUMNS",

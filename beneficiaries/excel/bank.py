@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 
 from beneficiaries.models import Payment, PaymentBatch
-from common.excel import (
+from common.masking import mask_bank_card, mask_id_number
+from core.excel import (
     Column,
     ExcelRefused,
     ExportColumn,
@@ -20,8 +21,7 @@ from common.excel import (
     read_xlsx,
     write_csv,
 )
-from common.masking import mask_bank_card, mask_id_number
-from common.money import parse_money
+from core.money import parse_money
 
 RESULT_CHOICES = [("paid", "成功"), ("failed", "失败")]
 

@@ -5,13 +5,13 @@ from decimal import Decimal
 from beneficiaries import selectors
 from beneficiaries.excel.bank import BANK_COLUMNS, bank_rows
 from beneficiaries.models import Enrolment, PaymentBatch
-from common.crypto import decrypt
-from common.excel import (
+from common.masking import mask_bank_card, mask_id_number
+from core.crypto import decrypt
+from core.excel import (
     ExportColumn,
     OutKind,
     XlsxExport,
 )
-from common.masking import mask_bank_card, mask_id_number
 
 
 def roster_columns():

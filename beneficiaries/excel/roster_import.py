@@ -17,15 +17,15 @@ from django.utils.translation import gettext_lazy as _
 from beneficiaries import rules, selectors
 from beneficiaries.bulk import analyze, insert_rows
 from beneficiaries.models import Enrolment, Household, Person
-from common.crypto import blind_index, encrypt
-from common.excel import (
+from core.crypto import blind_index, encrypt
+from core.excel import (
     Column,
     Kind,
     RowErrors,
     SheetSpec,
 )
-from common.idcard import IdInfo
-from common.pinyin import search_key
+from core.idcard import IdInfo
+from core.pinyin import search_key
 from org.audit import audited_bulk_update, audited_update
 from org.models import Division
 from org.scoping import scope_prefix

@@ -7,7 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from beneficiaries.models.enrolment import MONEY, Enrolment, SubsidyStandard
 from beneficiaries.models.registry import HISTORY_UNINDEXED, normalize_card
-from common.crypto import EncryptedValue
+from core.crypto import EncryptedValue
 from org.models import Division
 from org.querysets import ScopedQuerySet
 

@@ -1,6 +1,6 @@
 """The person registry: one Person per national ID across the whole portal, and households.
 
-The ID number and the bank card number are encrypted at rest (``common.crypto``); the table
+The ID number and the bank card number are encrypted at rest (``core.crypto``); the table
 holds a ciphertext and a keyed blind index, never the number itself. Lookup and uniqueness go
 through the index. Also each org user's own entry (UserPerson), for the cadre-relatives check.
 """
@@ -9,9 +9,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from common.crypto import EncryptedValue
-from common.idcard import normalize_id_number
 from common.masking import mask_bank_card, mask_id_number, mask_name
+from core.crypto import EncryptedValue
+from core.idcard import normalize_id_number
 from org.models import Division
 from org.querysets import ScopedQuerySet
 

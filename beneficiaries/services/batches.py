@@ -22,7 +22,7 @@ from beneficiaries.models import (
 from beneficiaries.permissions import OFFICE_ROLES
 from beneficiaries.services.enrolment import _project_visible
 from beneficiaries.services.reconciliation import failed_to_reissue, reissue_card
-from common.money import parse_money
+from core.money import parse_money
 from org.audit import audited_save, audited_update
 from org.models import Division
 from org.roles import require_role

@@ -22,8 +22,8 @@ from beneficiaries.permissions import (
     enrolment_approve_guard,
     enrolment_notice_guard,
 )
-from common import clock
 from common.states import StateMachine, Transition
+from core import clock
 from org.audit import audited_save
 from org.models import Division, Role
 from org.roles import require_role

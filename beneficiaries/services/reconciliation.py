@@ -164,7 +164,7 @@ def batch_reconcile(*, user, batch: PaymentBatch, results: list[dict]) -> Paymen
     line naming a payment not in the batch, a changed amount, a failure without a reason → a
     RowErrors listing each, and nothing changes. Failed payments can be re-issued in a later
     batch."""
-    from common.excel import RowError, RowErrors
+    from core.excel import RowError, RowErrors
 
     require_role(user, *OFFICE_ROLES)
     batch = PaymentBatch.objects.visible_to(user).select_for_update().get(pk=batch.pk)

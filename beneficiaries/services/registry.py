@@ -21,7 +21,7 @@ from beneficiaries.models import (
 from beneficiaries.services.batches import trim_draft_lines
 from beneficiaries.services.enrolment import OFFICE_ROLES
 from beneficiaries.services.recoveries import recoveries_record
-from common.pinyin import search_key
+from core.pinyin import search_key
 from org.audit import audited_save, audited_update
 from org.models import Division, Role
 from org.roles import require_role

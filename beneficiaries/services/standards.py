@@ -15,7 +15,7 @@ from beneficiaries.models import (
     SubsidyStandard,
 )
 from beneficiaries.services.enrolment import OFFICE_ROLES, _project_visible
-from common.money import money, parse_money
+from core.money import money, parse_money
 from org.audit import audited_save
 from org.models import Role
 from org.roles import require_role

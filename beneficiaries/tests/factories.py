@@ -2,8 +2,8 @@ import datetime
 import itertools
 
 from beneficiaries.models import Person
-from common.idcard import make_id_number, parse_id_number
-from common.pinyin import search_key
+from core.idcard import make_id_number, parse_id_number
+from core.pinyin import search_key
 
 _sequence = itertools.count(1)
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from beneficiaries import excel, services
 from beneficiaries.models import AnomalyFinding, Enrolment, ExclusivePair, Household, Person, UserPerson
 from beneficiaries.tests.factories import active_enrolment, id_number, person, standard
-from common.excel import read_xlsx
+from core.excel import read_xlsx
 from org.models import Role
 from org.scoping import Scope
 from projects.tests.factories import ProjectFactory

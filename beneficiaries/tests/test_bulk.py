@@ -6,7 +6,7 @@ from django.db import connection, transaction
 
 from beneficiaries import bulk
 from beneficiaries.models import Household, Person
-from common.crypto import blind_index, encrypt
+from core.crypto import blind_index, encrypt
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY path")
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from beneficiaries import services
 from beneficiaries.models import Enrolment
 from beneficiaries.tests.factories import person
-from common import clock
+from core import clock
 from org.models import Role
 from projects.tests.factories import ProjectFactory
 from publicity import services as publicity

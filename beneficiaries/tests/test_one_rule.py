@@ -4,7 +4,7 @@ notice-days setting.
 
 One case list is fed to both: the services the way the pages and the API use them (register the
 person unless the user already sees them, then enrol), and the import as a one-row file built
-with common.excel's writer."""
+with core.excel's writer."""
 
 import datetime
 import io
@@ -17,7 +17,7 @@ from django.utils import timezone
 from beneficiaries import excel, rules, services
 from beneficiaries.models import Enrolment, Household, Person
 from beneficiaries.tests.factories import active_enrolment, id_number, person
-from common.excel import ExportColumn, XlsxExport, read_xlsx
+from core.excel import ExportColumn, XlsxExport, read_xlsx
 from org.models import Division, Role
 from projects.models import Project
 from projects.tests.factories import ProjectFactory

@@ -13,7 +13,7 @@ from beneficiaries import services
 from beneficiaries.coverage import month_end
 from beneficiaries.models import Enrolment, Payment, PaymentBatch
 from beneficiaries.tests.factories import active_enrolment, person, sent_to_bank, standard
-from common import clock
+from core import clock
 from org.models import Role
 from org.tests.factories import UserFactory
 from projects.tests.factories import ProjectFactory
@@ -49,7 +49,7 @@ def _at(ago):
 
 
 def _round(user, project, division, kind, enrolments, *, ago=20, days=7, close_ago=None):
-    """Post a round through the publicity app ``ago`` days before today (common.clock.travel:
+    """Post a round through the publicity app ``ago`` days before today (core.clock.travel:
     the period starts when it is posted), ``days`` full days long; closed with no objection
     ``close_ago`` days before today when given."""
     from publicity.services import notice_close

@@ -30,7 +30,7 @@ def register(user, village, number=None, **extra):
 
 def test_register_derives_birth_and_sex(tree, users):
     number = "341226195209170016"  # …001 odd → male; born 1952-09-17
-    assert number[-1] == __import__("common.idcard", fromlist=["check_char"]).check_char(number[:17])
+    assert number[-1] == __import__("core.idcard", fromlist=["check_char"]).check_char(number[:17])
     p = register(users[Role.TOWNSHIP_STAFF], tree.village, number)
     assert (p.birth_date, p.sex) == (datetime.date(1952, 9, 17), "M")
     assert p.name_search == "lisi ls"

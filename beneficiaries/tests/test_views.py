@@ -17,9 +17,9 @@ from beneficiaries import excel, services
 from beneficiaries.coverage import month_end
 from beneficiaries.models import AnomalyFinding, Callback, Enrolment, Payment, PaymentBatch, SubsidyStandard
 from beneficiaries.tests.factories import active_enrolment, standard
-from common import clock
 from common.jobs import job_run
 from common.models import Job
+from core import clock
 from org.models import AccessLog, Role
 from org.tests.factories import UserFactory
 from projects.tests.factories import ProjectFactory

@@ -17,8 +17,8 @@ from beneficiaries.models import (
 )
 from beneficiaries.views.common import LIST_PAGE_SIZE, OFFICE, _act, _date, _int, _refusal
 from beneficiaries.views.holds import held_lines_context, held_lines_message
-from common.excel import check_xlsx_file
 from common.jobs import job_enqueue
+from core.excel import check_xlsx_file
 from org.models import Division
 from org.roles import has_role
 from org.selectors import division_choices

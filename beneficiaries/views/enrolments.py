@@ -26,7 +26,7 @@ from beneficiaries.views.common import (
     _refusal,
     _roster_filters,
 )
-from common import clock
+from core import clock
 from org.models import Division
 from org.roles import has_role
 from org.selectors import division_choices

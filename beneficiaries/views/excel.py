@@ -16,9 +16,9 @@ from beneficiaries.views.common import (
     _int,
     _refusal,
 )
-from common.excel import check_xlsx_file, template_xlsx
 from common.jobs import job_enqueue
 from common.views import download_response
+from core.excel import check_xlsx_file, template_xlsx
 from org.models import Role
 from org.roles import has_role
 

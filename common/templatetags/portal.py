@@ -1,7 +1,7 @@
 from django import template
 
 from common.masking import birth_year, mask_bank_card, mask_id_number, mask_name, phone_for
-from common.money import percent_display
+from core.money import percent_display
 
 register = template.Library()
 

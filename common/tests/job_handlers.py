@@ -8,8 +8,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import OperationalError
 
-from common.excel import Column, ExportColumn, SheetSpec, read_xlsx, write_xlsx
 from common.jobs import JobOutcome, register_job
+from core.excel import Column, ExportColumn, SheetSpec, read_xlsx, write_xlsx
 from org.models import Department, Role
 
 DEPARTMENT_SPEC = SheetSpec(

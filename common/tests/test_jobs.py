@@ -23,7 +23,7 @@ from common.jobs import Progress, job_enqueue, job_get, job_list, job_progress, 
 from common.models import Job
 from common.tests import job_handlers
 from common.tests.job_handlers import gate_key
-from common.tests.xlsx_files import workbook
+from core.tests.xlsx_files import workbook
 from org.models import Department, Role
 from org.tests.factories import UserFactory
 
@@ -479,9 +479,9 @@ def test_job_runs_in_a_real_worker(tree, users, redis_cache, settings, tmp_path,
 
 
 def test_download_response_for_templates():
-    from common.excel import template_xlsx
     from common.tests.job_handlers import DEPARTMENT_SPEC
     from common.views import download_response
+    from core.excel import template_xlsx
 
     response = download_response(template_xlsx(DEPARTMENT_SPEC), filename="部门导入模板.xlsx")
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from common.money import ZERO, money, parse_money
+from core.money import ZERO, money, parse_money
 from org.audit import audited_save
 from org.models import Role
 from org.roles import has_role, require_role

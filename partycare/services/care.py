@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from common.money import ZERO, parse_money
+from core.money import ZERO, parse_money
 from org.audit import audited_save
 from org.models import Division
 from org.roles import require_role

@@ -168,7 +168,7 @@ def member_enrol_person(
     no new person behind. Raises ValidationError naming the field."""
     from beneficiaries.models import Person
     from beneficiaries.services import person_register
-    from common.idcard import normalize_id_number
+    from core.idcard import normalize_id_number
 
     require_role(user, *EDITORS)
     if person is None:

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext
 
-from common.money import parse_money
+from core.money import parse_money
 from org.audit import audited_save
 from org.roles import require_role
 from partycare.models import (

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext
 
-from common.money import ZERO, parse_money
+from core.money import ZERO, parse_money
 from org.audit import audited_save
 from org.models import Division
 from org.roles import require_role

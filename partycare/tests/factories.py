@@ -2,7 +2,7 @@ import datetime
 import itertools
 
 from beneficiaries.tests.factories import person
-from common.idcard import make_id_number
+from core.idcard import make_id_number
 from partycare.models import Branch, PartyMember
 
 _sequence = itertools.count(1)

@@ -12,9 +12,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from common import clock
 from common.jobs import job_enqueue, job_run
 from common.models import Job
+from core import clock
 from org.models import Role
 from org.tests.factories import UserFactory
 from partycare import selectors, services
@@ -47,7 +47,7 @@ def checked(tree, users):
 
 
 def _post(application, user, *, at=None, ends_on=None):
-    """Post the notice now, or at the aware moment ``at`` (common.clock.travel)."""
+    """Post the notice now, or at the aware moment ``at`` (core.clock.travel)."""
     with clock.travel(at) if at is not None else contextlib.nullcontext():
         return services.aid_notice_post(user=user, application=application, ends_on=ends_on)
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from beneficiaries.tests.factories import person
-from common import clock
+from core import clock
 from org.models import Role
 from org.tests.factories import UserFactory
 from partycare import selectors, services

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from beneficiaries.models import Household, Person
 from beneficiaries.tests.factories import person
-from common.idcard import make_id_number
+from core.idcard import make_id_number
 from org.models import Role
 from partycare import eligibility, services
 from partycare.models import Branch, DueItem, Pairing, PartyMember, Training

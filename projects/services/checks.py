@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from common.money import ZERO, parse_money
+from core.money import ZERO, parse_money
 from org.scoping import division_in_scope
 from projects.models import (
     Target,

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext
 
-from common.money import ZERO, parse_money
+from core.money import ZERO, parse_money
 from projects import permissions
 from projects.models import (
     FundLine,

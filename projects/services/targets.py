@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext
 
-from common.money import ZERO
+from core.money import ZERO
 from org.models import Division
 from projects import permissions
 from projects.models import (

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
-from common.money import rate
+from core.money import rate
 from projects.models import FundLine, FundMovement, ProgressReport, Project, Site, Target
 from projects.services import fund_order_check
 

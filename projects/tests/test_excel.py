@@ -14,7 +14,7 @@ from python_calamine import CalamineWorkbook
 
 from common.jobs import job_enqueue, job_run, job_run_task
 from common.models import Job
-from common.tests.xlsx_files import workbook
+from core.tests.xlsx_files import workbook
 from org.models import Role
 from projects import services
 from projects.excel import FUND_SPEC, PROGRESS_SPEC, TARGET_SPEC

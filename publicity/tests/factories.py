@@ -7,7 +7,7 @@ import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from common import clock
+from core import clock
 from org.tests.factories import DepartmentFactory, UserFactory
 from publicity.models import Activity, InfoSubmission, Objection, PublicNotice, Supervisor
 from publicity.services import notice_earliest_end
@@ -53,7 +53,7 @@ class ActivityFactory(factory.django.DjangoModelFactory):
 
 
 class NoticeFactory(factory.django.DjangoModelFactory):
-    """A notice posted yesterday at 09:00 (common.clock), open NOTICE_MIN_DAYS full days, with
+    """A notice posted yesterday at 09:00 (core.clock), open NOTICE_MIN_DAYS full days, with
     one masked row. Pass ``starts_on`` for another posting day: ``posted_at`` follows it, as
     notice_publish would have set both."""
 

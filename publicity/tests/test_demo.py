@@ -39,7 +39,7 @@ def _every_notice_obeys_the_rules():
     from django.conf import settings
 
     from beneficiaries.models import Enrolment
-    from common import clock
+    from core import clock
     from publicity.selectors import notice_record_error
 
     kinds = set()

@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 
-from common import clock
 from common.tests.db import guards_off
+from core import clock
 from publicity import services
 from publicity.forms import NoticeForm
 from publicity.models import PublicNotice, notice_period_constraint

@@ -1,4 +1,4 @@
-"""A notice's window is the server's: it starts when the notice is posted (common.clock, Asia/
+"""A notice's window is the server's: it starts when the notice is posted (core.clock, Asia/
 Shanghai), runs NOTICE_MIN_DAYS full days after the day of posting, and cannot be closed (with
 no objection or upheld) before 00:00 of the day after it ends — through the service, the page,
 the API or the admin. Issue 15: "三榜公示 can be backdated"."""
@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from common import clock
+from core import clock
 from publicity import selectors, services
 from publicity.models import Objection, PublicNotice
 from publicity.tests.factories import NoticeFactory

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from common import clock
+from core import clock
 from org.models import Role
 from publicity import selectors, services
 from publicity.models import Objection, PublicNotice
@@ -32,7 +32,7 @@ ROWS = [
 
 
 def _publish(user, division, *, days=7, rows=ROWS, at=None, **extra):
-    """Post through the service, now or at the aware moment ``at`` (common.clock.travel); the
+    """Post through the service, now or at the aware moment ``at`` (core.clock.travel); the
     period lasts ``days`` full days after the day of posting."""
     with clock.travel(at) if at is not None else contextlib.nullcontext():
         return services.notice_publish(

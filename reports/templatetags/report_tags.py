@@ -4,7 +4,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
-from common.money import percent_display
+from core.money import percent_display
 
 register = template.Library()
 

@@ -38,10 +38,3 @@ class PortalTask(celery.Task):
                 return super().__call__(*args, **kwargs)
             finally:
                 timezone.deactivate()
-
-
-def task_user(user_id: int):
-    """The acting user of a task, re-fetched; an inactive or deleted user acts on nothing."""
-    from org.models import User
-
-    return User.objects.select_related("division").filter(pk=user_id, is_active=True).first()

@@ -1,4 +1,4 @@
-"""common.excel: every file-level refusal with its message, cell conversion, templates, exports,
+"""core.excel: every file-level refusal with its message, cell conversion, templates, exports,
 and round trips (hypothesis)."""
 
 import datetime
@@ -15,7 +15,7 @@ from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from common.excel import (
+from core.excel import (
     MAX_ERRORS,
     Column,
     ExcelRefused,
@@ -33,7 +33,7 @@ from common.excel import (
     write_csv,
     write_xlsx,
 )
-from common.tests.xlsx_files import million_empty_rows, workbook, zip_bomb
+from core.tests.xlsx_files import million_empty_rows, workbook, zip_bomb
 
 UNITS = [("case", "例"), ("person", "人"), ("school", "所"), ("m2", "平方米"), ("wan", "万元")]
 SPEC = SheetSpec(
@@ -554,7 +554,7 @@ def test_round_trip_write_then_read(rows):
 
 
 def test_check_xlsx_file_for_forms():
-    from common.excel import check_xlsx_file
+    from core.excel import check_xlsx_file
 
     check_xlsx_file(upload(workbook([HEADERS])))  # no exception
     with pytest.raises(ExcelRefused):

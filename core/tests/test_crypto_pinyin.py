@@ -4,8 +4,8 @@ from django.core.exceptions import ImproperlyConfigured
 from hypothesis import given
 from hypothesis import strategies as st
 
-from common import crypto
-from common.pinyin import name_initials, name_pinyin, search_key
+from core import crypto
+from core.pinyin import name_initials, name_pinyin, search_key
 
 
 @given(st.text(min_size=1, max_size=40))
@@ -95,7 +95,7 @@ def test_fast_pinyin_agrees_with_pypinyin_on_phrases_and_odd_characters(name):
     alone is zhang) nor drop what pypinyin keeps."""
     from pypinyin import lazy_pinyin
 
-    from common.pinyin import SURNAMES_LONGEST_FIRST, _syllables, name_syllables
+    from core.pinyin import SURNAMES_LONGEST_FIRST, _syllables, name_syllables
 
     assert _syllables(name) == lazy_pinyin(name, errors="ignore")
     if not any(name.startswith(s) for s in SURNAMES_LONGEST_FIRST):
@@ -113,6 +113,6 @@ _HANZI = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
 def test_fast_pinyin_is_pypinyin(text):
     from pypinyin import lazy_pinyin
 
-    from common.pinyin import _syllables
+    from core.pinyin import _syllables
 
     assert _syllables(text) == lazy_pinyin(text, errors="ignore")

@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from common.demo import DEMO_REGION, chinese_name, demo_id_number
-from common.idcard import check_char, make_id_number, parse_id_number
 from common.masking import mask_bank_card, mask_id_number, mask_name, mask_phone
+from core.demo import DEMO_REGION, chinese_name, demo_id_number
+from core.idcard import check_char, make_id_number, parse_id_number
 
 dates = st.dates(min_value=datetime.date(1900, 1, 1), max_value=datetime.date(2025, 12, 31))
 

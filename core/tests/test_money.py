@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from common.money import money, parse_money, percent_display, rate, wan
+from core.money import money, parse_money, percent_display, rate, wan
 
 
 def test_money_rounds_half_up():
