@@ -20,10 +20,14 @@ class ProjectQuerySet(ScopedQuerySet):
             return self.none()
         if prefix == "":
             return self.all()
-        from projects.models import Target
-
-        targets_in_scope = Target.objects.filter(project=OuterRef("pk")).filter(scope_q(user, "division"))
+        targets_in_scope = (
+            self._target_model().objects.filter(project=OuterRef("pk")).filter(scope_q(user, "division"))
+        )
         return self.filter(Q(scope_q(user, "division")) | Q(Exists(targets_in_scope)))
+
+    def _target_model(self):
+        # The model is known through the relation, so this module never imports models.py.
+        return self.model._meta.get_field("targets").related_model
 
     def owned_by_scope_of(self, user):
         """Projects whose owner division lies inside the user's scope (the ones they manage)."""
@@ -32,13 +36,12 @@ class ProjectQuerySet(ScopedQuerySet):
 
 class FundLineQuerySet(ScopedQuerySet):
     def visible_to(self, user):
-        from projects.models import Project
-
-        return self.filter(project__in=Project.objects.visible_to(user).values("pk"))
+        project_model = self.model._meta.get_field("project").related_model
+        return self.filter(project__in=project_model.objects.visible_to(user).values("pk"))
 
 
 class FundMovementQuerySet(ScopedQuerySet):
     def visible_to(self, user):
-        from projects.models import Project
-
-        return self.filter(fund_line__project__in=Project.objects.visible_to(user).values("pk"))
+        fund_line_model = self.model._meta.get_field("fund_line").related_model
+        project_model = fund_line_model._meta.get_field("project").related_model
+        return self.filter(fund_line__project__in=project_model.objects.visible_to(user).values("pk"))

@@ -15,6 +15,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext
 
+from beneficiaries.models import Callback, Enrolment, Household
+from beneficiaries.services import callback_record
 from fieldwork import selectors
 from fieldwork.models import Concern, HomeVisit, VisitCallback, VisitPhoto
 from fieldwork.services.checks import RECORDERS, _member_for_write, _not_future, _today
@@ -83,7 +85,6 @@ CALLBACK_ANSWERS = ("knew_policy", "received_money", "satisfied")
 def _callbacks_check(*, user, household, callbacks) -> list[dict]:
     """The callbacks of a visit, each with its Enrolment: the household's own (or one of its
     members'), each once, answers only when the beneficiary was reached."""
-    from beneficiaries.models import Enrolment
 
     wanted = [getattr(item.get("enrolment"), "pk", item.get("enrolment")) for item in callbacks]
     found = {
@@ -181,26 +182,13 @@ def visit_record(
     Raises PermissionDenied for roles that do not record, ValidationError naming the field
     for a household outside the user's area, a future date, callbacks on another purpose or
     for another household's enrolment, a photo that is not a picture or too large."""
-    from beneficiaries.models import Callback, Household
-    from beneficiaries.services import callback_record
-
     require_role(user, *RECORDERS)
-    try:
-        client_id = uuid.UUID(str(client_id))
-    except ValueError:
-        raise ValidationError(
-            {"client_id": gettext("“%(value)s” is not a UUID.") % {"value": client_id}}
-        ) from None
+    client_id = _client_uuid(client_id)
     stored = _visit_stored(user=user, client_id=client_id)
     if stored is not None:
         return stored, False
     today = _today(today)
-    household_pk = getattr(household, "pk", household)
-    household = Household.objects.visible_to(user).select_related("village").filter(pk=household_pk).first()
-    if household is None:
-        raise ValidationError(
-            {"household": gettext("Household %(pk)s is not in your village.") % {"pk": household_pk}}
-        )
+    household = _household_for_write(user, household)
     _not_future(visited_on, field="visited_on", today=today)
     if member is not None:
         member = _member_for_write(user, member)
@@ -208,35 +196,17 @@ def visit_record(
         raise ValidationError(
             {"purpose": gettext("“%(value)s” is not a visit purpose.") % {"value": purpose}}
         )
-    callbacks = list(callbacks or ())
-    if (callbacks or callback) and purpose != HomeVisit.Purpose.CALLBACK:
-        raise ValidationError({"callbacks": gettext("Only a callback visit records callback answers.")})
-    notes = (notes or "").strip()
-    if callbacks:
-        callbacks = _callbacks_check(user=user, household=household, callbacks=callbacks)
-    elif callback:
-        callbacks, note = _household_answers(
-            user=user, household=household, visited_on=visited_on, answers=callback
-        )
-        notes = f"{notes}\n{note}".strip()
-    photos = list(photos or ())
-    if len(photos) > PHOTOS_PER_VISIT:
-        raise ValidationError(
-            {"photos": gettext("At most %(count)s photos a visit.") % {"count": PHOTOS_PER_VISIT}}
-        )
-    photos = [_photo_prepare(photo, index=index) for index, photo in enumerate(photos)]
-    concerns = list(concerns or ())
-    for index, item in enumerate(concerns):
-        if (
-            item.get("category") not in Concern.Category.values
-            or not str(item.get("description", "")).strip()
-        ):
-            raise ValidationError(
-                {
-                    "concerns": gettext("Concern %(number)s needs a category and a description.")
-                    % {"number": index + 1}
-                }
-            )
+    callbacks, notes = _callbacks_of_visit(
+        user=user,
+        household=household,
+        purpose=purpose,
+        visited_on=visited_on,
+        notes=(notes or "").strip(),
+        callbacks=list(callbacks or ()),
+        callback=callback,
+    )
+    photos = _photos_prepare(list(photos or ()))
+    concerns = _concerns_check(list(concerns or ()))
     try:
         with transaction.atomic():
             visit = HomeVisit.objects.create(
@@ -249,29 +219,9 @@ def visit_record(
                 visitor=user,
                 member=member,
             )
-            for photo in photos:
-                VisitPhoto.objects.create(visit=visit, image=photo)
-            for item in concerns:
-                concern_collect(
-                    user=user,
-                    village=household.village,
-                    category=item["category"],
-                    description=item["description"],
-                    resident=item.get("resident"),
-                    visit=visit,
-                    is_common=bool(item.get("is_common")),
-                )
-            for item in callbacks:
-                made = callback_record(
-                    user=user,
-                    enrolment=item["enrolment"],
-                    method=Callback.Method.VISIT,
-                    called_on=visited_on,
-                    reached=item["reached"],
-                    today=today,
-                    **{key: item.get(key) for key in CALLBACK_ANSWERS},
-                )
-                VisitCallback.objects.create(visit=visit, callback=made, enrolment=item["enrolment"])
+            _visit_children_store(
+                user=user, visit=visit, photos=photos, concerns=concerns, callbacks=callbacks, today=today
+            )
     except IntegrityError:
         # The same visit arrived twice at once: the other request stored it.
         stored = _visit_stored(user=user, client_id=client_id)
@@ -279,6 +229,90 @@ def visit_record(
             raise
         return stored, False
     return visit, True
+
+
+def _client_uuid(client_id) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(client_id))
+    except ValueError:
+        raise ValidationError(
+            {"client_id": gettext("“%(value)s” is not a UUID.") % {"value": client_id}}
+        ) from None
+
+
+def _household_for_write(user, household) -> Household:
+    household_pk = getattr(household, "pk", household)
+    found = Household.objects.visible_to(user).select_related("village").filter(pk=household_pk).first()
+    if found is None:
+        raise ValidationError(
+            {"household": gettext("Household %(pk)s is not in your village.") % {"pk": household_pk}}
+        )
+    return found
+
+
+def _callbacks_of_visit(*, user, household, purpose, visited_on, notes, callbacks, callback):
+    """The checked callbacks of a callback visit, and its notes (answers for the whole household
+    without an enrolment list become a line of the notes when nobody in it is enrolled)."""
+    if (callbacks or callback) and purpose != HomeVisit.Purpose.CALLBACK:
+        raise ValidationError({"callbacks": gettext("Only a callback visit records callback answers.")})
+    if callbacks:
+        return _callbacks_check(user=user, household=household, callbacks=callbacks), notes
+    if callback:
+        callbacks, note = _household_answers(
+            user=user, household=household, visited_on=visited_on, answers=callback
+        )
+        return callbacks, f"{notes}\n{note}".strip()
+    return [], notes
+
+
+def _photos_prepare(photos) -> list[ContentFile]:
+    if len(photos) > PHOTOS_PER_VISIT:
+        raise ValidationError(
+            {"photos": gettext("At most %(count)s photos a visit.") % {"count": PHOTOS_PER_VISIT}}
+        )
+    return [_photo_prepare(photo, index=index) for index, photo in enumerate(photos)]
+
+
+def _concerns_check(concerns) -> list[dict]:
+    for index, item in enumerate(concerns):
+        if (
+            item.get("category") not in Concern.Category.values
+            or not str(item.get("description", "")).strip()
+        ):
+            raise ValidationError(
+                {
+                    "concerns": gettext("Concern %(number)s needs a category and a description.")
+                    % {"number": index + 1}
+                }
+            )
+    return concerns
+
+
+def _visit_children_store(*, user, visit, photos, concerns, callbacks, today) -> None:
+    """The photos, concerns and callbacks of a new visit, inside its transaction."""
+    for photo in photos:
+        VisitPhoto.objects.create(visit=visit, image=photo)
+    for item in concerns:
+        concern_collect(
+            user=user,
+            village=visit.village,
+            category=item["category"],
+            description=item["description"],
+            resident=item.get("resident"),
+            visit=visit,
+            is_common=bool(item.get("is_common")),
+        )
+    for item in callbacks:
+        made = callback_record(
+            user=user,
+            enrolment=item["enrolment"],
+            method=Callback.Method.VISIT,
+            called_on=visit.visited_on,
+            reached=item["reached"],
+            today=today,
+            **{key: item.get(key) for key in CALLBACK_ANSWERS},
+        )
+        VisitCallback.objects.create(visit=visit, callback=made, enrolment=item["enrolment"])
 
 
 def _visit_stored(*, user, client_id) -> HomeVisit | None:
