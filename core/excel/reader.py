@@ -4,6 +4,7 @@ and then converted cell by cell into a ``ParsedSheet`` of rows and row errors.""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,12 +128,25 @@ def read_xlsx(upload, spec: SheetSpec, *, name: str | None = None) -> ParsedShee
 
 
 def _read(handle, spec: SheetSpec, shown: str) -> ParsedSheet:
+    """The sheet's layout checked first (header row, merged cells, headers, row count: the file
+    refused before anything is parsed), then every data row converted."""
     sheet = _open_sheet(handle, spec, shown)
-    width = len(spec.columns)
+    padded = _padder(sheet, len(spec.columns))
+    head = _first_rows(sheet, padded, shown)
+    _check_headers_in_row_1(head, spec)
+    _check_no_merged_cells(sheet)
+    problems = _header_problems(head[0], spec)
+    if problems:
+        raise ExcelRefused(problems, code="refused")
+    _check_row_count(sheet, spec, shown)
+    return _parse_rows(sheet, spec, padded)
+
+
+def _padder(sheet, width: int) -> Callable[[list], list]:
+    """A function that lines a raw row up with the spec's columns: calamine's iter_rows begins
+    at row 1 but at the first column that holds data, and stops at the row's last value."""
     start = sheet.start
-    # calamine's iter_rows begins at row 1 but at the first column that holds data.
     offset = start[1] if start else 0
-    rows = sheet.iter_rows()
 
     def padded(raw: list) -> list:
         if offset:
@@ -141,15 +155,26 @@ def _read(handle, spec: SheetSpec, shown: str) -> ParsedSheet:
             raw = raw + [""] * (width - len(raw))
         return raw
 
-    # The header row: row 1, and nowhere else.
-    expected = [_normalise_header(column.header) for column in spec.columns]
+    return padded
+
+
+def _first_rows(sheet, padded: Callable[[list], list], shown: str) -> list[list]:
+    """The first HEADER_SEARCH_ROWS rows, padded; refused when the sheet is empty."""
     head = []
-    for raw in rows:
+    for raw in sheet.iter_rows():
         head.append(padded(raw))
         if len(head) == HEADER_SEARCH_ROWS:
             break
     if not head:
         _refuse(gettext("“%(name)s” is empty: row 1 must hold the headers."), name=shown)
+    return head
+
+
+def _check_headers_in_row_1(head: list[list], spec: SheetSpec) -> None:
+    """The header row: row 1, and nowhere else. When row 1 is not it but a row below mostly
+    matches, the file has a title row above the headers: say so."""
+    width = len(spec.columns)
+    expected = [_normalise_header(column.header) for column in spec.columns]
     first = [_normalise_header(value) for value in head[0][:width]]
     if first != expected:
         for number, row in enumerate(head[1:], 2):
@@ -163,6 +188,9 @@ def _read(handle, spec: SheetSpec, shown: str) -> ParsedSheet:
                     ),
                     row=number,
                 )
+
+
+def _check_no_merged_cells(sheet) -> None:
     merged = sheet.merged_cell_ranges or []
     if merged:
         ranges = [f"{column_letter(a[1])}{a[0] + 1}:{column_letter(b[1])}{b[0] + 1}" for a, b in merged[:5]]
@@ -172,23 +200,24 @@ def _read(handle, spec: SheetSpec, shown: str) -> ParsedSheet:
             ),
             ranges=", ".join(ranges) + ("…" if len(merged) > 5 else ""),
         )
-    problems = _header_problems(head[0], spec)
-    if problems:
-        raise ExcelRefused(problems, code="refused")
 
-    # Pass 1: count the rows with data and refuse when there are too many (nothing parsed
-    # yet). Nothing is kept: pass 2 walks calamine's in-memory sheet again.
-    def data_rows():
-        number = 0
-        for raw in sheet.iter_rows():
-            number += 1
-            # Fast path (C speed) for the empty rows a sheet may hold by the million.
-            if number == 1 or raw.count("") == len(raw):
-                continue
-            if any(not (isinstance(value, str) and not value.strip()) for value in raw):
-                yield number, raw
 
-    for count, _ in enumerate(data_rows(), 1):
+def _data_rows(sheet):
+    """(Excel row number, raw row) of every row below the headers that holds data."""
+    number = 0
+    for raw in sheet.iter_rows():
+        number += 1
+        # Fast path (C speed) for the empty rows a sheet may hold by the million.
+        if number == 1 or raw.count("") == len(raw):
+            continue
+        if any(not (isinstance(value, str) and not value.strip()) for value in raw):
+            yield number, raw
+
+
+def _check_row_count(sheet, spec: SheetSpec, shown: str) -> None:
+    """Pass 1: count the rows with data and refuse when there are too many (nothing parsed
+    yet). Nothing is kept: pass 2 walks calamine's in-memory sheet again."""
+    for count, _ in enumerate(_data_rows(sheet), 1):
         if count > spec.max_rows:
             _refuse(
                 gettext(
@@ -198,17 +227,20 @@ def _read(handle, spec: SheetSpec, shown: str) -> ParsedSheet:
                 max=spec.max_rows,
             )
 
-    # Pass 2: convert every cell by its kind.
+
+def _parse_rows(sheet, spec: SheetSpec, padded: Callable[[list], list]) -> ParsedSheet:
+    """Pass 2: convert every cell by its kind. The hot loop of every import: one pass, the
+    per-column lookups made once before it."""
     parsed = ParsedSheet()
     headers = [str(column.header) for column in spec.columns]
-    letters = [column_letter(index) for index in range(width)]
+    letters = [column_letter(index) for index in range(len(spec.columns))]
     choice_tables = {
         index: _choice_lookup(column)
         for index, column in enumerate(spec.columns)
         if column.kind == Kind.CHOICE
     }
     required_message = gettext("This cell is required.")
-    for number, raw in data_rows():
+    for number, raw in _data_rows(sheet):
         raw = padded(raw)
         row: dict[str, Any] = {"_row": number}
         valid = True

@@ -63,8 +63,17 @@ def check_xlsx_file(upload) -> None:
 
 
 def _check_file(upload, handle, *, name: str | None = None) -> None:
+    """Every file-level check in turn; the first that fails raises ExcelRefused."""
     name = name or _file_name(upload)
     shown = name or gettext("The file")
+    _check_extension(name)
+    _check_size(upload, handle, shown)
+    _check_magic_bytes(handle, shown)
+    members = _zip_members(handle, shown)
+    _check_unpacked_size(members, shown)
+
+
+def _check_extension(name: str) -> None:
     if name and not name.lower().endswith(".xlsx"):
         if name.lower().endswith(".xls"):
             _refuse(
@@ -77,6 +86,9 @@ def _check_file(upload, handle, *, name: str | None = None) -> None:
             gettext("“%(name)s” is not an Excel workbook (.xlsx). Download the template and fill it in."),
             name=name,
         )
+
+
+def _check_size(upload, handle, shown: str) -> None:
     limit = getattr(settings, "IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
     size = _file_size(upload, handle)
     if size > limit:
@@ -88,6 +100,10 @@ def _check_file(upload, handle, *, name: str | None = None) -> None:
             size=round(size / 1024 / 1024, 1),
             limit=round(limit / 1024 / 1024, 1),
         )
+
+
+def _check_magic_bytes(handle, shown: str) -> None:
+    """A zip (what every .xlsx is), not an OLE file (.xls, or an .xlsx with a password)."""
     handle.seek(0)
     magic = handle.read(4)
     handle.seek(0)
@@ -105,6 +121,10 @@ def _check_file(upload, handle, *, name: str | None = None) -> None:
             ),
             name=shown,
         )
+
+
+def _zip_members(handle, shown: str) -> list[zipfile.ZipInfo]:
+    """The zip's directory, read without unpacking anything; refused unless it holds a workbook."""
     try:
         archive = zipfile.ZipFile(handle)
         members = archive.infolist()
@@ -118,6 +138,12 @@ def _check_file(upload, handle, *, name: str | None = None) -> None:
             gettext("“%(name)s” is not an Excel workbook (it may be a Word or other Office file)."),
             name=shown,
         )
+    return members
+
+
+def _check_unpacked_size(members: list[zipfile.ZipInfo], shown: str) -> None:
+    """No zip bomb: the total unpacked size is bounded, and no large member compresses better
+    than a spreadsheet can."""
     max_uncompressed = getattr(settings, "IMPORT_MAX_UNCOMPRESSED_BYTES", DEFAULT_MAX_UNCOMPRESSED_BYTES)
     total = sum(member.file_size for member in members)
     bomb = total > max_uncompressed or any(

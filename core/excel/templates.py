@@ -21,12 +21,20 @@ def template_xlsx(spec: SheetSpec) -> bytes:
     a second sheet describing every column."""
     output = io.BytesIO()
     workbook = xlsxwriter.Workbook(output, {"strings_to_formulas": False, "strings_to_numbers": False})
+    header_format, formats = _add_formats(workbook)
+    _write_data_sheet(workbook, spec, header_format, formats)
+    _write_instructions_sheet(workbook, spec, header_format)
+    workbook.close()
+    return output.getvalue()
+
+
+def _add_formats(workbook):
+    """The header's format, and each column kind's number format (kinds without one: none)."""
     header_format = workbook.add_format({"bold": True, "bg_color": "#E9EEF6", "border": 1})
     text_format = workbook.add_format({"num_format": "@"})
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
     month_format = workbook.add_format({"num_format": "yyyy-mm"})
     money_format = workbook.add_format({"num_format": "#,##0.00"})
-    sheet = workbook.add_worksheet(str(spec.name)[:31])
     formats = {
         Kind.TEXT: text_format,
         Kind.CHOICE: text_format,
@@ -34,28 +42,43 @@ def template_xlsx(spec: SheetSpec) -> bytes:
         Kind.MONTH: month_format,
         Kind.DECIMAL: money_format,
     }
+    return header_format, formats
+
+
+def _write_data_sheet(workbook, spec: SheetSpec, header_format, formats: dict) -> None:
+    """The sheet the user fills in: headers, widths, formats, drop-downs, a frozen row 1."""
+    sheet = workbook.add_worksheet(str(spec.name)[:31])
     for index, column in enumerate(spec.columns):
         header = str(column.header)
         width = column.width or max(10, min(40, len(header.encode("gbk", "replace")) + 4))
         sheet.set_column(index, index, width, formats.get(column.kind))
         sheet.write_string(0, index, header, header_format)
         if column.kind == Kind.CHOICE:
-            labels = _choice_labels(column)
-            if len(",".join(labels)) <= 255:
-                sheet.data_validation(
-                    1,
-                    index,
-                    spec.max_rows,
-                    index,
-                    {
-                        "validate": "list",
-                        "source": labels,
-                        "error_title": gettext("Not allowed"),
-                        "error_message": gettext("Choose one of the listed values."),
-                    },
-                )
+            _add_drop_down(sheet, index, column, spec.max_rows)
     sheet.freeze_panes(1, 0)
 
+
+def _add_drop_down(sheet, index: int, column: Column, max_rows: int) -> None:
+    """A list validation under a choice column's header, when its labels fit Excel's 255 characters."""
+    labels = _choice_labels(column)
+    if len(",".join(labels)) <= 255:
+        sheet.data_validation(
+            1,
+            index,
+            max_rows,
+            index,
+            {
+                "validate": "list",
+                "source": labels,
+                "error_title": gettext("Not allowed"),
+                "error_message": gettext("Choose one of the listed values."),
+            },
+        )
+
+
+def _write_instructions_sheet(workbook, spec: SheetSpec, header_format) -> None:
+    """The second sheet: one row per column (letter, header, required, kind, allowed values,
+    notes), then the rules of the layout."""
     notes = workbook.add_worksheet(gettext("Instructions")[:31])
     titles = [
         gettext("Column"),
@@ -87,5 +110,3 @@ def template_xlsx(spec: SheetSpec) -> bytes:
         )
         % {"max": spec.max_rows},
     )
-    workbook.close()
-    return output.getvalue()

@@ -153,6 +153,14 @@ class XlsxExport:
         self.letters = [column_letter(index) for index in range(len(self.columns))]
         # OutKind's values are interned literals: the hot loop compares them by identity.
         self.kinds = [next(k for k in OutKind.ALL if k == column.kind) for column in self.columns]
+        self._add_styles()
+
+        self.zip = zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED)
+        self.stream = self.zip.open("xl/worksheets/sheet1.xml", "w", force_zip64=True)
+        self.buffer = [self._sheet_start()]
+        self.row_number = 0  # 0-based index of the last row written
+
+    def _add_styles(self) -> None:
         # Style ids: 0 plain, 1 header, then (format, bold format) per number kind, then bold text.
         self.custom_formats: dict[str, int] = {}
         self.style_ids: dict[str, int] = {}
@@ -178,8 +186,8 @@ class XlsxExport:
         self.bold_text = len(self.xfs)
         self.xfs.append('<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>')
 
-        self.zip = zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED)
-        self.stream = self.zip.open("xl/worksheets/sheet1.xml", "w", force_zip64=True)
+    def _sheet_start(self) -> str:
+        """The worksheet's XML up to and including the header row: frozen first row, column widths."""
         widths = "".join(
             f'<col min="{index + 1}" max="{index + 1}" width="{self._width(column)}" customWidth="1"/>'
             for index, column in enumerate(self.columns)
@@ -188,7 +196,7 @@ class XlsxExport:
             f'<c r="{letter}1" s="1" t="inlineStr"><is>{self._inline(str(column.header))}</is></c>'
             for letter, column in zip(self.letters, self.columns, strict=True)
         )
-        self.buffer = [
+        return (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
             'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
@@ -197,8 +205,7 @@ class XlsxExport:
             '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
             f'<sheetFormatPr defaultRowHeight="15"/><cols>{widths}</cols><sheetData>'
             f'<row r="1">{header}</row>'
-        ]
-        self.row_number = 0  # 0-based index of the last row written
+        )
 
     @staticmethod
     def _width(column: ExportColumn) -> float:
