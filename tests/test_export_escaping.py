@@ -1,7 +1,7 @@
 """Every export escapes formula injection (issue 9): text a resident or an officer typed that
 starts like a formula (=, +, -, @, tab, CR) must reach Excel, WPS or LibreOffice as text.
 
-Two parts. Statically, spreadsheets are written only by the shared writers of core/excel.py
+Two parts. Statically, spreadsheets are written only by the shared writers of core/excel/
 (which escape every text cell) or by a module named here and tested below. Dynamically, the
 small demo is seeded, hostile text is planted in the fields exports show (names, project and
 village names, bank names, anomaly details), and EVERY registered export job kind is run and
@@ -31,7 +31,8 @@ WRITER_MODULES = {"xlsxwriter", "rustpy_xlsxwriter"}
 WRITER_NAMES = {("csv", "writer"), ("csv", "DictWriter"), ("openpyxl", "Workbook")}
 # Modules that may use a spreadsheet library directly, and why.
 DIRECT_WRITERS = {
-    "core/excel.py": "the shared readers and writers (escaping tested in common/tests/test_excel.py)",
+    "core/excel/templates.py": "the import templates (escaping tested in core/tests/test_excel.py)",
+    "core/excel/csv_writer.py": "the shared CSV writer (escaping tested in core/tests/test_excel.py)",
     "reports/rendering.py": "the monthly report's sheets; escaping checked in test_monthly_report_xlsx_escapes",
 }
 SKIPPED_DIRS = {".venv", "node_modules", "var", "static", "bench", "tests", "migrations", "locale"}
