@@ -19,16 +19,14 @@ from common.masking import ResidentPhoneAdminMixin
 from common.masking import birth_year as year_of_birth
 from core.idcard import normalize_id_number
 from org.admin_base import ScopedModelAdmin, ScopedRelatedFilter
-from org.models import Role
-
-EDITORS = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
+from org.roles import OFFICE
 
 
 @admin.register(Person)
 class PersonAdmin(ResidentPhoneAdminMixin, ScopedModelAdmin):
     # Registration goes through the registry service (pages, API, roster import), which checks
     # the ID number; here officers correct contact details and see the audit history.
-    write_roles = EDITORS
+    write_roles = OFFICE
     # The birth year, not the date: beside the masked ID number the date would rebuild it.
     list_display = ["name", "masked_id_number", "sex", "birth_year", "village", "status", "status_on"]
     list_filter = ["status", "sex", ("village", ScopedRelatedFilter)]
@@ -85,7 +83,7 @@ class PersonAdmin(ResidentPhoneAdminMixin, ScopedModelAdmin):
 
 @admin.register(Household)
 class HouseholdAdmin(ResidentPhoneAdminMixin, ScopedModelAdmin):
-    write_roles = EDITORS
+    write_roles = OFFICE
     list_display = ["number", "village", "head", "address", "phone"]
     list_filter = [("village", ScopedRelatedFilter)]
     search_fields = ["number", "address", "head__name"]
@@ -190,14 +188,14 @@ class PaymentClearanceAdmin(ReadOnlyScopedAdmin):
 # Configuration data the office keeps here: exclusive project pairs and users' own entries.
 @admin.register(ExclusivePair)
 class ExclusivePairAdmin(ScopedModelAdmin):
-    write_roles = EDITORS
+    write_roles = OFFICE
     list_display = ["first", "second", "note"]
     list_select_related = ["first", "second"]
 
 
 @admin.register(UserPerson)
 class UserPersonAdmin(ScopedModelAdmin):
-    write_roles = EDITORS
+    write_roles = OFFICE
     list_display = ["user", "person"]
     list_select_related = ["user", "person"]
     raw_id_fields = ["person"]

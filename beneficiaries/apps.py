@@ -25,15 +25,15 @@ class BeneficiariesConfig(AppConfig):
         )
 
         from beneficiaries.selectors import home_panel_context
-        from org.models import Role
         from org.panels import HomePanel, register_home_panel
+        from org.roles import OFFICE_AND_COUNTY
 
         register_home_panel(
             HomePanel(
                 key="beneficiaries",
                 template="beneficiaries/_home_panel.html",
                 context=home_panel_context,
-                roles=(Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.COUNTY_REVIEWER, Role.COUNTY_AUDITOR),
+                roles=OFFICE_AND_COUNTY,
                 order=20,
             )
         )

@@ -10,17 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from beneficiaries import excel, selectors, services
 from common.jobs import JobOutcome, register_job
 from core.excel import read_xlsx
-from org.models import Role
-from org.roles import TOWNSHIP_ROLES
-
-ALL_ROLES = tuple(Role)
-OFFICE = tuple(TOWNSHIP_ROLES)
+from org.roles import ALL_ROLES, BANK_FILE_READERS, FIELD, OFFICE, OFFICE_AND_REVIEWER
 
 
 @register_job(
     "beneficiaries.import_roster",
     label=_("Import a beneficiary roster"),
-    roles=(*OFFICE, Role.VILLAGE_CADRE),
+    roles=FIELD,
     spec=excel.ROSTER_SPEC,
 )
 def import_roster(*, job, user, progress) -> JobOutcome:
@@ -33,9 +29,7 @@ def _tempfile(suffix):
     return tempfile.NamedTemporaryFile(suffix=suffix, delete=False)
 
 
-@register_job(
-    "beneficiaries.bank_file", label=_("Bank file of a payment batch"), roles=(*OFFICE, Role.COUNTY_AUDITOR)
-)
+@register_job("beneficiaries.bank_file", label=_("Bank file of a payment batch"), roles=BANK_FILE_READERS)
 def bank_file(*, job, user, progress) -> JobOutcome:
     """Made from approval on (before the batch is marked sent to the bank); the office's first
     file is recorded on the batch (bank_file_at), in this job's transaction."""
@@ -72,9 +66,7 @@ def reconcile(*, job, user, progress) -> JobOutcome:
     )
 
 
-@register_job(
-    "beneficiaries.anomaly_check", label=_("Run the anomaly checks"), roles=(*OFFICE, Role.COUNTY_REVIEWER)
-)
+@register_job("beneficiaries.anomaly_check", label=_("Run the anomaly checks"), roles=OFFICE_AND_REVIEWER)
 def anomaly_check(*, job, user, progress) -> JobOutcome:
     summary = services.anomaly_check_run(user=user)
     found = sum(v["found"] for v in summary.values())

@@ -16,14 +16,9 @@ application never approves it, and approval waits until the three notice rounds 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext, ngettext
 
-from org.models import Role
-from org.roles import has_role, require_role
+from org.roles import BANK_FILE_READERS, FIELD, OFFICE, has_role, require_role
 from org.scoping import division_in_scope
 from org.services import ensure_four_eyes
-
-ENROL_ROLES = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.VILLAGE_CADRE)
-OFFICE_ROLES = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
-
 
 # --- guards: the transitions' check= ----------------------------------------------------------
 
@@ -85,7 +80,7 @@ def payment_clear_guard(batch, user) -> None:
     ValidationError with the reason otherwise. Scope is the caller's (the batch was fetched in it)."""
     from beneficiaries.models import PaymentBatch
 
-    require_role(user, *OFFICE_ROLES)
+    require_role(user, *OFFICE)
     if batch.status not in (PaymentBatch.Status.DRAFT, PaymentBatch.Status.CHECKED):
         raise ValidationError(
             gettext("%(what)s is %(status)s: lines are cleared only while the batch is a draft or checked.")
@@ -174,11 +169,11 @@ def may_approve_enrolment(user, enrolment) -> bool:
 
 
 def may_record_callback(user, enrolment=None) -> bool:
-    return has_role(user, *ENROL_ROLES) and (enrolment is None or _enrolment_in_scope(user, enrolment))
+    return has_role(user, *FIELD) and (enrolment is None or _enrolment_in_scope(user, enrolment))
 
 
 def may_generate_batch(user, division=None) -> bool:
-    return has_role(user, *OFFICE_ROLES) and (division is None or division_in_scope(user, division))
+    return has_role(user, *OFFICE) and (division is None or division_in_scope(user, division))
 
 
 def may_take_batch_step(user, batch, step: str) -> bool:
@@ -203,9 +198,7 @@ def may_delete_batch(user, batch) -> bool:
     from beneficiaries.models import PaymentBatch
 
     return (
-        has_role(user, *OFFICE_ROLES)
-        and _batch_in_scope(user, batch)
-        and batch.status == PaymentBatch.Status.DRAFT
+        has_role(user, *OFFICE) and _batch_in_scope(user, batch) and batch.status == PaymentBatch.Status.DRAFT
     )
 
 
@@ -213,7 +206,7 @@ def may_reconcile_batch(user, batch) -> bool:
     from beneficiaries.models import PaymentBatch
 
     return (
-        has_role(user, *OFFICE_ROLES)
+        has_role(user, *OFFICE)
         and _batch_in_scope(user, batch)
         and batch.status == PaymentBatch.Status.EXPORTED
     )
@@ -222,8 +215,8 @@ def may_reconcile_batch(user, batch) -> bool:
 #: the states in which a batch's bank file can be made: from approval on (it is made before the
 #: batch is marked sent to the bank)
 BANK_FILE_STATES = ("approved", "exported", "reconciled")
-#: who may have it made: the office, which hands it to the bank, and the county auditor (a copy)
-BANK_FILE_ROLES = (*OFFICE_ROLES, Role.COUNTY_AUDITOR)
+# Who may have it made: org.roles.BANK_FILE_READERS (the office, which hands it to the bank, and
+# the county auditor, a copy).
 
 
 def bank_file_guard(batch, user) -> None:
@@ -238,14 +231,16 @@ def bank_file_guard(batch, user) -> None:
 
 def may_download_bank_file(user, batch) -> bool:
     return (
-        has_role(user, *BANK_FILE_ROLES) and _batch_in_scope(user, batch) and batch.status in BANK_FILE_STATES
+        has_role(user, *BANK_FILE_READERS)
+        and _batch_in_scope(user, batch)
+        and batch.status in BANK_FILE_STATES
     )
 
 
 def records_bank_file(user) -> bool:
     """Whether a bank file this user makes counts as produced for the batch (bank_file_at): the
     office's, which goes to the bank; an auditor's copy changes nothing."""
-    return has_role(user, *OFFICE_ROLES)
+    return has_role(user, *OFFICE)
 
 
 def may_clear_held_lines(user, batch) -> bool:

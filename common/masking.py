@@ -13,7 +13,7 @@ only to the roles that call them in their work (``sees_whole_phone``); officials
 
 import datetime
 
-from org.models import Role
+from org.roles import FIELD, has_role
 
 
 def mask_id_number(value: str | None) -> str:
@@ -69,19 +69,15 @@ def mask_birth_date(value) -> str:
     return f"{digits}年" if len(digits) == 4 else ("*" * len(text))
 
 
-# Who calls residents as part of the work DESIGN.md gives them: township staff and leaders
-# (callbacks 回访, objections, concerns) and village cadres (home visits) — each only inside
-# their scope, which the scoped querysets already ensure. County reviewers accept reports and
-# do not call residents; the county auditor sees a phone whole only where the page shows the
-# ID number whole too, which is logged (AccessLog), so the check lives with that page.
-PHONE_CALLER_ROLES = frozenset({Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.VILLAGE_CADRE})
-
-
 def sees_whole_phone(user) -> bool:
-    """Whether ``user`` sees residents' phone numbers whole (see PHONE_CALLER_ROLES)."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return bool(user.is_superuser or getattr(user, "role", "") in PHONE_CALLER_ROLES)
+    """Whether ``user`` sees residents' phone numbers whole: the field roles (org.roles.FIELD).
+
+    They call residents as part of the work DESIGN.md gives them: township staff and leaders
+    (callbacks 回访, objections, concerns) and village cadres (home visits) — each only inside
+    their scope, which the scoped querysets already ensure. County reviewers accept reports and
+    do not call residents; the county auditor sees a phone whole only where the page shows the
+    ID number whole too, which is logged (AccessLog), so the check lives with that page."""
+    return has_role(user, *FIELD)
 
 
 def phone_for(user, value: str | None) -> str:

@@ -10,9 +10,9 @@ class FieldworkConfig(AppConfig):
     def ready(self):
         import fieldwork.exports  # noqa: F401  registers the visit export job
         from fieldwork.panels import overdue_concerns_panel
-        from org.models import Role
         from org.navigation import NavItem, register_nav
         from org.panels import HomePanel, register_home_panel
+        from org.roles import FIELD
 
         # In the Party care menu, where village cadres and the township have found them so far.
         register_nav(
@@ -20,7 +20,7 @@ class FieldworkConfig(AppConfig):
                 _("Home visits"),
                 "fieldwork:my-visits",
                 "house-door",
-                roles=(Role.VILLAGE_CADRE, Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER),
+                roles=FIELD,
                 group="partycare",
             ),
             before="api-docs",
@@ -34,7 +34,7 @@ class FieldworkConfig(AppConfig):
                 key="fieldwork-overdue-concerns",
                 template="fieldwork/_panel_overdue.html",
                 context=overdue_concerns_panel,
-                roles=(Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.VILLAGE_CADRE),
+                roles=FIELD,
                 order=35,
             )
         )

@@ -15,6 +15,7 @@ from django.utils import timezone
 from beneficiaries.models import Callback, Enrolment, Household
 from fieldwork.models import Concern, ConcernEvent, HomeVisit, VisitCallback
 from org.models import Department, Role, User
+from org.roles import FIELD
 
 SIZES = {"county": (20_000, 5_000), "small": (300, 80)}
 NAMESPACE = uuid.UUID("6f1c2f3e-4b5a-4c3d-8e9f-0a1b2c3d4e5f")
@@ -68,7 +69,7 @@ def seed_visits(
     users = list(
         User.objects.filter(
             division__code__startswith=county_code,
-            role__in=[Role.VILLAGE_CADRE, Role.TOWNSHIP_LEADER, Role.TOWNSHIP_STAFF],
+            role__in=FIELD,
             is_active=True,
         ).select_related("division")
     )

@@ -11,9 +11,6 @@ from django.utils.translation import gettext
 from common.states import in_scope
 from org.models import Role
 
-STAFF = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
-RECORDERS = (Role.VILLAGE_CADRE, *STAFF)
-
 
 def concern_resolve_guard(concern, user) -> None:
     """A village cadre resolves what the village solves itself; dispatched work is the township's."""

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 
 from core.money import rate
 from fieldwork.models import Concern, ConcernEvent, HomeVisit, WhistleCall
-from org.models import Role
+from org.roles import OFFICE
 
 # --- Home visits ----------------------------------------------------------------------------
 
@@ -199,7 +199,7 @@ def leader_field_days(*, user, year: int) -> list[dict]:
 
     leaders = (
         User.objects.visible_to(user)
-        .filter(role__in=[Role.TOWNSHIP_LEADER, Role.TOWNSHIP_STAFF], is_active=True)
+        .filter(role__in=OFFICE, is_active=True)
         .annotate(
             days=Count(
                 "home_visits__visited_on", filter=Q(home_visits__visited_on__year=year), distinct=True

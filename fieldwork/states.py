@@ -5,43 +5,44 @@ from django.utils.translation import gettext_lazy as _
 
 from common.states import StateMachine, Transition
 from fieldwork.models import Concern
-from fieldwork.permissions import RECORDERS, STAFF, concern_resolve_guard
+from fieldwork.permissions import concern_resolve_guard
 from org.models import Role
+from org.roles import FIELD, OFFICE
 
 C = Concern.Status
 
 CONCERN = StateMachine(
     field="status",
     transitions=[
-        Transition(
-            "triage_village", (C.COLLECTED,), C.IN_VILLAGE, RECORDERS, label=_("Solve in the village")
-        ),
-        Transition(
-            "triage_escalate", (C.COLLECTED, C.IN_VILLAGE), C.ESCALATED, RECORDERS, label=_("Escalate")
-        ),
+        Transition("triage_village", (C.COLLECTED,), C.IN_VILLAGE, FIELD, label=_("Solve in the village")),
+        Transition("triage_escalate", (C.COLLECTED, C.IN_VILLAGE), C.ESCALATED, FIELD, label=_("Escalate")),
         Transition(
             "triage_explain",
             (C.COLLECTED, C.IN_VILLAGE, C.ESCALATED),
             C.CLOSED,
-            RECORDERS,
+            FIELD,
             label=_("Explain and close"),
         ),
-        Transition("dispatch", (C.ESCALATED, C.DISPATCHED), C.DISPATCHED, STAFF, label=_("Dispatch")),
+        Transition("dispatch", (C.ESCALATED, C.DISPATCHED), C.DISPATCHED, OFFICE, label=_("Dispatch")),
         Transition(
-            "whistle", (C.ESCALATED, C.DISPATCHED, C.WHISTLED), C.WHISTLED, STAFF, label=_("Blow the whistle")
+            "whistle",
+            (C.ESCALATED, C.DISPATCHED, C.WHISTLED),
+            C.WHISTLED,
+            OFFICE,
+            label=_("Blow the whistle"),
         ),
         Transition(
             "resolve",
             (C.IN_VILLAGE, C.DISPATCHED, C.WHISTLED),
             C.RESOLVED,
-            RECORDERS,
+            FIELD,
             label=_("Record the resolution"),
             check=concern_resolve_guard,
         ),
-        Transition("close", (C.RESOLVED,), C.CLOSED, RECORDERS, label=_("Feedback: satisfied")),
+        Transition("close", (C.RESOLVED,), C.CLOSED, FIELD, label=_("Feedback: satisfied")),
         # the resident's feedback reopens a resolved concern (concern_feedback); nothing reopens a
         # closed one, so the machine does not offer it
-        Transition("reopen", (C.RESOLVED,), C.COLLECTED, RECORDERS, label=_("Reopen")),
+        Transition("reopen", (C.RESOLVED,), C.COLLECTED, FIELD, label=_("Reopen")),
     ],
 )
 

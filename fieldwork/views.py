@@ -18,9 +18,8 @@ from common.views import download_response
 from fieldwork import exports, selectors, services
 from fieldwork.exports import EXPORT_VISITS
 from fieldwork.models import Concern, HomeVisit
-from fieldwork.services.checks import RECORDERS
 from org.models import AccessLog
-from org.roles import has_role
+from org.roles import FIELD, has_role
 from org.services import access_log_record
 
 
@@ -54,7 +53,7 @@ def _year(value) -> int:
 def visit_form(request):
     """The offline-first visit form (static JS, no inline script): saved visits wait on the
     phone and are sent through the API when the network returns."""
-    if not has_role(request.user, *RECORDERS):
+    if not has_role(request.user, *FIELD):
         raise PermissionDenied
     return render(
         request,
@@ -129,7 +128,7 @@ def my_visits(request):
             "not_visited": not_visited[:100],
             "not_visited_count": not_visited.count(),
             "year": year,
-            "can_record": has_role(request.user, *RECORDERS),
+            "can_record": has_role(request.user, *FIELD),
         },
     )
 
@@ -167,7 +166,7 @@ def concern_detail(request, pk):
 
     concern = selectors.concern_get(user=request.user, pk=pk)
     if request.method == "POST":
-        if not has_role(request.user, *RECORDERS):
+        if not has_role(request.user, *FIELD):
             raise PermissionDenied
         data = {
             "action": request.POST.get("action", ""),

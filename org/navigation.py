@@ -6,10 +6,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from org.models import Role
-from org.roles import ADMIN_ROLES, has_role
-
-ALL_ROLES = tuple(Role)
+from org.roles import ADMIN_ROLES, ALL_ROLES, has_role
 
 
 @dataclass(frozen=True)
@@ -17,7 +14,7 @@ class NavItem:
     label: str | Promise
     url_name: str
     icon: str
-    roles: tuple = ALL_ROLES
+    roles: frozenset | tuple = ALL_ROLES
     #: a key of GROUPS: the item sits in that group's menu (shown where the group's first item is)
     group: str | None = None
 
@@ -33,7 +30,7 @@ GROUPS = {
 NAV = [
     NavItem(_("Home"), "home", "house"),
     NavItem(_("Divisions"), "org:division-list", "diagram-3"),
-    NavItem(_("API"), "api-docs", "braces", roles=tuple(ADMIN_ROLES)),
+    NavItem(_("API"), "api-docs", "braces", roles=ADMIN_ROLES),
 ]
 
 

@@ -8,8 +8,7 @@ to hide the panel); it must make a fixed number of queries whatever the data siz
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from org.models import Role
-from org.roles import has_role
+from org.roles import ALL_ROLES, has_role
 
 
 @dataclass(frozen=True)
@@ -17,7 +16,7 @@ class HomePanel:
     key: str
     template: str
     context: Callable  # (user) -> dict | None
-    roles: tuple = tuple(Role)
+    roles: frozenset | tuple = ALL_ROLES
     order: int = 100
 
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from org.models import CODE_PATTERN, AccessLog, Department, Division, Role, User
+from org.roles import ADMIN_ROLES
 
 
 def ensure_four_eyes(*, prepared_by, acting, what: str = "", step: str = "approve") -> None:
@@ -99,8 +100,7 @@ def user_create(
         division=division,
         phone=phone,
         department=department,
-        is_staff=role
-        in {Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.COUNTY_REVIEWER, Role.COUNTY_AUDITOR},
+        is_staff=role in ADMIN_ROLES,
     )
     user.full_clean(exclude=["password"])
     try:

@@ -6,6 +6,7 @@ from django.contrib import admin
 
 from org.admin_base import ScopedModelAdmin, ScopedRelatedFilter
 from org.models import Role
+from org.roles import OFFICE
 from partycare.models import (
     AidApplication,
     AidStandard,
@@ -17,12 +18,10 @@ from partycare.models import (
     PioneerItem,
 )
 
-EDITORS = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
-
 
 @admin.register(Branch)
 class BranchAdmin(ScopedModelAdmin):
-    write_roles = EDITORS
+    write_roles = OFFICE
     list_display = ["name", "kind", "division", "secretary", "is_active"]
     list_filter = ["kind", "is_active", ("division", ScopedRelatedFilter)]
     search_fields = ["name"]
@@ -37,7 +36,7 @@ class AidStandardAdmin(ScopedModelAdmin):
 
 @admin.register(PioneerItem)
 class PioneerItemAdmin(ScopedModelAdmin):
-    write_roles = EDITORS
+    write_roles = OFFICE
     list_display = ["name", "division", "year", "section", "source", "points_per_unit", "max_points"]
     list_filter = ["year", "section", "source"]
     list_select_related = ["division"]
@@ -45,7 +44,7 @@ class PioneerItemAdmin(ScopedModelAdmin):
 
 @admin.register(BranchRating)
 class BranchRatingAdmin(ScopedModelAdmin):
-    write_roles = EDITORS
+    write_roles = OFFICE
     list_display = ["branch", "year", "rating"]
     list_filter = ["year", "rating"]
     list_select_related = ["branch"]
@@ -54,7 +53,7 @@ class BranchRatingAdmin(ScopedModelAdmin):
 
 @admin.register(MemberRating)
 class MemberRatingAdmin(ScopedModelAdmin):
-    write_roles = EDITORS
+    write_roles = OFFICE
     list_display = ["member", "year", "rating"]
     list_filter = ["year", "rating"]
     list_select_related = ["member__person"]
@@ -63,7 +62,7 @@ class MemberRatingAdmin(ScopedModelAdmin):
 
 @admin.register(Commitment)
 class CommitmentAdmin(ScopedModelAdmin):
-    write_roles = EDITORS
+    write_roles = OFFICE
     list_display = ["text", "branch", "member", "year", "status", "checked_on"]
     list_filter = ["year", "status"]
     list_select_related = ["branch", "member__person"]

@@ -8,10 +8,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.jobs import JobOutcome, register_job
-from org.models import Role
+from org.roles import ALL_ROLES
 from partycare import exports, pdf, selectors
 
-ALL_ROLES = tuple(Role)
 PDF_ROSTER_LIMIT = 5000
 
 

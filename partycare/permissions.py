@@ -14,13 +14,8 @@ and the township checks only once the public notice is over with no objection le
 from django.core.exceptions import ValidationError
 
 from common.states import in_scope
-from org.models import Role
 from org.scoping import division_in_scope
 from org.services import ensure_four_eyes
-
-STAFF = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
-RECORDERS = (Role.VILLAGE_CADRE, *STAFF)
-
 
 # --- guards: the transitions' check= ----------------------------------------------------------
 

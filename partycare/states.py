@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from common.states import StateMachine, Transition
 from org.models import Role
+from org.roles import AID_REJECTERS, FIELD, OFFICE
 from partycare.models import AidApplication, Campaign, PartyMember
 from partycare.permissions import (
-    STAFF,
     aid_after,
     aid_township_check_guard,
 )
@@ -23,15 +23,15 @@ M = PartyMember.Status
 MEMBER = StateMachine(
     field="status",
     transitions=[
-        Transition("confirm", (M.PROBATIONARY,), M.FULL, STAFF, label=_("Confirm full membership")),
+        Transition("confirm", (M.PROBATIONARY,), M.FULL, OFFICE, label=_("Confirm full membership")),
         Transition(
-            "transfer_out", (M.FULL, M.PROBATIONARY), M.TRANSFERRED_OUT, STAFF, label=_("Transfer out")
+            "transfer_out", (M.FULL, M.PROBATIONARY), M.TRANSFERRED_OUT, OFFICE, label=_("Transfer out")
         ),
         Transition(
             "record_death",
             (M.FULL, M.PROBATIONARY),
             M.DECEASED,
-            (*STAFF, Role.VILLAGE_CADRE),
+            FIELD,
             label=_("Record death"),
         ),
     ],
@@ -41,10 +41,10 @@ CAMPAIGN = StateMachine(
     field="status",
     transitions=[
         Transition(
-            "close", (Campaign.Status.OPEN,), Campaign.Status.CLOSED, STAFF, label=_("Close campaign")
+            "close", (Campaign.Status.OPEN,), Campaign.Status.CLOSED, OFFICE, label=_("Close campaign")
         ),
         Transition(
-            "reopen", (Campaign.Status.CLOSED,), Campaign.Status.OPEN, STAFF, label=_("Reopen campaign")
+            "reopen", (Campaign.Status.CLOSED,), Campaign.Status.OPEN, OFFICE, label=_("Reopen campaign")
         ),
     ],
 )
@@ -57,7 +57,7 @@ AID = StateMachine(
             "branch_check",
             (S.DRAFT,),
             S.BRANCH_CHECKED,
-            (Role.VILLAGE_CADRE, *STAFF),
+            FIELD,
             label=_("Branch check"),
             check=aid_after("prepared_by", _("the application")),
         ),
@@ -97,7 +97,7 @@ AID = StateMachine(
             "reject",
             (S.DRAFT, S.BRANCH_CHECKED, S.IN_NOTICE, S.TOWNSHIP_CHECKED),
             S.REJECTED,
-            (Role.TOWNSHIP_LEADER, Role.COUNTY_REVIEWER),
+            AID_REJECTERS,
             label=_("Reject"),
         ),
     ],

@@ -11,14 +11,11 @@ from django.views.decorators.http import require_POST
 
 from common.jobs import job_enqueue
 from common.views import download_response
-from org.models import AccessLog, Division, Role
-from org.roles import has_role
+from org.models import AccessLog, Division
+from org.roles import AID_APPLICANTS, FIELD, OFFICE, has_role
 from org.services import access_log_record
 from partycare import forms, forms_setup, pdf, permissions, selectors, services
 from partycare.models import AidApplication, Campaign, DueItem
-
-EDITORS = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
-RECORDERS = (*EDITORS, Role.VILLAGE_CADRE)
 
 
 def _refusal(request, error) -> None:
@@ -70,7 +67,7 @@ def member_list(request):
         "due_items": DueItem.Item.choices,
         "branches": selectors.branch_choices(user=request.user),
         "today": timezone.localdate(),
-        "can_enrol": has_role(request.user, *EDITORS),
+        "can_enrol": has_role(request.user, *OFFICE),
     }
     template = "partycare/_member_rows.html" if request.htmx else "partycare/member_list.html"
     return render(request, template, context)
@@ -86,9 +83,9 @@ def member_detail(request, pk: int):
         "age": member.age_on(today),
         "party_age": member.party_age_on(today),
         "history": selectors.member_history(user=request.user, member=member),
-        "can_record": has_role(request.user, *RECORDERS),
-        "can_edit": has_role(request.user, *EDITORS),
-        "can_apply": has_role(request.user, Role.TOWNSHIP_STAFF, Role.VILLAGE_CADRE),
+        "can_record": has_role(request.user, *FIELD),
+        "can_edit": has_role(request.user, *OFFICE),
+        "can_apply": has_role(request.user, *AID_APPLICANTS),
         "care_form": forms.CareCaseForm(),
         "trigger_form": forms.TriggerForm(),
         "aid_form": forms.AidForm(),
@@ -154,7 +151,7 @@ def member_record(request, pk: int, what: str):
 @login_required
 def campaign_list(request):
     campaigns = selectors.campaign_list(user=request.user)
-    can_create = has_role(request.user, *EDITORS)
+    can_create = has_role(request.user, *OFFICE)
     if request.method == "POST":
         if not can_create:
             raise PermissionDenied
@@ -398,7 +395,7 @@ def pairing_list(request):
             "stale": stale,
             "mine": mine,
             "has_own": selectors.pairing_list(user=request.user, today=today, mine=True).exists(),
-            "can_edit": has_role(request.user, *EDITORS),
+            "can_edit": has_role(request.user, *OFFICE),
         },
     )
 
@@ -433,8 +430,8 @@ def pairing_detail(request, pk: int):
             "contacts": pairing.contacts.select_related("recorded_by"),
             "stale": selectors.pairing_is_stale(pairing, today=today),
             "form": forms.PairingContactForm(initial={"occurred_on": today}),
-            "can_record": has_role(request.user, *RECORDERS),
-            "can_edit": has_role(request.user, *EDITORS),
+            "can_record": has_role(request.user, *FIELD),
+            "can_edit": has_role(request.user, *OFFICE),
             "end_form": forms_setup.PairingEndForm(initial={"ended_on": today}),
         },
     )
@@ -466,7 +463,7 @@ def pioneer(request):
             "branch": branch,
             "branches": selectors.branch_choices(user=request.user),
             "targets": selectors.branch_targets(user=request.user, year=year),
-            "can_compute": has_role(request.user, *EDITORS)
+            "can_compute": has_role(request.user, *OFFICE)
             and request.user.division_id is not None
             and request.user.division.level == Division.Level.TOWNSHIP,
         },

@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from beneficiaries import selectors as registry
-from org.models import Division, Role
-from org.roles import has_role, require_role
+from org.models import Division
+from org.roles import FIELD, OFFICE, has_role, require_role
 from org.selectors import division_choices, user_list
 from partycare import forms_setup, selectors, services
-from partycare.views import EDITORS, RECORDERS, _form_errors, _refusal
+from partycare.views import _form_errors, _refusal
 
 REFUSED = (ValidationError, PermissionDenied)
 
@@ -40,7 +40,7 @@ def _divisions(user):
 @login_required
 def branch_list(request):
     """Branches in scope with their active members; township staff and leaders add one."""
-    can_edit = has_role(request.user, *EDITORS)
+    can_edit = has_role(request.user, *OFFICE)
     form = None
     if can_edit:
         form = forms_setup.BranchForm(request.POST or None, divisions=_divisions(request.user))
@@ -70,7 +70,7 @@ def branch_list(request):
 @login_required
 def branch_edit(request, pk: int):
     branch = selectors.branch_get(user=request.user, pk=pk)
-    require_role(request.user, *EDITORS)
+    require_role(request.user, *OFFICE)
     initial = {
         "division": branch.division,
         "name": branch.name,
@@ -99,7 +99,7 @@ def branch_edit(request, pk: int):
 def member_enrol(request):
     """Find the person in the registry by ID number or name (one person per national ID across
     the portal), then enrol them; a person not registered yet is registered in the same step."""
-    require_role(request.user, *EDITORS)
+    require_role(request.user, *OFFICE)
     q = (request.GET.get("q") or "").strip()[:40]
     person = None
     person_id = request.GET.get("person") or request.POST.get("person") or ""
@@ -138,7 +138,7 @@ def member_enrol(request):
 def member_edit(request, pk: int):
     """Flags, branch and dates (member_update); status changes (member_set_status)."""
     member = selectors.member_get(user=request.user, pk=pk)
-    require_role(request.user, *EDITORS)
+    require_role(request.user, *OFFICE)
     branches = selectors.branch_choices(user=request.user)
     initial = {
         "branch": member.branch,
@@ -193,7 +193,7 @@ def training_list(request):
             "page": Paginator(trainings, 50).get_page(request.GET.get("page")),
             "branch": branch,
             "branches": selectors.branch_choices(user=request.user),
-            "can_record": has_role(request.user, *RECORDERS),
+            "can_record": has_role(request.user, *FIELD),
         },
     )
 
@@ -202,7 +202,7 @@ def training_list(request):
 def training_new(request):
     """Record a training of a branch and tick who attended (the branch's active members); it
     counts toward the ≥ 4 trainings a year and the pioneer index."""
-    require_role(request.user, *RECORDERS)
+    require_role(request.user, *FIELD)
     branch = _branch_param(request)
     form = None
     if branch is not None:
@@ -245,7 +245,7 @@ def training_new(request):
 def pairing_new(request):
     """Pair a helper (a cadre using the portal, a named cadre, or a better-off member) with a
     member or a household in need, chosen within one branch's area."""
-    require_role(request.user, *EDITORS)
+    require_role(request.user, *OFFICE)
     branch = _branch_param(request)
     form = None
     if branch is not None:
@@ -256,7 +256,7 @@ def pairing_new(request):
             )
         users = (
             user_list(user=request.user)
-            .filter(is_active=True, role__in=[Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.VILLAGE_CADRE])
+            .filter(is_active=True, role__in=FIELD)
             .order_by("division__code", "username")
         )
         initial = {"member": request.GET.get("member")} if request.GET.get("member", "").isdigit() else {}

@@ -10,13 +10,13 @@ administrator alone, for repairs.
 from django.contrib import admin
 
 from org.admin_base import ScopedModelAdmin, ScopedRelatedFilter
-from org.roles import TOWNSHIP_ROLES
+from org.roles import OFFICE
 from projects.models import FundLine, FundMovement, ProgressReport, Project, Site, SiteControl, Target
 
 
 @admin.register(Project)
 class ProjectAdmin(ScopedModelAdmin):
-    write_roles = tuple(TOWNSHIP_ROLES)
+    write_roles = OFFICE
     list_display = [
         "code",
         "name",
@@ -86,7 +86,7 @@ class SiteControlInline(admin.TabularInline):
 
 @admin.register(Site)
 class SiteAdmin(ScopedModelAdmin):
-    write_roles = tuple(TOWNSHIP_ROLES)
+    write_roles = OFFICE
     list_display = ["name", "project", "division", "investment", "start_date", "end_date", "accepted_on"]
     list_filter = [("division", ScopedRelatedFilter), "accepted_on"]
     search_fields = ["name", "location", "builder", "project__name"]

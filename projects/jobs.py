@@ -8,14 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from common.jobs import JobOutcome, register_job
 from core.excel import read_xlsx
-from org.models import Role
-from org.roles import TOWNSHIP_ROLES
+from org.roles import ALL_ROLES, FIELD, OFFICE
 from projects import excel
 
 IMPORT_ROLES = {
-    "targets": tuple(TOWNSHIP_ROLES),
-    "progress": (*TOWNSHIP_ROLES, Role.VILLAGE_CADRE),
-    "funds": tuple(TOWNSHIP_ROLES),
+    "targets": OFFICE,
+    "progress": FIELD,
+    "funds": OFFICE,
 }
 IMPORT_LABELS = {
     "targets": _("Import targets"),
@@ -42,9 +41,6 @@ for _kind in excel.SPECS:
         roles=IMPORT_ROLES[_kind],
         spec=excel.SPECS[_kind],
     )(_make_importer(_kind))
-
-
-ALL_ROLES = tuple(Role)
 
 
 @register_job("projects.export_table", label=_("Export the project table"), roles=ALL_ROLES)

@@ -19,20 +19,17 @@ they say no, so a forged request changes nothing.
 """
 
 from org.models import Role
-from org.roles import COUNTY_ROLES, TOWNSHIP_ROLES, has_role
+from org.roles import OFFICE, OFFICE_AND_COUNTY, has_role
 from org.scoping import division_in_scope
-
-PROGRESS_ROLES = (*TOWNSHIP_ROLES, Role.VILLAGE_CADRE)
-FUND_READER_ROLES = (*TOWNSHIP_ROLES, *COUNTY_ROLES)
 
 
 def _township_user_over(user, division) -> bool:
-    return has_role(user, *TOWNSHIP_ROLES) and division_in_scope(user, division)
+    return has_role(user, *OFFICE) and division_in_scope(user, division)
 
 
 def may_create_project(user, division=None) -> bool:
     if division is None:
-        return has_role(user, *TOWNSHIP_ROLES)
+        return has_role(user, *OFFICE)
     return _township_user_over(user, division)
 
 
@@ -63,7 +60,7 @@ def may_read_funds(user) -> bool:
     """Whether the user reads fund ledgers at all (which projects' ledgers: the scope decides).
     The selectors of fund lines, movements and fund totals ask this, so pages, API, exports,
     reports and dashboards all follow."""
-    return has_role(user, *FUND_READER_ROLES)
+    return has_role(user, *OFFICE_AND_COUNTY)
 
 
 def may_edit_site(user, site_division) -> bool:

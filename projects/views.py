@@ -24,7 +24,7 @@ from common.views import download_response
 from core.excel import check_xlsx_file, template_xlsx
 from org import selectors as org_selectors
 from org.models import Division
-from org.roles import TOWNSHIP_ROLES, has_role
+from org.roles import OFFICE, has_role
 from projects import excel, forms, permissions, selectors, services
 from projects.jobs import IMPORT_LABELS, IMPORT_ROLES
 from projects.models import Project
@@ -202,7 +202,7 @@ def _detail_context(request, project, today):
         "may_manage": may_manage,
         "may_read_funds": permissions.may_read_funds(user),
         "may_add_site": project.kind == Project.Kind.CONSTRUCTION
-        and has_role(user, *TOWNSHIP_ROLES)
+        and has_role(user, *OFFICE)
         and not user.is_read_only,
         "today": today,
     }
@@ -229,7 +229,7 @@ def project_detail(request, pk: int):
 def target_add(request, pk: int):
     today = timezone.localdate()
     project = selectors.project_get(user=request.user, pk=pk, today=today)
-    if not has_role(request.user, *TOWNSHIP_ROLES) or request.user.is_read_only:
+    if not has_role(request.user, *OFFICE) or request.user.is_read_only:
         raise PermissionDenied
     form = forms.TargetForm(request.POST, divisions=_target_divisions(request.user, project))
     if form.is_valid():
@@ -362,7 +362,7 @@ def target_split(request, pk: int):
 @login_required
 def site_create(request, pk: int):
     project = selectors.project_get(user=request.user, pk=pk, today=timezone.localdate())
-    if project.kind != Project.Kind.CONSTRUCTION or not has_role(request.user, *TOWNSHIP_ROLES):
+    if project.kind != Project.Kind.CONSTRUCTION or not has_role(request.user, *OFFICE):
         raise PermissionDenied
     divisions = _target_divisions(request.user, project)
     form = forms.SiteForm(request.POST or None, divisions=divisions)

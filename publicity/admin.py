@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from common.masking import ResidentPhoneAdminMixin
 from org.admin_base import ScopedModelAdmin, ScopedRelatedFilter
-from org.models import Role
+from org.roles import OFFICE
 from publicity.models import (
     Activity,
     ActivityPhoto,
@@ -15,8 +15,6 @@ from publicity.models import (
     Survey,
     SurveyResponse,
 )
-
-TOWNSHIP = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
 
 
 @admin.register(InfoSubmission)
@@ -51,7 +49,7 @@ class ActivityPhotoInline(admin.TabularInline):
 
 @admin.register(Activity)
 class ActivityAdmin(ScopedModelAdmin):
-    write_roles = TOWNSHIP
+    write_roles = OFFICE
     list_display = ["title", "kind", "held_on", "division", "place", "audience_estimate", "materials_count"]
     list_filter = ["kind", ("division", ScopedRelatedFilter)]
     search_fields = ["title", "place", "organisers"]
@@ -123,7 +121,7 @@ class SupervisorVisitInline(admin.TabularInline):
 
 @admin.register(Supervisor)
 class SupervisorAdmin(ScopedModelAdmin):
-    write_roles = TOWNSHIP
+    write_roles = OFFICE
     list_display = ["name", "phone", "work_unit", "division", "appointed_on", "is_active"]
     list_filter = ["is_active", ("division", ScopedRelatedFilter)]
     search_fields = ["name", "phone", "work_unit"]
@@ -142,7 +140,7 @@ class SupervisorVisitAdmin(ScopedModelAdmin):
 
 @admin.register(Survey)
 class SurveyAdmin(ScopedModelAdmin):
-    write_roles = TOWNSHIP
+    write_roles = OFFICE
     list_display = ["title", "project", "division", "created_at"]
     list_filter = [("division", ScopedRelatedFilter)]
     search_fields = ["title", "project__name"]

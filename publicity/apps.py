@@ -8,24 +8,18 @@ class PublicityConfig(AppConfig):
     verbose_name = _("Publicity")
 
     def ready(self):
-        from org.models import Role
         from org.navigation import NavItem, register_nav
         from org.panels import HomePanel, register_home_panel
+        from org.roles import OFFICE, OFFICE_AND_COUNTY
         from publicity.panels import quota_panel
         from publicity.tasks import ensure_periodic_task
 
-        everyone_but_cadres = (
-            Role.TOWNSHIP_STAFF,
-            Role.TOWNSHIP_LEADER,
-            Role.COUNTY_REVIEWER,
-            Role.COUNTY_AUDITOR,
-        )
         register_nav(
             NavItem(
                 _("Submissions"),
                 "publicity:submission-list",
                 "newspaper",
-                roles=everyone_but_cadres,
+                roles=OFFICE_AND_COUNTY,
                 group="publicity",
             ),
             before="api-docs",
@@ -43,7 +37,7 @@ class PublicityConfig(AppConfig):
                 key="publicity-quota",
                 template="publicity/_home_quota_panel.html",
                 context=quota_panel,
-                roles=(Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER),
+                roles=OFFICE,
                 order=40,
             )
         )

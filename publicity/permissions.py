@@ -10,13 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 
 from common.states import in_scope
-from org.models import Role
-from org.roles import has_role
+from org.roles import FIELD, OFFICE, has_role
 from org.scoping import division_in_scope
-
-TOWNSHIP = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
-FIELD_ROLES = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.VILLAGE_CADRE)
-
 
 # --- guards: the transitions' check= ----------------------------------------------------------
 
@@ -69,12 +64,12 @@ def may_adopt_submission(user, submission) -> bool:
 
 
 def may_edit_submission(user, submission) -> bool:
-    return submission.is_editable and has_role(user, *TOWNSHIP) and in_scope(submission, user)
+    return submission.is_editable and has_role(user, *OFFICE) and in_scope(submission, user)
 
 
 def may_post_notice(user, division) -> bool:
     """Post a public notice for ``division`` (the township's office)."""
-    return has_role(user, *TOWNSHIP) and division is not None and division_in_scope(user, division)
+    return has_role(user, *OFFICE) and division is not None and division_in_scope(user, division)
 
 
 def may_close_notice(user, notice, *, upheld: bool = False) -> bool:
@@ -93,9 +88,7 @@ def may_record_objection(user, notice) -> bool:
     from publicity.models import PublicNotice
 
     return (
-        has_role(user, *FIELD_ROLES)
-        and notice.status != PublicNotice.Status.WITHDRAWN
-        and in_scope(notice, user)
+        has_role(user, *FIELD) and notice.status != PublicNotice.Status.WITHDRAWN and in_scope(notice, user)
     )
 
 

@@ -40,8 +40,8 @@ from django.utils.translation import gettext
 from common.masking import mask_bank_card, mask_birth_date, mask_id_number, mask_name, mask_phone
 from core import clock
 from org.audit import audited_save
-from org.models import Department, Division, Role
-from org.roles import require_role
+from org.models import Department, Division
+from org.roles import FIELD, OFFICE, require_role
 from org.scoping import division_in_scope
 from publicity import conf
 from publicity.models import (
@@ -56,10 +56,9 @@ from publicity.models import (
     Survey,
     SurveyResponse,
 )
-from publicity.states import NOTICE, OBJECTION, SUBMISSION, TOWNSHIP
+from publicity.states import NOTICE, OBJECTION, SUBMISSION
 from publicity.validators import validate_photo
 
-FIELD_ROLES = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.VILLAGE_CADRE)
 MASKS = {
     "": str,
     "name": mask_name,
@@ -132,7 +131,7 @@ def submission_create(
     media_link: str = "",
 ) -> InfoSubmission:
     """A draft submission for ``department`` (a unit in the user's scope). Township roles only."""
-    require_role(user, *TOWNSHIP)
+    require_role(user, *OFFICE)
     if department is None or not Department.objects.visible_to(user).filter(pk=department.pk).exists():
         raise ValidationError({"department": gettext("This unit is not in your scope.")})
     submission = InfoSubmission(
@@ -155,7 +154,7 @@ def submission_create(
 @transaction.atomic
 def submission_update(*, user, submission: InfoSubmission, **changes) -> InfoSubmission:
     """Edit a draft or returned submission; a submitted or decided one is frozen."""
-    require_role(user, *TOWNSHIP)
+    require_role(user, *OFFICE)
     locked = InfoSubmission.objects.visible_to(user).select_for_update().get(pk=submission.pk)
     if not locked.is_editable:
         raise ValidationError(
@@ -293,7 +292,7 @@ def _activity_check(user, activity):
 def activity_create(*, user, photos=(), **fields) -> Activity:
     """Record a publicity activity. Township roles anywhere in their township, village cadres
     for their village only (the scope decides)."""
-    require_role(user, *FIELD_ROLES)
+    require_role(user, *FIELD)
     unknown = set(fields) - set(ACTIVITY_FIELDS)
     if unknown:
         raise TypeError(", ".join(sorted(unknown)))
@@ -311,7 +310,7 @@ def activity_create(*, user, photos=(), **fields) -> Activity:
 
 @transaction.atomic
 def activity_update(*, user, activity: Activity, **changes) -> Activity:
-    require_role(user, *FIELD_ROLES)
+    require_role(user, *FIELD)
     locked = Activity.objects.visible_to(user).select_for_update().get(pk=activity.pk)
     for name, value in changes.items():
         if name not in ACTIVITY_FIELDS:
@@ -325,7 +324,7 @@ def activity_update(*, user, activity: Activity, **changes) -> Activity:
 
 @transaction.atomic
 def activity_photo_add(*, user, activity: Activity, image, caption: str = "") -> ActivityPhoto:
-    require_role(user, *FIELD_ROLES)
+    require_role(user, *FIELD)
     if not Activity.objects.visible_to(user).filter(pk=activity.pk).exists():
         raise ValidationError({"activity": gettext("This activity is not in your scope.")})
     _photo(image, "image")
@@ -426,7 +425,7 @@ def notice_publish(
 ) -> PublicNotice:
     """Post a notice with a masked, immutable snapshot of ``rows`` (see the module docstring).
     It starts now (the server's clock); ``ends_on`` is its last full day, the earliest by default."""
-    require_role(user, *TOWNSHIP)
+    require_role(user, *OFFICE)
     _in_scope(user, division)
     posted_at = clock.now()
     starts_on = clock.today()
@@ -583,7 +582,7 @@ def objection_record(
 ) -> Objection:
     """Staff (or the village cadre for a village notice) record an objection received on paper,
     by phone or in person. Accepted after the period too: a letter may arrive late."""
-    require_role(user, *FIELD_ROLES)
+    require_role(user, *FIELD)
     locked = PublicNotice.objects.visible_to(user).select_for_update().filter(pk=notice.pk).first()
     if locked is None:
         raise ValidationError({"notice": gettext("This notice is not in your scope.")})
@@ -634,7 +633,7 @@ SUPERVISOR_FIELDS = ("division", "name", "phone", "work_unit", "appointed_on", "
 def supervisor_create(
     *, user, division, name, phone, work_unit="", appointed_on=None, is_active=True
 ) -> Supervisor:
-    require_role(user, *TOWNSHIP)
+    require_role(user, *OFFICE)
     _in_scope(user, division)
     supervisor = Supervisor(
         division=division,
@@ -651,7 +650,7 @@ def supervisor_create(
 
 @transaction.atomic
 def supervisor_update(*, user, supervisor: Supervisor, **changes) -> Supervisor:
-    require_role(user, *TOWNSHIP)
+    require_role(user, *OFFICE)
     locked = Supervisor.objects.visible_to(user).select_for_update().get(pk=supervisor.pk)
     for name, value in changes.items():
         if name not in SUPERVISOR_FIELDS:
@@ -667,7 +666,7 @@ def supervisor_update(*, user, supervisor: Supervisor, **changes) -> Supervisor:
 def supervisor_visit_record(
     *, user, supervisor: Supervisor, visited_on, place, opinion="", follow_up=""
 ) -> SupervisorVisit:
-    require_role(user, *TOWNSHIP)
+    require_role(user, *OFFICE)
     if not Supervisor.objects.visible_to(user).filter(pk=supervisor.pk).exists():
         raise ValidationError({"supervisor": gettext("This supervisor is not in your scope.")})
     if visited_on and visited_on > timezone.localdate():
@@ -703,7 +702,7 @@ def survey_create(
     scope). One survey per project and division."""
     from publicity.selectors import survey_project_choices
 
-    require_role(user, *TOWNSHIP)
+    require_role(user, *OFFICE)
     _in_scope(user, division)
     if project is None or not survey_project_choices(user=user).filter(pk=project.pk).exists():
         raise ValidationError({"project": gettext("This project is not in your scope.")})
@@ -744,7 +743,7 @@ def survey_response_record(
 ) -> SurveyResponse:
     """Record one resident's answers after a call or a visit. Staff for any village of their
     township, a cadre for their own village; the village must lie under the survey's division."""
-    require_role(user, *FIELD_ROLES)
+    require_role(user, *FIELD)
     if not Survey.objects.visible_to(user).filter(pk=survey.pk).exists():
         raise ValidationError({"survey": gettext("This survey is not in your scope.")})
     _in_scope(user, division)

@@ -4,9 +4,9 @@ The guards (check=) live in publicity.permissions."""
 from django.utils.translation import gettext_lazy as _
 
 from common.states import StateMachine, Transition
+from org.roles import OFFICE
 from publicity.models import InfoSubmission, Objection, PublicNotice
 from publicity.permissions import (
-    TOWNSHIP,
     livelihood_office_guard,
     notice_clear_guard,
     notice_upheld_guard,
@@ -18,11 +18,11 @@ N = PublicNotice.Status
 SUBMISSION = StateMachine(
     field="status",
     transitions=[
-        Transition("submit", (S.DRAFT, S.RETURNED), S.SUBMITTED, TOWNSHIP, label=_("Submit")),
-        Transition("adopt", (S.SUBMITTED,), S.ADOPTED, TOWNSHIP, _("Adopt"), livelihood_office_guard),
-        Transition("return", (S.SUBMITTED,), S.RETURNED, TOWNSHIP, _("Return"), livelihood_office_guard),
-        Transition("publish", (S.ADOPTED,), S.PUBLISHED, TOWNSHIP, _("Publish"), livelihood_office_guard),
-        Transition("unpublish", (S.PUBLISHED,), S.ADOPTED, TOWNSHIP, _("Unpublish"), livelihood_office_guard),
+        Transition("submit", (S.DRAFT, S.RETURNED), S.SUBMITTED, OFFICE, label=_("Submit")),
+        Transition("adopt", (S.SUBMITTED,), S.ADOPTED, OFFICE, _("Adopt"), livelihood_office_guard),
+        Transition("return", (S.SUBMITTED,), S.RETURNED, OFFICE, _("Return"), livelihood_office_guard),
+        Transition("publish", (S.ADOPTED,), S.PUBLISHED, OFFICE, _("Publish"), livelihood_office_guard),
+        Transition("unpublish", (S.PUBLISHED,), S.ADOPTED, OFFICE, _("Unpublish"), livelihood_office_guard),
     ],
 )
 
@@ -33,7 +33,7 @@ NOTICE = StateMachine(
             "close_clear",
             (N.POSTED,),
             N.CLOSED_CLEAR,
-            TOWNSHIP,
+            OFFICE,
             _("Close with no objection"),
             notice_clear_guard,
         ),
@@ -41,17 +41,17 @@ NOTICE = StateMachine(
             "close_upheld",
             (N.POSTED,),
             N.CLOSED_UPHELD,
-            TOWNSHIP,
+            OFFICE,
             _("Close, objection upheld"),
             notice_upheld_guard,
         ),
-        Transition("withdraw", (N.POSTED,), N.WITHDRAWN, TOWNSHIP, _("Withdraw")),
+        Transition("withdraw", (N.POSTED,), N.WITHDRAWN, OFFICE, _("Withdraw")),
     ],
 )
 
 OBJECTION = StateMachine(
     field="status",
     transitions=[
-        Transition("answer", (Objection.Status.OPEN,), Objection.Status.ANSWERED, TOWNSHIP, _("Answer")),
+        Transition("answer", (Objection.Status.OPEN,), Objection.Status.ANSWERED, OFFICE, _("Answer")),
     ],
 )

@@ -15,15 +15,10 @@ from django.views.decorators.http import require_POST
 from common.views import download_response
 from core.forms import apply_service_error
 from org import selectors as org_selectors
-from org.models import Role
-from org.roles import has_role
+from org.roles import FIELD, OFFICE, OFFICE_AND_COUNTY, has_role
 from publicity import exports, forms, permissions, selectors, services
 from publicity.models import Activity, InfoSubmission, PublicNotice
 from publicity.states import NOTICE, SUBMISSION
-
-TOWNSHIP = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
-FIELD = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.VILLAGE_CADRE)
-READERS_OF_SUBMISSIONS = (*TOWNSHIP, Role.COUNTY_REVIEWER, Role.COUNTY_AUDITOR)
 
 
 def _require(user, *roles):
@@ -67,7 +62,7 @@ def _submission_filters(request):
 
 @login_required
 def submission_list(request):
-    _require(request.user, *READERS_OF_SUBMISSIONS)
+    _require(request.user, *OFFICE_AND_COUNTY)
     filters = _submission_filters(request)
     page = _page(request, selectors.submission_list(user=request.user, **filters))
     return render(
@@ -79,21 +74,21 @@ def submission_list(request):
             "q": filters["search"] or "",
             "kinds": InfoSubmission.Kind.choices,
             "statuses": InfoSubmission.Status.choices,
-            "can_create": has_role(request.user, *TOWNSHIP),
+            "can_create": has_role(request.user, *OFFICE),
         },
     )
 
 
 @login_required
 def submission_export(request):
-    _require(request.user, *READERS_OF_SUBMISSIONS)
+    _require(request.user, *OFFICE_AND_COUNTY)
     rows = selectors.submission_list(user=request.user, **_submission_filters(request))
     return _xlsx_response(exports.submissions_xlsx(rows), gettext("Info submissions") + ".xlsx")
 
 
 @login_required
 def submission_create(request):
-    _require(request.user, *TOWNSHIP)
+    _require(request.user, *OFFICE)
     departments = selectors.department_choices(user=request.user)
     initial = {"department": request.user.department_id} if request.user.department_id else {}
     form = forms.SubmissionForm(
@@ -117,7 +112,7 @@ def submission_create(request):
 @login_required
 def submission_edit(request, pk):
     submission = selectors.submission_get(user=request.user, pk=pk)
-    _require(request.user, *TOWNSHIP)
+    _require(request.user, *OFFICE)
     departments = selectors.department_choices(user=request.user)
     initial = {
         name: getattr(submission, name) for name in ("department", "kind", "title", "body", "media_link")
@@ -200,7 +195,7 @@ def _quota_period(request):
 
 @login_required
 def quota(request):
-    _require(request.user, *READERS_OF_SUBMISSIONS)
+    _require(request.user, *OFFICE_AND_COUNTY)
     year, month = _quota_period(request)
     rows = selectors.quota_status(user=request.user, year=year, month=month)
     today = timezone.localdate()
@@ -219,7 +214,7 @@ def quota(request):
 
 @login_required
 def quota_export(request):
-    _require(request.user, *READERS_OF_SUBMISSIONS)
+    _require(request.user, *OFFICE_AND_COUNTY)
     year, month = _quota_period(request)
     rows = selectors.quota_status(user=request.user, year=year, month=month)
     return _xlsx_response(
@@ -363,14 +358,14 @@ def notice_list(request):
             "q": search or "",
             "statuses": PublicNotice.Status.choices,
             "kinds": PublicNotice.Kind.choices,
-            "can_create": has_role(request.user, *TOWNSHIP),
+            "can_create": has_role(request.user, *OFFICE),
         },
     )
 
 
 @login_required
 def notice_create(request):
-    _require(request.user, *TOWNSHIP)
+    _require(request.user, *OFFICE)
     divisions = forms.township_divisions(org_selectors.division_list(user=request.user))
     form = forms.NoticeForm(request.POST or None, divisions=divisions)
     if request.method == "POST" and form.is_valid():
@@ -402,7 +397,7 @@ def notice_detail(request, pk):
             if notice.status == PublicNotice.Status.POSTED
             else None,
             "can_record": permissions.may_record_objection(request.user, notice),
-            "can_answer": has_role(request.user, *TOWNSHIP),
+            "can_answer": has_role(request.user, *OFFICE),
             "record_form": forms.RecordObjectionForm(initial={"received_at": timezone.localtime()}),
             "answer_form": forms.AnswerObjectionForm(),
             "close_form": forms.CloseNoticeForm(),
@@ -476,13 +471,13 @@ def supervisor_list(request):
     return render(
         request,
         "publicity/supervisor_list.html",
-        {"page": page, "q": search or "", "can_create": has_role(request.user, *TOWNSHIP)},
+        {"page": page, "q": search or "", "can_create": has_role(request.user, *OFFICE)},
     )
 
 
 @login_required
 def supervisor_create(request):
-    _require(request.user, *TOWNSHIP)
+    _require(request.user, *OFFICE)
     divisions = forms.township_divisions(org_selectors.division_list(user=request.user))
     form = forms.SupervisorForm(
         request.POST or None, divisions=divisions, initial={"division": request.user.division_id}
@@ -502,7 +497,7 @@ def supervisor_detail(request, pk):
     supervisor = selectors.supervisor_get(user=request.user, pk=pk)
     form = forms.SupervisorVisitForm(request.POST or None, initial={"visited_on": datetime.date.today()})
     if request.method == "POST":
-        _require(request.user, *TOWNSHIP)
+        _require(request.user, *OFFICE)
         if form.is_valid():
             try:
                 services.supervisor_visit_record(
@@ -516,7 +511,7 @@ def supervisor_detail(request, pk):
     return render(
         request,
         "publicity/supervisor_detail.html",
-        {"supervisor": supervisor, "visit_form": form, "can_edit": has_role(request.user, *TOWNSHIP)},
+        {"supervisor": supervisor, "visit_form": form, "can_edit": has_role(request.user, *OFFICE)},
     )
 
 
@@ -535,14 +530,14 @@ def survey_list(request):
             "year": year,
             "years": range(timezone.localdate().year - 3, timezone.localdate().year + 1),
             "project_rates": selectors.survey_rates(user=request.user, year=year, by="project"),
-            "can_create": has_role(request.user, *TOWNSHIP),
+            "can_create": has_role(request.user, *OFFICE),
         },
     )
 
 
 @login_required
 def survey_create(request):
-    _require(request.user, *TOWNSHIP)
+    _require(request.user, *OFFICE)
     form = forms.SurveyForm(
         request.POST or None,
         projects=selectors.survey_project_choices(user=request.user, year=timezone.localdate().year),

@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from org.admin_base import ScopedModelAdmin, ScopedRelatedFilter
-from org.models import Role
+from org.roles import OFFICE_AND_REVIEWER
 from reports import sources
 from reports.models import ManualScore, MonthlyReport, Scorecard, ScorecardItem, ScorecardScheme, ScoreLine
 
@@ -89,7 +89,7 @@ class ScorecardItemInline(admin.TabularInline):
 
 @admin.register(ScorecardScheme)
 class ScorecardSchemeAdmin(ScopedModelAdmin):
-    write_roles = (Role.COUNTY_REVIEWER, Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
+    write_roles = OFFICE_AND_REVIEWER
     list_display = ["name", "year", "period", "level", "division", "weight_total"]
     list_filter = ["year", "period", "level", ("division", ScopedRelatedFilter)]
     inlines = [ScorecardItemInline]
@@ -163,7 +163,7 @@ class ScorecardAdmin(ScopedModelAdmin):
 
 @admin.register(ManualScore)
 class ManualScoreAdmin(ScopedModelAdmin):
-    write_roles = (Role.COUNTY_REVIEWER, Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
+    write_roles = OFFICE_AND_REVIEWER
     list_display = ["item", "unit_name", "percent", "entered_by"]
     list_filter = ["item__scheme__year", ("item__scheme", ScopedRelatedFilter)]
     readonly_fields = ["unit_name", "entered_by"]

@@ -21,17 +21,14 @@ from django.utils.translation import gettext_lazy as _
 from common.jobs import JobOutcome, register_job
 from core.excel import ExportColumn, OutKind, XlsxExport
 from core.money import ZERO, rate
-from org.models import Role
+from org.roles import OFFICE_AND_COUNTY, OFFICE_AND_REVIEWER
 from reports import history, services
-
-ALL_ROLES = tuple(Role)
-COUNTY_AND_TOWNSHIP = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.COUNTY_REVIEWER, Role.COUNTY_AUDITOR)
 
 
 @register_job(
     "reports.monthly_generate",
     label=_("Make a monthly report"),
-    roles=(Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.COUNTY_REVIEWER),
+    roles=OFFICE_AND_REVIEWER,
 )
 def monthly_generate(*, job, user, progress) -> JobOutcome:
     report = services.monthly_report_generate(
@@ -49,7 +46,7 @@ def monthly_generate(*, job, user, progress) -> JobOutcome:
 @register_job(
     "reports.scorecard_compute",
     label=_("Compute scorecards"),
-    roles=(Role.COUNTY_REVIEWER, Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER),
+    roles=OFFICE_AND_REVIEWER,
 )
 def scorecard_compute(*, job, user, progress) -> JobOutcome:
     cards = services.scorecard_compute(user=user, scheme_id=int(job.params["scheme_id"]), progress=progress)
@@ -78,7 +75,7 @@ FUND_COLUMNS = [
 
 
 @register_job(
-    "reports.fund_position", label=_("Fund position by source at a month end"), roles=COUNTY_AND_TOWNSHIP
+    "reports.fund_position", label=_("Fund position by source at a month end"), roles=OFFICE_AND_COUNTY
 )
 def fund_position(*, job, user, progress) -> JobOutcome:
     from projects import selectors as project_selectors
@@ -150,7 +147,7 @@ def fund_position(*, job, user, progress) -> JobOutcome:
     )
 
 
-@register_job("reports.roster", label=_("Person registry roster"), roles=COUNTY_AND_TOWNSHIP)
+@register_job("reports.roster", label=_("Person registry roster"), roles=OFFICE_AND_COUNTY)
 def roster(*, job, user, progress) -> JobOutcome:
     from beneficiaries import selectors as beneficiary_selectors
 
@@ -185,7 +182,7 @@ def roster(*, job, user, progress) -> JobOutcome:
     )
 
 
-@register_job("reports.audit_history", label=_("Audit history"), roles=COUNTY_AND_TOWNSHIP)
+@register_job("reports.audit_history", label=_("Audit history"), roles=OFFICE_AND_COUNTY)
 def audit_history(*, job, user, progress) -> JobOutcome:
     params = job.params
     rows = history.history_rows(
@@ -212,7 +209,7 @@ def audit_history(*, job, user, progress) -> JobOutcome:
     )
 
 
-@register_job("reports.aid_payments", label=_("Party hardship aid payments"), roles=COUNTY_AND_TOWNSHIP)
+@register_job("reports.aid_payments", label=_("Party hardship aid payments"), roles=OFFICE_AND_COUNTY)
 def aid_payments(*, job, user, progress) -> JobOutcome:
     from partycare import selectors as care_selectors
 
@@ -246,7 +243,7 @@ def aid_payments(*, job, user, progress) -> JobOutcome:
     )
 
 
-@register_job("reports.payment_batches", label=_("Payment batches"), roles=COUNTY_AND_TOWNSHIP)
+@register_job("reports.payment_batches", label=_("Payment batches"), roles=OFFICE_AND_COUNTY)
 def payment_batches(*, job, user, progress) -> JobOutcome:
     """Every payment batch in scope of a year's periods with its steps and the amounts paid,
     failed and pending (one query for the batches with their sums)."""

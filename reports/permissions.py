@@ -10,13 +10,9 @@ scope, the current version, then the machine (role, state, guard).
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 
-from org.models import Role
-from org.roles import has_role
+from org.roles import PREPARERS, has_role
 from org.scoping import division_in_scope
 from org.services import ensure_four_eyes
-
-PREPARER_ROLES = (Role.TOWNSHIP_STAFF,)
-
 
 # --- guards: the transitions' check= ----------------------------------------------------------
 
@@ -58,7 +54,7 @@ def may_edit_summary(user, report) -> bool:
     from reports.models import MonthlyReport
 
     return (
-        has_role(user, *PREPARER_ROLES)
+        has_role(user, *PREPARERS)
         and _current_in_scope(user, report)
         and report.status == MonthlyReport.Status.DRAFT
     )
@@ -68,7 +64,7 @@ def may_regenerate_report(user, report) -> bool:
     from reports.models import MonthlyReport
 
     return (
-        has_role(user, *PREPARER_ROLES)
+        has_role(user, *PREPARERS)
         and _current_in_scope(user, report)
         and report.status == MonthlyReport.Status.RETURNED
     )

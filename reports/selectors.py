@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 
 from core.money import ZERO, rate
 from org.models import AccessLog, Division, Role
-from org.roles import has_role
+from org.roles import OFFICE, has_role
 from projects import selectors as project_selectors
 from reports.models import MonthlyReport, Scorecard, ScorecardScheme, ScoreLine, UnitLevel, YearEndSummary
 from reports.services import submission_deadline
@@ -322,7 +322,7 @@ def scorecard_list(*, user, scheme: ScorecardScheme):
 def may_compute(user, scheme: ScorecardScheme) -> bool:
     if scheme.level == UnitLevel.TOWNSHIP:
         return has_role(user, Role.COUNTY_REVIEWER)
-    return has_role(user, Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
+    return has_role(user, *OFFICE)
 
 
 def access_log_list(*, user, action: str | None = None):

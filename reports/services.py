@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from common.states import StateMachine, Transition
 from org.audit import SYSTEM, audited_save
 from org.models import Division, Role
-from org.roles import require_role
+from org.roles import OFFICE, OFFICE_AND_REVIEWER, require_role
 from org.scoping import acting_user, division_in_scope, require_scope
 from reports import sources
 from reports.models import (
@@ -162,7 +162,7 @@ def monthly_report_generate(*, township_id: int, month: datetime.date, user, pro
             }
         )
     if not scope.is_system:
-        require_role(user, Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.COUNTY_REVIEWER)
+        require_role(user, *OFFICE_AND_REVIEWER)
     actor, reason = (user, "") if user is not None else (SYSTEM, "monthly_report_generate")
     with transaction.atomic():
         # The township's row lock serialises generations of the same township (any month).
@@ -430,7 +430,7 @@ def scorecard_compute(*, user, scheme_id: int, progress=None) -> list[Scorecard]
     if scheme.level == UnitLevel.TOWNSHIP:
         require_role(user, Role.COUNTY_REVIEWER)
     else:
-        require_role(user, Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
+        require_role(user, *OFFICE)
     if not division_in_scope(user, scheme.division):
         raise PermissionDenied(gettext("This configuration belongs to a division above yours."))
     items = scheme_check(scheme=scheme)
@@ -537,7 +537,7 @@ def _score_line(*, item, unit, period, manual) -> ScoreLine:
 @transaction.atomic
 def manual_score_set(*, user, item_id: int, unit_key: str, percent, note: str = "") -> ManualScore:
     """The assessing division types a score (0-100 % of the item's marks) for a unit."""
-    require_role(user, Role.COUNTY_REVIEWER, Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
+    require_role(user, *OFFICE_AND_REVIEWER)
     item = (
         ScorecardItem.objects.visible_to(user).select_related("scheme__division").filter(pk=item_id).first()
     )
@@ -585,7 +585,7 @@ def year_end_summary_save(
     *, user, division_id: int, year: int, introduction: str, closing: str
 ) -> YearEndSummary:
     """The officer's prose; the numbers always come from the data when the summary is rendered."""
-    require_role(user, Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.COUNTY_REVIEWER)
+    require_role(user, *OFFICE_AND_REVIEWER)
     division = Division.objects.visible_to(user).filter(pk=division_id).first()
     if division is None or division.level == Division.Level.VILLAGE:
         from django.http import Http404

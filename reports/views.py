@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from common.jobs import job_enqueue
 from common.views import download_response
-from org.models import AccessLog, Division, Role
-from org.roles import COUNTY_ROLES, TOWNSHIP_ROLES, has_role
+from org.models import AccessLog, Division
+from org.roles import ACCESS_LOG_READERS, COUNTY, OFFICE, OFFICE_AND_COUNTY, OFFICE_AND_REVIEWER, has_role
 from org.selectors import division_choices, division_get
 from org.services import access_log_record
 from reports import history, permissions, selectors, services, sources, yearend
@@ -49,7 +49,7 @@ def report_list(request):
     )
     page = Paginator(reports, 50).get_page(request.GET.get("page"))
     townships = []
-    if has_role(request.user, Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.COUNTY_REVIEWER):
+    if has_role(request.user, *OFFICE_AND_REVIEWER):
         townships = list(division_choices(user=request.user, level=Division.Level.TOWNSHIP).order_by("code"))
     return render(
         request,
@@ -172,11 +172,11 @@ def dashboard(request):
     """One address, the dashboard of the user's level."""
     user = request.user
     today = timezone.localdate()
-    if user.is_superuser or has_role(user, *COUNTY_ROLES):
+    if user.is_superuser or has_role(user, *COUNTY):
         month = _month_param(request.GET.get("month"), services.previous_month(today))
         data = selectors.county_dashboard(user=user, month=month)
         return render(request, "reports/dashboard_county.html", {**data, "month_value": f"{month:%Y-%m}"})
-    if has_role(user, *TOWNSHIP_ROLES):
+    if has_role(user, *OFFICE):
         data = selectors.township_dashboard(user=user, today=today)
         return render(
             request, "reports/dashboard_township.html", {**data, "today": today, "absent": _absent()}
@@ -256,11 +256,8 @@ def _anomaly_statuses() -> list[tuple[str, str]]:
     return [(key, labels[key]) for key in ANOMALY_STATUSES]
 
 
-DOWNLOADS_ROLES = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.COUNTY_REVIEWER, Role.COUNTY_AUDITOR)
-
-
 def _require_downloads(user):
-    if not (user.is_superuser or has_role(user, *DOWNLOADS_ROLES)):
+    if not (user.is_superuser or has_role(user, *OFFICE_AND_COUNTY)):
         raise PermissionDenied
 
 
@@ -324,10 +321,7 @@ def downloads(request):
 @require_GET
 def access_log(request):
     """Who downloaded what and when (and who saw personal data unmasked), in the user's scope."""
-    if not (
-        request.user.is_superuser
-        or has_role(request.user, Role.COUNTY_AUDITOR, Role.COUNTY_REVIEWER, Role.TOWNSHIP_LEADER)
-    ):
+    if not (request.user.is_superuser or has_role(request.user, *ACCESS_LOG_READERS)):
         raise PermissionDenied
     entries = selectors.access_log_list(user=request.user, action=request.GET.get("action") or None)
     page = Paginator(entries, 100).get_page(request.GET.get("page"))
@@ -357,7 +351,7 @@ def year_end(request):
         year = int(request.GET.get("year") or request.POST.get("year") or today.year)
     except ValueError:
         year = today.year
-    may_edit = has_role(request.user, Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.COUNTY_REVIEWER)
+    may_edit = has_role(request.user, *OFFICE_AND_REVIEWER)
     if request.method == "POST":
         if not may_edit:
             raise PermissionDenied

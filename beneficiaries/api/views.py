@@ -25,7 +25,8 @@ from beneficiaries.models import (
     Person,
     SubsidyStandard,
 )
-from org.models import AccessLog, Role
+from org.models import AccessLog
+from org.roles import FIELD
 from org.services import access_log_record
 
 
@@ -56,7 +57,7 @@ class PersonViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Person.objects.none()
     serializer_class = PersonSerializer
     filterset_class = PersonFilter
-    write_roles = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.VILLAGE_CADRE)
+    write_roles = FIELD
 
     def get_queryset(self):
         return selectors.person_list(user=self.request.user, search=self.request.query_params.get("q"))
@@ -157,7 +158,7 @@ class CallbackViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Callback.objects.none()
     serializer_class = CallbackSerializer
     filterset_fields = ["enrolment", "method", "reached"]
-    write_roles = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.VILLAGE_CADRE)
+    write_roles = FIELD
 
     def get_queryset(self):
         return selectors.callback_list(user=self.request.user)

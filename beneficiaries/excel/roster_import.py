@@ -28,6 +28,7 @@ from core.idcard import IdInfo
 from core.pinyin import search_key
 from org.audit import audited_bulk_update, audited_update
 from org.models import Division
+from org.roles import FIELD
 from org.scoping import scope_prefix
 from org.selectors import division_choices
 
@@ -152,10 +153,9 @@ def import_roster(*, parsed, user, progress=None, today: datetime.date | None = 
     Each row meets the rules of the registration and enrolment services (beneficiaries.rules:
     the same functions, fed from a few bulk reads instead of queries per row), plus the file's
     own: villages and projects named by code, the same ID twice in the file."""
-    from beneficiaries.services import ENROL_ROLES
     from org.roles import require_role
 
-    require_role(user, *ENROL_ROLES)
+    require_role(user, *FIELD)
     progress = progress or (lambda done, total=None: None)
     today = today or timezone.localdate()
     total = len(parsed.rows)

@@ -35,11 +35,9 @@ from beneficiaries.services.callbacks import callback_record
 from beneficiaries.services.enrolment import (
     BULK_ACTIONS,
     BULK_LIMIT,
-    ENROL_ROLES,
     ENROLMENT_MACHINE,
     NOTICE_COLUMNS,
     NOTICE_ROUNDS,
-    OFFICE_ROLES,
     PREVIOUS_ROUND,
     enrolment_activate,
     enrolment_approve,
@@ -62,7 +60,6 @@ from beneficiaries.services.reconciliation import (
 from beneficiaries.services.recoveries import recoveries_record, recovery_mark_recovered, recovery_waive
 from beneficiaries.services.registry import (
     EXIT_WITH_PERSON,
-    REGISTRY_ROLES,
     RESTORE_WITH_PERSON,
     household_create,
     household_set_head,
@@ -80,13 +77,10 @@ __all__ = [
     "CLOSED_ACCOUNT_REASONS",
     "CONFIRMED_STEPS",
     "ENROLMENT_MACHINE",
-    "ENROL_ROLES",
     "EXIT_WITH_PERSON",
     "NOTICE_COLUMNS",
     "NOTICE_ROUNDS",
-    "OFFICE_ROLES",
     "PREVIOUS_ROUND",
-    "REGISTRY_ROLES",
     "RESTORE_WITH_PERSON",
     "RESULT_FAILED",
     "RESULT_PAID",

@@ -13,10 +13,9 @@ from django.utils.translation import gettext
 from beneficiaries.models import (
     AnomalyFinding,
 )
-from beneficiaries.services.enrolment import OFFICE_ROLES
 from org.audit import SYSTEM, audited_bulk_create, audited_save, audited_update
-from org.models import Division, Role
-from org.roles import require_role
+from org.models import Division
+from org.roles import OFFICE, OFFICE_AND_REVIEWER, require_role
 from org.scoping import Scope, require_scope, scope_prefix
 
 if TYPE_CHECKING:
@@ -40,7 +39,7 @@ def anomaly_check_run(*, user: "User | Scope", rules=None) -> dict:
 
     scope = require_scope(user)
     if not scope.is_system:
-        require_role(scope.user, *OFFICE_ROLES, Role.COUNTY_REVIEWER)
+        require_role(scope.user, *OFFICE_AND_REVIEWER)
     actor = SYSTEM if scope.is_system else scope.user
     reason = ANOMALY_TASK if scope.is_system else ANOMALY_RUN
     prefix = scope_prefix(scope)
@@ -86,7 +85,7 @@ def anomaly_check_run(*, user: "User | Scope", rules=None) -> dict:
 
 
 def _anomaly_handle(*, user, finding: AnomalyFinding, status: str, note: str) -> AnomalyFinding:
-    require_role(user, *OFFICE_ROLES)
+    require_role(user, *OFFICE)
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": gettext("Write what was found out.")})

@@ -11,8 +11,6 @@ from beneficiaries.models import (
     PaymentBatch,
 )
 from beneficiaries.permissions import (
-    BANK_FILE_ROLES,
-    OFFICE_ROLES,
     bank_file_guard,
     batch_approve_guard,
     batch_check_guard,
@@ -22,7 +20,7 @@ from beneficiaries.permissions import (
 from common.states import StateMachine, Transition
 from org.audit import audited_save
 from org.models import Role
-from org.roles import require_role
+from org.roles import BANK_FILE_READERS, OFFICE, require_role
 
 BATCH_MACHINE = StateMachine(
     field="status",
@@ -31,7 +29,7 @@ BATCH_MACHINE = StateMachine(
             "check",
             sources=(PaymentBatch.Status.DRAFT,),
             target=PaymentBatch.Status.CHECKED,
-            roles=OFFICE_ROLES,
+            roles=OFFICE,
             label=_("Mark as checked"),
             check=batch_check_guard,
         ),
@@ -39,7 +37,7 @@ BATCH_MACHINE = StateMachine(
             "reopen",
             sources=(PaymentBatch.Status.CHECKED,),
             target=PaymentBatch.Status.DRAFT,
-            roles=OFFICE_ROLES,
+            roles=OFFICE,
             label=_("Back to draft"),
         ),
         Transition(
@@ -54,7 +52,7 @@ BATCH_MACHINE = StateMachine(
             "export",
             sources=(PaymentBatch.Status.APPROVED,),
             target=PaymentBatch.Status.EXPORTED,
-            roles=OFFICE_ROLES,
+            roles=OFFICE,
             label=_("Mark sent to the bank"),
             check=batch_export_guard,
         ),
@@ -108,7 +106,7 @@ def batch_bank_file_record(*, user, batch: PaymentBatch) -> PaymentBatch:
     permissions.bank_file_guard), to other roles (PermissionDenied) and outside the user's scope
     (Http404). The first file made by the office sets ``bank_file_at``; later ones and an auditor's copy leave
     it as it is. Returns the batch as locked."""
-    require_role(user, *BANK_FILE_ROLES)
+    require_role(user, *BANK_FILE_READERS)
     try:
         locked = PaymentBatch.objects.visible_to(user).select_for_update().get(pk=batch.pk)
     except PaymentBatch.DoesNotExist:

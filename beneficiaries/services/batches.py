@@ -19,13 +19,12 @@ from beneficiaries.models import (
     Person,
     SubsidyStandard,
 )
-from beneficiaries.permissions import OFFICE_ROLES
 from beneficiaries.services.enrolment import _project_visible
 from beneficiaries.services.reconciliation import failed_to_reissue, reissue_card
 from core.money import parse_money
 from org.audit import audited_save, audited_update
 from org.models import Division
-from org.roles import require_role
+from org.roles import OFFICE, require_role
 from org.scoping import division_in_scope
 
 
@@ -163,7 +162,7 @@ def batch_generate(
     standard or a bank card (naming them), and an empty batch."""
     from projects.models import Project
 
-    require_role(user, *OFFICE_ROLES)
+    require_role(user, *OFFICE)
     if division is None or division.level != Division.Level.TOWNSHIP or not division_in_scope(user, division):
         raise ValidationError({"division": gettext("Choose a township in your area.")})
     _project_visible(user=user, project=project)
@@ -343,7 +342,7 @@ def _batch_totals(batch: PaymentBatch, *, user) -> None:
 @transaction.atomic
 def batch_delete(*, user, batch: PaymentBatch) -> None:
     """Throw away a draft (to regenerate it after corrections)."""
-    require_role(user, *OFFICE_ROLES)
+    require_role(user, *OFFICE)
     batch = PaymentBatch.objects.visible_to(user).select_for_update().get(pk=batch.pk)
     if batch.status != PaymentBatch.Status.DRAFT:
         raise ValidationError({"status": gettext("Only a draft batch can be deleted.")})
@@ -358,7 +357,7 @@ def payment_add(*, user, batch: PaymentBatch, enrolment: Enrolment, arrears: boo
     (exited, deceased, not yet paying), one of another project or township, and one with
     nothing left to pay (every day already paid or being paid; the database's exclusion
     constraint refuses a second cover too). Returns the first line added."""
-    require_role(user, *OFFICE_ROLES)
+    require_role(user, *OFFICE)
     batch = PaymentBatch.objects.visible_to(user).select_for_update().get(pk=batch.pk)
     if batch.status != PaymentBatch.Status.DRAFT:
         raise ValidationError({"status": gettext("Payments can be added to a draft batch only.")})
@@ -536,7 +535,7 @@ def trim_draft_lines(*, user, enrolments, last_day: datetime.date) -> int:
 def payment_adjust(*, user, payment: Payment, amount, reason: str) -> Payment:
     """Change one amount in a draft batch, with the reason (an amount above the standard is
     then reported by the anomaly checks)."""
-    require_role(user, *OFFICE_ROLES)
+    require_role(user, *OFFICE)
     payment = Payment.objects.visible_to(user).select_for_update().select_related("batch").get(pk=payment.pk)
     if payment.batch.status != PaymentBatch.Status.DRAFT:
         raise ValidationError({"amount": gettext("Amounts can be changed in a draft batch only.")})

@@ -14,9 +14,8 @@ from beneficiaries.models import (
     Callback,
     Enrolment,
 )
-from beneficiaries.services.enrolment import ENROL_ROLES
 from org.audit import audited_save
-from org.roles import require_role
+from org.roles import FIELD, require_role
 
 
 @transaction.atomic
@@ -34,7 +33,7 @@ def callback_record(
     today: datetime.date | None = None,
 ) -> Callback:
     """Record a 回访. When the person was not reached, the three answers stay empty."""
-    require_role(user, *ENROL_ROLES)
+    require_role(user, *FIELD)
     today = today or timezone.localdate()
     enrolment = Enrolment.objects.visible_to(user).get(pk=enrolment.pk)
     if method not in Callback.Method.values:

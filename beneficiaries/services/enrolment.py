@@ -17,8 +17,6 @@ from beneficiaries.models import (
     Person,
 )
 from beneficiaries.permissions import (
-    ENROL_ROLES,
-    OFFICE_ROLES,
     enrolment_approve_guard,
     enrolment_notice_guard,
 )
@@ -26,7 +24,7 @@ from common.states import StateMachine, Transition
 from core import clock
 from org.audit import audited_save
 from org.models import Division, Role
-from org.roles import require_role
+from org.roles import FIELD, OFFICE, require_role
 from org.scoping import division_in_scope
 
 
@@ -66,7 +64,7 @@ def enrolment_create(
     does not belong to, persons covered outside 1–30, an application date in the future or
     before the person's birth.
     """
-    require_role(user, *ENROL_ROLES)
+    require_role(user, *FIELD)
     today = today or clock.today()
     person = Person.objects.visible_to(user).select_related("village").filter(pk=person.pk).first()
     if person is None:
@@ -166,14 +164,14 @@ ENROLMENT_MACHINE = StateMachine(
             "review",
             sources=(Enrolment.Status.APPLIED,),
             target=Enrolment.Status.VILLAGE_REVIEWED,
-            roles=ENROL_ROLES,
+            roles=FIELD,
             label=_("Village review done"),
         ),
         Transition(
             "notice",
             sources=(Enrolment.Status.VILLAGE_REVIEWED,),
             target=Enrolment.Status.NOTICE,
-            roles=OFFICE_ROLES,
+            roles=OFFICE,
             label=_("Put on public notice"),
             check=enrolment_notice_guard,
         ),
@@ -189,14 +187,14 @@ ENROLMENT_MACHINE = StateMachine(
             "activate",
             sources=(Enrolment.Status.APPROVED,),
             target=Enrolment.Status.ACTIVE,
-            roles=OFFICE_ROLES,
+            roles=OFFICE,
             label=_("Start payments"),
         ),
         Transition(
             "exit",
             sources=tuple(s for s in Enrolment.Status.values if s != Enrolment.Status.EXITED),
             target=Enrolment.Status.EXITED,
-            roles=OFFICE_ROLES,
+            roles=OFFICE,
             label=_("Exit"),
         ),
     ],
@@ -358,7 +356,7 @@ def enrolment_notice_post(
     from publicity.models import PublicNotice
     from publicity.services import notice_publish
 
-    require_role(user, *OFFICE_ROLES)
+    require_role(user, *OFFICE)
     if round not in NOTICE_ROUNDS:
         raise ValidationError({"round": gettext("Unknown notice round “%(round)s”.") % {"round": round}})
     field, label = NOTICE_ROUNDS[round]

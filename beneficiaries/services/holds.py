@@ -10,9 +10,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
 from beneficiaries.models import AnomalyFinding, Payment, PaymentBatch, PaymentClearance
-from beneficiaries.permissions import OFFICE_ROLES, payment_clear_guard
+from beneficiaries.permissions import payment_clear_guard
 from org.audit import audited_save
-from org.roles import require_role
+from org.roles import OFFICE, require_role
 
 REASON_LENGTH = PaymentClearance._meta.get_field("reason").max_length
 
@@ -29,7 +29,7 @@ def payment_clear(*, user, payment: Payment, finding: AnomalyFinding, reason: st
 
     from beneficiaries.selectors import held_lines
 
-    require_role(user, *OFFICE_ROLES)  # the role first, then the scope: as a batch step
+    require_role(user, *OFFICE)  # the role first, then the scope: as a batch step
     reason = (reason or "").strip()
     with transaction.atomic():
         try:

@@ -16,9 +16,8 @@ from beneficiaries.models import (
     Payment,
     PaymentBatch,
 )
-from beneficiaries.permissions import OFFICE_ROLES
 from org.audit import audited_bulk_update, audited_save
-from org.roles import require_role
+from org.roles import OFFICE, require_role
 
 
 def live_cover_of_outer():
@@ -166,7 +165,7 @@ def batch_reconcile(*, user, batch: PaymentBatch, results: list[dict]) -> Paymen
     batch."""
     from core.excel import RowError, RowErrors
 
-    require_role(user, *OFFICE_ROLES)
+    require_role(user, *OFFICE)
     batch = PaymentBatch.objects.visible_to(user).select_for_update().get(pk=batch.pk)
     if batch.status != PaymentBatch.Status.EXPORTED:
         raise ValidationError(

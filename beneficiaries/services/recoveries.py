@@ -25,11 +25,10 @@ from django.utils.translation import gettext
 
 from beneficiaries import coverage
 from beneficiaries.models import Enrolment, Payment, PaymentBatch, Person, Recovery, SubsidyStandard
-from beneficiaries.permissions import OFFICE_ROLES
 from beneficiaries.services.batches import _rule
 from org.audit import audited_save
 from org.models import Role
-from org.roles import require_role
+from org.roles import OFFICE, require_role
 
 ZERO = Decimal("0.00")
 
@@ -205,7 +204,7 @@ def recovery_mark_recovered(*, user, recovery: Recovery, note: str) -> Recovery:
     """Township staff or a leader record that the money came back, with how (receipt, date).
     Refuses another role, an item outside the user's area (DoesNotExist), an empty note and an
     item no longer open."""
-    require_role(user, *OFFICE_ROLES)
+    require_role(user, *OFFICE)
     return _settle(user=user, recovery=recovery, status=Recovery.Status.RECOVERED, note=note, field="note")
 
 

@@ -19,15 +19,12 @@ from beneficiaries.models import (
     normalize_card,
 )
 from beneficiaries.services.batches import trim_draft_lines
-from beneficiaries.services.enrolment import OFFICE_ROLES
 from beneficiaries.services.recoveries import recoveries_record
 from core.pinyin import search_key
 from org.audit import audited_save, audited_update
-from org.models import Division, Role
-from org.roles import require_role
+from org.models import Division
+from org.roles import FIELD, OFFICE, require_role
 from org.scoping import division_in_scope, scope_prefix
-
-REGISTRY_ROLES = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.VILLAGE_CADRE)
 
 
 def _check_village(*, user, village: Division, field: str = "village") -> None:
@@ -74,7 +71,7 @@ def person_register(
     ``household_number`` (instead of ``household``) joins the village's household of that number,
     creating it when it is new: the registration form's way.
     """
-    require_role(user, *REGISTRY_ROLES)
+    require_role(user, *FIELD)
     household_number = (household_number or "").strip()
     check = rules.registration_check(
         id_number=id_number,
@@ -122,7 +119,7 @@ def person_register(
 def person_update(*, user, person: Person, **changes) -> Person:
     """Change name, phone, household, relation or bank card. The ID number never changes here
     (a wrong ID is a new registration after the old one is closed)."""
-    require_role(user, *REGISTRY_ROLES)
+    require_role(user, *FIELD)
     person = Person.objects.visible_to(user).select_for_update().get(pk=person.pk)
     allowed = {"name", "phone", "household", "relation", "bank_card", "bank_name"}
     unknown = set(changes) - allowed
@@ -171,7 +168,7 @@ def person_set_status(
     recovery items (services.recoveries). The returned person carries ``enrolments_exited``,
     ``enrolments_restored`` and ``payments_removed`` counts for the message, and
     ``recoveries_recorded`` (the items written)."""
-    require_role(user, Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.VILLAGE_CADRE)
+    require_role(user, *FIELD)
     if status not in Person.Status.values:
         raise ValidationError({"status": gettext("Unknown status “%(status)s”.") % {"status": status}})
     today = today or timezone.localdate()
@@ -250,7 +247,7 @@ def _restore_with_person(*, user, person: Person) -> int:
 def household_create(
     *, user, village: Division, number: str, address: str = "", phone: str = ""
 ) -> Household:
-    require_role(user, *REGISTRY_ROLES)
+    require_role(user, *FIELD)
     _check_village(user=user, village=village)
     number = (number or "").strip()
     if not number:
@@ -269,7 +266,7 @@ def household_create(
 
 @transaction.atomic
 def household_set_head(*, user, household: Household, person: Person) -> Household:
-    require_role(user, *REGISTRY_ROLES)
+    require_role(user, *FIELD)
     household = Household.objects.visible_to(user).select_for_update().get(pk=household.pk)
     if person.household_id != household.pk:
         raise ValidationError({"head": gettext("The head must be a member of the household.")})
@@ -282,7 +279,7 @@ def household_set_head(*, user, household: Household, person: Person) -> Househo
 @transaction.atomic
 def user_person_link(*, user, target_user, person: Person) -> UserPerson:
     """Record which registry entry is an org user's own (for the cadre-relatives check)."""
-    require_role(user, *OFFICE_ROLES)
+    require_role(user, *OFFICE)
     person = Person.objects.visible_to(user).get(pk=person.pk)
     link, _created = UserPerson.objects.update_or_create(user=target_user, defaults={"person": person})
     return link

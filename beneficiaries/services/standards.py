@@ -14,18 +14,17 @@ from beneficiaries.models import (
     ExclusivePair,
     SubsidyStandard,
 )
-from beneficiaries.services.enrolment import OFFICE_ROLES, _project_visible
+from beneficiaries.services.enrolment import _project_visible
 from core.money import money, parse_money
 from org.audit import audited_save
-from org.models import Role
-from org.roles import require_role
+from org.roles import OFFICE_AND_REVIEWER, require_role
 
 
 def _may_manage_project(*, user, project) -> None:
     """Standards and exclusive pairs are set by the office that owns the project."""
     from projects.models import Project
 
-    require_role(user, *OFFICE_ROLES, Role.COUNTY_REVIEWER)
+    require_role(user, *OFFICE_AND_REVIEWER)
     if not Project.objects.owned_by_scope_of(user).filter(pk=project.pk).exists():
         raise ValidationError(
             {

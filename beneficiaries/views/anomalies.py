@@ -15,14 +15,12 @@ from beneficiaries.models import (
 )
 from beneficiaries.views.common import (
     LIST_PAGE_SIZE,
-    OFFICE,
     _act,
     _int,
     _refusal,
 )
 from common.jobs import job_enqueue
-from org.models import Role
-from org.roles import has_role
+from org.roles import OFFICE, OFFICE_AND_REVIEWER, has_role
 
 
 @login_required
@@ -53,7 +51,7 @@ def anomaly_list(request):
             "status": status,
             "rules": AnomalyFinding.Rule.choices,
             "statuses": AnomalyFinding.Status.choices,
-            "may_run": has_role(request.user, *OFFICE, Role.COUNTY_REVIEWER),
+            "may_run": has_role(request.user, *OFFICE_AND_REVIEWER),
         },
     )
 

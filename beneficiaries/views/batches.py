@@ -15,12 +15,12 @@ from beneficiaries.models import (
     PaymentBatch,
     SubsidyStandard,
 )
-from beneficiaries.views.common import LIST_PAGE_SIZE, OFFICE, _act, _date, _int, _refusal
+from beneficiaries.views.common import LIST_PAGE_SIZE, _act, _date, _int, _refusal
 from beneficiaries.views.holds import held_lines_context, held_lines_message
 from common.jobs import job_enqueue
 from core.excel import check_xlsx_file
 from org.models import Division
-from org.roles import has_role
+from org.roles import OFFICE, has_role
 from org.selectors import division_choices
 
 

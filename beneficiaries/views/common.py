@@ -11,11 +11,10 @@ from django.utils.translation import gettext
 from beneficiaries.models import (
     Enrolment,
 )
-from org.models import AccessLog, Role
+from org.models import AccessLog
 from org.services import access_log_record
 
 LIST_PAGE_SIZE = 50
-OFFICE = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
 
 
 def _int(value):

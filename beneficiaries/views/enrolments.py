@@ -18,7 +18,6 @@ from beneficiaries.models import (
 )
 from beneficiaries.views.common import (
     LIST_PAGE_SIZE,
-    OFFICE,
     _act,
     _bool,
     _date,
@@ -28,7 +27,7 @@ from beneficiaries.views.common import (
 )
 from core import clock
 from org.models import Division
-from org.roles import has_role
+from org.roles import OFFICE, has_role
 from org.selectors import division_choices
 from publicity.services import notice_earliest_end
 

@@ -12,15 +12,13 @@ from beneficiaries.models import (
     AnomalyFinding,
 )
 from beneficiaries.views.common import (
-    OFFICE,
     _int,
     _refusal,
 )
 from common.jobs import job_enqueue
 from common.views import download_response
 from core.excel import check_xlsx_file, template_xlsx
-from org.models import Role
-from org.roles import has_role
+from org.roles import FIELD, has_role
 
 
 @login_required
@@ -43,7 +41,7 @@ def excel_page(request):
         "beneficiaries/excel.html",
         {
             "error": error,
-            "may_import": has_role(request.user, *OFFICE, Role.VILLAGE_CADRE),
+            "may_import": has_role(request.user, *FIELD),
             "projects": selectors.enrolment_projects(user=request.user),
         },
         status=400 if error else 200,

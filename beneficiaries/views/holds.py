@@ -13,8 +13,7 @@ from django.views.decorators.http import require_POST
 from beneficiaries import permissions, selectors, services
 from beneficiaries.models import PaymentBatch
 from beneficiaries.views.common import _int, _refusal
-from org.models import Role
-from org.roles import has_role
+from org.roles import OFFICE, has_role
 
 
 def held_lines_message(request, batch) -> None:
@@ -43,7 +42,7 @@ def held_lines_context(user, batch) -> dict:
     open_batch = batch.status in (PaymentBatch.Status.DRAFT, PaymentBatch.Status.CHECKED)
     may_clear = bool(held) and permissions.may_clear_held_lines(user, batch)
     refusal = ""
-    if held and open_batch and not may_clear and has_role(user, Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER):
+    if held and open_batch and not may_clear and has_role(user, *OFFICE):
         try:
             permissions.payment_clear_guard(batch, user)
         except (ValidationError, PermissionDenied) as error:

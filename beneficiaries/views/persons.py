@@ -20,7 +20,7 @@ from beneficiaries.views.common import (
     _refusal,
 )
 from org.models import AccessLog, Division
-from org.roles import has_role
+from org.roles import FIELD, has_role
 from org.selectors import division_choices
 from org.services import access_log_record
 
@@ -38,7 +38,7 @@ def person_list(request):
         "q": search,
         "status": status or "",
         "statuses": Person.Status.choices,
-        "may_register": has_role(request.user, *services.REGISTRY_ROLES),
+        "may_register": has_role(request.user, *FIELD),
     }
     template = "beneficiaries/_person_rows.html" if request.htmx else "beneficiaries/person_list.html"
     return render(request, template, context)
@@ -74,8 +74,8 @@ def person_detail(request, pk: int):
             "callbacks": selectors.callback_list(user=request.user, person_id=person.pk)[:20],
             "recoveries": selectors.recovery_list(user=request.user).filter(person_id=person.pk)[:20],
             "projects": selectors.enrolment_projects(user=request.user),
-            "may_enrol": has_role(request.user, *services.ENROL_ROLES),
-            "may_edit": has_role(request.user, *services.REGISTRY_ROLES),
+            "may_enrol": has_role(request.user, *FIELD),
+            "may_edit": has_role(request.user, *FIELD),
             "status_form": PersonStatusForm(initial={"status": person.status}),
         },
     )
@@ -84,7 +84,7 @@ def person_detail(request, pk: int):
 @login_required
 def person_new(request):
     """Register a person (one per national ID across the portal)."""
-    if not has_role(request.user, *services.REGISTRY_ROLES):
+    if not has_role(request.user, *FIELD):
         raise PermissionDenied
     form = PersonForm(
         request.POST or None, villages=division_choices(user=request.user, level=Division.Level.VILLAGE)
@@ -103,7 +103,7 @@ def person_new(request):
 @login_required
 def person_edit(request, pk: int):
     person = selectors.person_get(user=request.user, pk=pk)
-    if not has_role(request.user, *services.REGISTRY_ROLES):
+    if not has_role(request.user, *FIELD):
         raise PermissionDenied
     initial = {key: getattr(person, key) for key in ("name", "relation", "phone", "bank_name")}
     form = PersonEditForm(request.POST or None, initial=initial)

@@ -13,9 +13,9 @@ from django.utils.translation import gettext
 
 from beneficiaries import selectors, services
 from beneficiaries.models import Recovery
-from beneficiaries.views.common import LIST_PAGE_SIZE, OFFICE, _act, _int
+from beneficiaries.views.common import LIST_PAGE_SIZE, _act, _int
 from org.models import Division, Role
-from org.roles import has_role
+from org.roles import OFFICE, has_role
 from org.selectors import division_choices
 
 

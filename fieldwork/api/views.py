@@ -18,7 +18,7 @@ from fieldwork.api.serializers import (
     HomeVisitSerializer,
 )
 from fieldwork.models import Concern, HomeVisit
-from fieldwork.services.checks import RECORDERS
+from org.roles import FIELD
 
 
 class VisitEnrolmentSerializer(serializers.Serializer):
@@ -51,7 +51,7 @@ class HomeVisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     queryset = HomeVisit.objects.none()
     serializer_class = HomeVisitSerializer
     filterset_fields = ["purpose", "village", "visitor", "household"]
-    write_roles = RECORDERS
+    write_roles = FIELD
 
     def get_queryset(self):
         return selectors.visit_list(user=self.request.user).prefetch_related(
@@ -121,7 +121,7 @@ class ConcernViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Concern.objects.none()
     serializer_class = ConcernSerializer
     filterset_fields = ["status", "category", "village", "is_overdue", "departments"]
-    write_roles = RECORDERS
+    write_roles = FIELD
 
     def get_queryset(self):
         return selectors.concern_list(user=self.request.user)

@@ -7,7 +7,6 @@
 Callers import from ``fieldwork.services``; the names below are its public surface.
 """
 
-from fieldwork.services.checks import EDITORS, RECORDERS
 from fieldwork.services.concerns import (
     ESCALATE_AFTER_DAYS,
     concern_collect,
@@ -31,14 +30,12 @@ from fieldwork.services.visits import (
 
 __all__ = [
     "CALLBACK_ANSWERS",
-    "EDITORS",
     "ESCALATE_AFTER_DAYS",
     "PHOTOS_PER_VISIT",
     "PHOTO_JPEG_QUALITY",
     "PHOTO_MAX_BYTES",
     "PHOTO_MAX_PIXELS",
     "PHOTO_MAX_SIDE",
-    "RECORDERS",
     "concern_collect",
     "concern_dispatch",
     "concern_feedback",

@@ -7,11 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from fieldwork.models import HomeVisit
-from org.models import Division, Role
+from org.models import Division
 from org.scoping import division_in_scope
-
-EDITORS = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
-RECORDERS = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.VILLAGE_CADRE)
 
 
 def _today(today):

@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from fieldwork.models import Concern, ConcernEvent, WhistleCall
-from fieldwork.services.checks import EDITORS, RECORDERS, _in_scope, _not_future, _today
+from fieldwork.services.checks import _in_scope, _not_future, _today
 from fieldwork.states import CONCERN
 from org.audit import SYSTEM, audited_create, audited_update
-from org.models import Division, Role
-from org.roles import require_role
+from org.models import Division
+from org.roles import FIELD, OFFICE, require_role
 
 ESCALATE_AFTER_DAYS = 3
 #: the task named in the history rows of concerns_flag_overdue (by org.audit.SYSTEM)
@@ -35,7 +35,7 @@ def concern_collect(
     *, user, village: Division, category: str, description: str, resident=None, visit=None, is_common=False
 ) -> Concern:
     """Record a resident's concern in a village of the user's area (收集)."""
-    require_role(user, *RECORDERS)
+    require_role(user, *FIELD)
     _in_scope(user, village, "village")
     if not village.is_village:
         raise ValidationError({"village": gettext("A concern belongs to a village.")})
@@ -130,7 +130,7 @@ def concern_dispatch(*, user, concern: Concern, departments, deadline: datetime.
 def _departments_check(user, departments, concern) -> None:
     """Only township staff dispatch, and only to active departments serving the concern's
     village (its township's or the county's)."""
-    require_role(user, *EDITORS)
+    require_role(user, *OFFICE)
     for department in departments:
         if not department.is_active or not concern.village.code.startswith(department.division.code):
             raise ValidationError(
@@ -174,7 +174,7 @@ def concern_whistle(
 @transaction.atomic
 def whistle_report(*, user, call: WhistleCall, note: str = "") -> WhistleCall:
     """A called department reports (吹哨报到): who and when. Reporting twice keeps the first."""
-    require_role(user, Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
+    require_role(user, *OFFICE)
     call = (
         WhistleCall.objects.visible_to(user).select_for_update().filter(pk=getattr(call, "pk", call)).first()
     )

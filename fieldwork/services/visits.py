@@ -19,9 +19,9 @@ from beneficiaries.models import Callback, Enrolment, Household
 from beneficiaries.services import callback_record
 from fieldwork import selectors
 from fieldwork.models import Concern, HomeVisit, VisitCallback, VisitPhoto
-from fieldwork.services.checks import RECORDERS, _member_for_write, _not_future, _today
+from fieldwork.services.checks import _member_for_write, _not_future, _today
 from fieldwork.services.concerns import concern_collect
-from org.roles import require_role
+from org.roles import FIELD, require_role
 from org.scoping import division_in_scope
 
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
@@ -182,7 +182,7 @@ def visit_record(
     Raises PermissionDenied for roles that do not record, ValidationError naming the field
     for a household outside the user's area, a future date, callbacks on another purpose or
     for another household's enrolment, a photo that is not a picture or too large."""
-    require_role(user, *RECORDERS)
+    require_role(user, *FIELD)
     client_id = _client_uuid(client_id)
     stored = _visit_stored(user=user, client_id=client_id)
     if stored is not None:

@@ -5,7 +5,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from org.models import Role
+from org.roles import AID_HANDLERS, FIELD
 from partycare import selectors, services
 from partycare.api.filters import AidApplicationFilter, CareCaseFilter, PartyMemberFilter
 from partycare.api.serializers import (
@@ -27,8 +27,6 @@ from partycare.models import (
     Pairing,
     PartyMember,
 )
-
-RECORDERS = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.VILLAGE_CADRE)
 
 
 @extend_schema(tags=["partycare"])
@@ -63,7 +61,7 @@ class CareCaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     queryset = CareCase.objects.none()
     serializer_class = CareCaseSerializer
     filterset_class = CareCaseFilter
-    write_roles = RECORDERS
+    write_roles = FIELD
 
     def get_queryset(self):
         return selectors.care_case_list(user=self.request.user)
@@ -109,7 +107,7 @@ class AidApplicationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
     queryset = AidApplication.objects.none()
     serializer_class = AidApplicationSerializer
     filterset_class = AidApplicationFilter
-    write_roles = (*RECORDERS, Role.COUNTY_REVIEWER)
+    write_roles = AID_HANDLERS
 
     def get_queryset(self):
         return selectors.aid_list(user=self.request.user)

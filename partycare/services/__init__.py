@@ -29,7 +29,6 @@ from partycare.services.care import (
     talk_trigger_record,
     training_record,
 )
-from partycare.services.checks import EDITORS, RECORDERS
 from partycare.services.members import (
     BRANCH_FIELDS,
     branch_create,
@@ -51,8 +50,6 @@ __all__ = [
     "AID_NOTICE_COLUMNS",
     "BRANCH_FIELDS",
     "DEFAULT_STANDARDS",
-    "EDITORS",
-    "RECORDERS",
     "aid_apply",
     "aid_branch_check",
     "aid_county_approve",

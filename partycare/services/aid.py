@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from core.money import ZERO, money, parse_money
 from org.audit import audited_save
 from org.models import Role
-from org.roles import has_role, require_role
+from org.roles import AID_APPLICANTS, has_role, require_role
 from partycare import eligibility
 from partycare.models import (
     AidApplication,
@@ -59,7 +59,7 @@ def aid_apply(
     """Prepare an application. The old-member allowance needs the member to meet the rule
     (age ≥ 70, party age ≥ 30, no fixed allowance) and an amount ≥ the year's minimum; any
     amount above the year's cap needs a reason."""
-    require_role(user, Role.TOWNSHIP_STAFF, Role.VILLAGE_CADRE)
+    require_role(user, *AID_APPLICANTS)
     today = _today(today)
     member = _member_for_write(user, member)
     if kind not in AidApplication.Kind.values:

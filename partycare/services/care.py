@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from core.money import ZERO, parse_money
 from org.audit import audited_save
 from org.models import Division
-from org.roles import require_role
+from org.roles import FIELD, OFFICE, require_role
 from org.scoping import scope_q
 from partycare import eligibility
 from partycare.models import (
@@ -26,7 +26,7 @@ from partycare.models import (
     Training,
     TrainingAttendance,
 )
-from partycare.services.checks import EDITORS, RECORDERS, _in_scope, _member_for_write, _not_future, _today
+from partycare.services.checks import _in_scope, _member_for_write, _not_future, _today
 from partycare.services.pioneer import due_items_refresh
 from partycare.states import CAMPAIGN
 
@@ -35,7 +35,7 @@ from partycare.states import CAMPAIGN
 def talk_trigger_record(
     *, user, member: PartyMember, kind: str, occurred_on: datetime.date, note: str = "", today=None
 ) -> TalkTrigger:
-    require_role(user, *RECORDERS)
+    require_role(user, *FIELD)
     today = _today(today)
     member = _member_for_write(user, member)
     if kind not in TalkTrigger.Kind.values:
@@ -61,7 +61,7 @@ def training_record(
     today=None,
 ) -> Training:
     """A training and its attendees (members of the user's area)."""
-    require_role(user, *RECORDERS)
+    require_role(user, *FIELD)
     today = _today(today)
     _in_scope(user, branch.division, "branch")
     _not_future(held_on, field="held_on", today=today)
@@ -116,7 +116,7 @@ def care_case_record(
 ) -> CareCase:
     """Record a visit, talk or other care. A holiday visit of a member on an open campaign's list
     is ticked off there; a talk answers the member's open 六必谈 events up to its date."""
-    require_role(user, *RECORDERS)
+    require_role(user, *FIELD)
     today = _today(today)
     member = _member_for_write(user, member)
     if kind not in CareCase.Kind.values:
@@ -176,7 +176,7 @@ def care_case_record(
 def campaign_create(*, user, township: Division, holiday: str, year: int, today=None) -> Campaign:
     """Create a township's holiday campaign in one action: every member due for a holiday visit
     (四必访 groups and members aged 70+) becomes a target, with the rules that put them there."""
-    require_role(user, *EDITORS)
+    require_role(user, *OFFICE)
     today = _today(today)
     _in_scope(user, township, "division")
     if township.level != Division.Level.TOWNSHIP:

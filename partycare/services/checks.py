@@ -9,14 +9,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from org.models import Division, Role
+from org.models import Division
 from org.scoping import division_in_scope
 from partycare.models import (
     PartyMember,
 )
-
-EDITORS = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
-RECORDERS = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER, Role.VILLAGE_CADRE)
 
 
 # Defaults when the county has not configured a year (暖心工程: allowance ≥ 200 元 a year,

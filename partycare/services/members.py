@@ -11,14 +11,14 @@ from django.utils.translation import gettext
 
 from org.audit import audited_save
 from org.models import Division
-from org.roles import require_role
+from org.roles import OFFICE, require_role
 from partycare import eligibility
 from partycare.models import (
     Branch,
     DueItem,
     PartyMember,
 )
-from partycare.services.checks import EDITORS, _in_scope, _not_future, _today
+from partycare.services.checks import _in_scope, _not_future, _today
 from partycare.services.pioneer import due_items_refresh
 from partycare.states import MEMBER
 
@@ -27,7 +27,7 @@ from partycare.states import MEMBER
 def branch_create(
     *, user, division: Division, name: str, kind: str = Branch.Kind.BRANCH, secretary: str = ""
 ) -> Branch:
-    require_role(user, *EDITORS)
+    require_role(user, *OFFICE)
     _in_scope(user, division, "division")
     if division.level == Division.Level.COUNTY:
         raise ValidationError({"division": gettext("A branch belongs to a township or a village.")})
@@ -49,7 +49,7 @@ BRANCH_FIELDS = ("division", "name", "kind", "secretary", "is_active")
 def branch_update(*, user, branch: Branch, **changes) -> Branch:
     """Change a branch's division, name, kind, secretary or active flag. Township staff and
     leaders, inside their area; the name stays unique within the division."""
-    require_role(user, *EDITORS)
+    require_role(user, *OFFICE)
     unknown = set(changes) - set(BRANCH_FIELDS)
     if unknown:
         raise ValidationError({sorted(unknown)[0]: gettext("This field cannot be changed here.")})
@@ -118,7 +118,7 @@ def member_enrol(
 
     Refuses a join date before the person's 18th birthday or in the future, a person or branch
     outside the user's area, and a person who is already a member."""
-    require_role(user, *EDITORS)
+    require_role(user, *OFFICE)
     today = _today(today)
     _in_scope(user, branch.division, "branch")
     _in_scope(user, person.village, "person")
@@ -170,7 +170,7 @@ def member_enrol_person(
     from beneficiaries.services import person_register
     from core.idcard import normalize_id_number
 
-    require_role(user, *EDITORS)
+    require_role(user, *OFFICE)
     if person is None:
         number = normalize_id_number(id_number or "")
         if not number:
@@ -204,7 +204,7 @@ def member_enrol_person(
 @transaction.atomic
 def member_update(*, user, member: PartyMember, today: datetime.date | None = None, **changes) -> PartyMember:
     """Change flags, the branch, the join or full-membership date."""
-    require_role(user, *EDITORS)
+    require_role(user, *OFFICE)
     today = _today(today)
     member = PartyMember.objects.visible_to(user).select_for_update().get(pk=member.pk)
     allowed = {"branch", "joined_on", "full_member_on", *PartyMember.FLAG_FIELDS}

@@ -11,13 +11,13 @@ from django.utils.translation import gettext
 
 from core.money import parse_money
 from org.audit import audited_save
-from org.roles import require_role
+from org.roles import FIELD, OFFICE, require_role
 from partycare.models import (
     Pairing,
     PairingContact,
     PartyMember,
 )
-from partycare.services.checks import EDITORS, RECORDERS, _in_scope, _member_for_write, _not_future, _today
+from partycare.services.checks import _in_scope, _member_for_write, _not_future, _today
 
 
 @transaction.atomic
@@ -35,7 +35,7 @@ def pairing_create(
 ) -> Pairing:
     """Pair a helper — a cadre (``helper_user``, a portal user of the area, or just a name)
     or a better-off member (``helper_member``) — with a member or a household in need."""
-    require_role(user, *EDITORS)
+    require_role(user, *OFFICE)
     today = _today(today)
     _not_future(started_on, field="started_on", today=today)
     if (member is None) == (household is None):
@@ -99,7 +99,7 @@ def pairing_contact_record(
     money_given="0",
     today=None,
 ) -> PairingContact:
-    require_role(user, *RECORDERS)
+    require_role(user, *FIELD)
     today = _today(today)
     pairing = Pairing.objects.visible_to(user).select_for_update().filter(pk=pairing.pk).first()
     if pairing is None:
@@ -128,7 +128,7 @@ def pairing_contact_record(
 def pairing_end(*, user, pairing: Pairing, ended_on: datetime.date, today=None) -> Pairing:
     """End a pairing on ``ended_on`` (not in the future, not before it began, not twice).
     Township staff and leaders, inside their area."""
-    require_role(user, *EDITORS)
+    require_role(user, *OFFICE)
     today = _today(today)
     locked = (
         Pairing.objects.visible_to(user)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from core.money import ZERO, parse_money
 from org.audit import audited_save
 from org.models import Division
-from org.roles import require_role
+from org.roles import FIELD, OFFICE, require_role
 from partycare import eligibility
 from partycare.models import (
     Commitment,
@@ -22,12 +22,12 @@ from partycare.models import (
     PioneerItem,
     PioneerScore,
 )
-from partycare.services.checks import EDITORS, RECORDERS, _in_scope, _member_for_write, _today
+from partycare.services.checks import _in_scope, _member_for_write, _today
 
 
 @transaction.atomic
 def commitment_check(*, user, commitment: Commitment, kept: bool, today=None) -> Commitment:
-    require_role(user, *EDITORS)
+    require_role(user, *OFFICE)
     today = _today(today)
     commitment = Commitment.objects.visible_to(user).select_for_update().get(pk=commitment.pk)
     commitment.status = Commitment.Status.KEPT if kept else Commitment.Status.NOT_KEPT
@@ -38,7 +38,7 @@ def commitment_check(*, user, commitment: Commitment, kept: bool, today=None) ->
 
 @transaction.atomic
 def pioneer_entry_set(*, user, item: PioneerItem, member: PartyMember, units, note: str = "") -> PioneerEntry:
-    require_role(user, *RECORDERS)
+    require_role(user, *FIELD)
     member = _member_for_write(user, member)
     if item.source != PioneerItem.Source.MANUAL:
         raise ValidationError(
@@ -61,7 +61,7 @@ def pioneer_scores_compute(*, user, township: Division, year: int) -> int:
     records and the branch's entries; rank per branch (ties share a rank). Returns the count."""
     from partycare import pioneer
 
-    require_role(user, *EDITORS)
+    require_role(user, *OFFICE)
     _in_scope(user, township, "division")
     rows = pioneer.compute(township=township, year=year)
     PioneerScore.objects.filter(member__branch__division__code__startswith=township.code, year=year).delete()

@@ -11,8 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from org.models import Role
-from org.roles import TOWNSHIP_ROLES
+from org.roles import FIELD, OFFICE
 from projects import selectors, services
 from projects.api import filters, serializers
 from projects.models import FundLine, FundMovement, ProgressReport, Project, Site, Target
@@ -25,7 +24,7 @@ class CreateReadUpdateViewSet(
     mixins.ListModelMixin,
     viewsets.GenericViewSet,
 ):
-    write_roles = tuple(TOWNSHIP_ROLES)
+    write_roles = OFFICE
 
 
 @extend_schema(tags=["projects"])
@@ -75,7 +74,7 @@ class ProgressViewSet(CreateReadUpdateViewSet):
     serializer_class = serializers.ProgressSerializer
     filterset_class = filters.ProgressFilter
     ordering_fields = ["month"]
-    write_roles = (*TOWNSHIP_ROLES, Role.VILLAGE_CADRE)
+    write_roles = FIELD
 
     def get_queryset(self):
         return selectors.progress_list(user=self.request.user)

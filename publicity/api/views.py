@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
 from org import selectors as org_selectors
-from org.models import Role
+from org.roles import FIELD, OFFICE
 from publicity import selectors, services
 from publicity.api import filters
 from publicity.api.serializers import (
@@ -47,9 +47,6 @@ from publicity.models import (
     SurveyResponse,
 )
 
-TOWNSHIP = (Role.TOWNSHIP_STAFF, Role.TOWNSHIP_LEADER)
-FIELD = (*TOWNSHIP, Role.VILLAGE_CADRE)
-
 
 def _divisions(user):
     return township_divisions(org_selectors.division_list(user=user))
@@ -65,7 +62,7 @@ class SubmissionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewse
     filterset_class = filters.SubmissionFilter
     search_fields = ["title"]
     ordering_fields = ["created_at", "submitted_at"]
-    write_roles = TOWNSHIP
+    write_roles = OFFICE
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
@@ -169,7 +166,7 @@ class NoticeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = filters.NoticeFilter
     search_fields = ["title"]
     ordering_fields = ["starts_on", "ends_on"]
-    write_roles = TOWNSHIP
+    write_roles = OFFICE
 
     def get_queryset(self):
         return selectors.notice_list(user=self.request.user)
@@ -249,7 +246,7 @@ class SupervisorViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewse
     serializer_class = SupervisorSerializer
     filterset_class = filters.SupervisorFilter
     search_fields = ["name"]
-    write_roles = TOWNSHIP
+    write_roles = OFFICE
 
     def get_queryset(self):
         return selectors.supervisor_list(user=self.request.user)
@@ -276,7 +273,7 @@ class SupervisorVisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelView
     queryset = SupervisorVisit.objects.none()
     serializer_class = SupervisorVisitSerializer
     filterset_fields = ["supervisor"]
-    write_roles = TOWNSHIP
+    write_roles = OFFICE
 
     def get_queryset(self):
         return selectors.supervisor_visit_list(user=self.request.user)
@@ -345,7 +342,7 @@ class SurveyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Survey.objects.none()
     serializer_class = SurveySerializer
     filterset_fields = ["project", "division"]
-    write_roles = TOWNSHIP
+    write_roles = OFFICE
 
     def get_queryset(self):
         return selectors.survey_list(user=self.request.user)
