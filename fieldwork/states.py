@@ -4,8 +4,8 @@
 from django.utils.translation import gettext_lazy as _
 
 from common.states import StateMachine, Transition
+from fieldwork.guards import concern_resolve_guard
 from fieldwork.models import Concern
-from fieldwork.permissions import concern_resolve_guard
 from org.models import Role
 from org.roles import FIELD, OFFICE
 

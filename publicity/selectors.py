@@ -347,7 +347,7 @@ def notice_period_blocking_reason(*, notice) -> str | None:
 
 def notice_close_blocking_reason(*, notice, upheld: bool = False) -> str | None:
     """Why ``notice`` may not be closed now, or None: the one place the close rule lives (the
-    NOTICE machine's guards in publicity.permissions ask it, so pages, the API and the admin
+    NOTICE machine's guards in publicity.guards ask it, so pages, the API and the admin
     refuse alike). Either way: not before its period is over. "No objection" (``upheld`` False)
     also needs every objection answered and none upheld; "objection upheld" needs one upheld."""
     reason = notice_period_blocking_reason(notice=notice)

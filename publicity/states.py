@@ -1,16 +1,16 @@
 """The status machines of the publicity app (common.states): who may move what, from where.
-The guards (check=) live in publicity.permissions."""
+The guards (check=) live in publicity.guards."""
 
 from django.utils.translation import gettext_lazy as _
 
 from common.states import StateMachine, Transition
 from org.roles import OFFICE
-from publicity.models import InfoSubmission, Objection, PublicNotice
-from publicity.permissions import (
+from publicity.guards import (
     livelihood_office_guard,
     notice_clear_guard,
     notice_upheld_guard,
 )
+from publicity.models import InfoSubmission, Objection, PublicNotice
 
 S = InfoSubmission.Status
 N = PublicNotice.Status
