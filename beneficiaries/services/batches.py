@@ -20,7 +20,7 @@ from beneficiaries.models import (
     SubsidyStandard,
 )
 from beneficiaries.permissions import OFFICE_ROLES
-from beneficiaries.services.enrolment import _project_visible
+from beneficiaries.selectors import enrolment_project_get
 from beneficiaries.services.reconciliation import failed_to_reissue, reissue_card
 from core.money import parse_money
 from org.audit import audited_save, audited_update
@@ -166,7 +166,7 @@ def batch_generate(
     require_role(user, *OFFICE_ROLES)
     if division is None or division.level != Division.Level.TOWNSHIP or not division_in_scope(user, division):
         raise ValidationError({"division": gettext("Choose a township in your area.")})
-    _project_visible(user=user, project=project)
+    enrolment_project_get(user=user, project=project)
     span = _check_period(period_start, period, period_end, year=project.year)
     Project.objects.select_for_update().get(pk=project.pk)  # two generations of one project queue up
     rates = rates_by_tier(project)

@@ -7,10 +7,12 @@ message that names the field and the value."""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils.translation import gettext
 
 from beneficiaries.models import AnomalyFinding, Payment, PaymentBatch, PaymentClearance
 from beneficiaries.permissions import OFFICE_ROLES, payment_clear_guard
+from beneficiaries.selectors import held_lines
 from org.audit import audited_save
 from org.roles import require_role
 
@@ -25,10 +27,6 @@ def payment_clear(*, user, payment: Payment, finding: AnomalyFinding, reason: st
     another person's, another township's, already cleared). Runs under the batch's row lock, so
     it cannot cross a check or an approval of the same batch. Raises PermissionDenied for the
     role, ValidationError with the reason otherwise; writes one clearance with its history."""
-    from django.http import Http404
-
-    from beneficiaries.selectors import held_lines
-
     require_role(user, *OFFICE_ROLES)  # the role first, then the scope: as a batch step
     reason = (reason or "").strip()
     with transaction.atomic():
