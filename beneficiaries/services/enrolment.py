@@ -256,9 +256,6 @@ def enrolment_notice_post(
     never a typed date); ``ends_on`` is its last full day, by default the earliest the
     publicity app allows (settings.NOTICE_MIN_DAYS full days after the day of posting), which
     refuses an earlier one."""
-    from publicity.models import PublicNotice
-    from publicity.services import notice_publish
-
     require_role(user, *OFFICE_ROLES)
     if round not in NOTICE_ROUNDS:
         raise ValidationError({"round": gettext("Unknown notice round “%(round)s”.") % {"round": round}})
@@ -268,6 +265,30 @@ def enrolment_notice_post(
             {"division": gettext("%(village)s is outside your area.") % {"village": division.name}}
         )
     enrolment_project_get(user=user, project=project)
+    locked = _enrolments_for_round(
+        user=user, project=project, division=division, round=round, enrolments=enrolments
+    )
+    notice = _round_notice_publish(
+        user=user,
+        project=project,
+        division=division,
+        label=label,
+        enrolments=locked,
+        ends_on=ends_on,
+        title=title,
+        body=body,
+    )
+    for enrolment in locked:
+        setattr(enrolment, field, notice)
+        audited_save(enrolment, user=user, update_fields=[field])
+    return notice
+
+
+def _enrolments_for_round(*, user, project, division: Division, round: str, enrolments) -> list[Enrolment]:
+    """The enrolments locked through the user's scope, in notice order (village, name), each
+    checked: of ``project``, inside ``division``, not yet on this round, its previous round
+    closed with no objection. Refuses the first that is not, naming the person."""
+    field, label = NOTICE_ROUNDS[round]
     ids = [e.pk for e in enrolments]
     locked = list(
         Enrolment.objects.visible_to(user)
@@ -304,6 +325,17 @@ def enrolment_notice_post(
                     % {"name": enrolment.person.name, "round": label, "reason": waiting}
                 }
             )
+    return locked
+
+
+def _round_notice_publish(
+    *, user, project, division: Division, label, enrolments, ends_on, title: str, body: str
+):
+    """Publish the round's notice through the publicity app: a masked, immutable list of the
+    enrolments (NOTICE_COLUMNS), titled by default with the division, year, project and round."""
+    from publicity.models import PublicNotice
+    from publicity.services import notice_publish
+
     rows = [
         {
             "name": e.person.name,
@@ -312,9 +344,9 @@ def enrolment_notice_post(
             "tier": e.tier,
             "persons": e.persons_covered,
         }
-        for e in locked
+        for e in enrolments
     ]
-    notice = notice_publish(
+    return notice_publish(
         user=user,
         kind=PublicNotice.Kind.ENROLMENT,
         division=division,
@@ -328,7 +360,3 @@ def enrolment_notice_post(
         stage=str(label),
         body=body,
     )
-    for enrolment in locked:
-        setattr(enrolment, field, notice)
-        audited_save(enrolment, user=user, update_fields=[field])
-    return notice
