@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 
 from beneficiaries import coverage
 from beneficiaries.models import AnomalyFinding, Enrolment, ExclusivePair, Payment, Person, UserPerson
+from beneficiaries.services.recoveries import last_day, rates_by_project_tier
 
 Rule = AnomalyFinding.Rule
 CURRENT = Q(status__in=[s for s in Enrolment.Status.values if s != Enrolment.Status.EXITED])
@@ -117,10 +118,40 @@ def paid_after_exit():
     """A live payment for days after the last day in the programme: the enrolment's exit or
     the person's death or move, whichever is earlier (that day included). Under a month rule
     the month of the last day is still owed whole, so only the months after it count (the
-    standard's rule, beneficiaries.services.recoveries.overpaid_days)."""
-    from beneficiaries.services.recoveries import last_day, overpaid_days
+    standard's rule, beneficiaries.coverage.overpaid_days)."""
+    reasons = dict(Enrolment.ExitReason.choices)
+    for row in _paid_beyond_an_end().iterator(chunk_size=5000):
+        overpaid = _days_paid_after_last_day(row)
+        if overpaid is None:
+            continue
+        days, last, reason = overpaid
+        person_id = row["enrolment__person_id"]
+        yield Found(
+            Rule.PAID_AFTER_EXIT,
+            f"paid_after_exit:{row['pk']}",
+            row["enrolment__village_id"],
+            gettext(
+                "%(name)s is paid in batch %(batch)s for %(days)s, after the last day in the programme "
+                "(%(last)s, %(reason)s)."
+            )
+            % {
+                "name": row["enrolment__person__name"],
+                "batch": row["batch_id"],
+                "days": _span(*days),
+                "last": f"{last:%Y-%m-%d}",
+                "reason": reasons.get(reason, reason),
+            },
+            person_id=person_id,
+            enrolment_id=row["enrolment_id"],
+            payment_id=row["pk"],
+            related=[person_id],
+        )
 
-    rows = (
+
+def _paid_beyond_an_end():
+    """Live payments covering a day after the person's death or move or the enrolment's exit,
+    as rows with what the last day in the programme is reckoned from."""
+    return (
         _live()
         .filter(
             Q(enrolment__person__status__in=[Person.Status.DECEASED, Person.Status.MOVED_OUT])
@@ -146,47 +177,28 @@ def paid_after_exit():
         )
         .order_by("pk")
     )
-    reasons = dict(Enrolment.ExitReason.choices)
-    for row in rows.iterator(chunk_size=5000):
-        last, reason = last_day(
-            enrolment_status=row["enrolment__status"],
-            exit_on=row["enrolment__exit_on"],
-            exit_reason=row["enrolment__exit_reason"],
-            person_status=row["enrolment__person__status"],
-            status_on=row["enrolment__person__status_on"],
+
+
+def _days_paid_after_last_day(row: dict):
+    """(the days of the row's payment nothing is owed for, the last day in the programme, the
+    exit reason), or None when every day it pays is owed."""
+    last, reason = last_day(
+        enrolment_status=row["enrolment__status"],
+        exit_on=row["enrolment__exit_on"],
+        exit_reason=row["enrolment__exit_reason"],
+        person_status=row["enrolment__person__status"],
+        status_on=row["enrolment__person__status_on"],
+    )
+    programme = coverage.in_programme(active_from=row["enrolment__active_from"], exit_on=last)
+    span = (row["covers_from"], row["covers_to"])
+    days = (
+        coverage.overpaid_days(
+            span=span, programme=programme, last=last, rule=row["standard__proration"] or coverage.DAY
         )
-        programme = coverage.in_programme(active_from=row["enrolment__active_from"], exit_on=last)
-        span = (row["covers_from"], row["covers_to"])
-        days = (
-            overpaid_days(
-                span=span, programme=programme, last=last, rule=row["standard__proration"] or coverage.DAY
-            )
-            if programme
-            else span
-        )
-        if days is None:
-            continue
-        person_id = row["enrolment__person_id"]
-        yield Found(
-            Rule.PAID_AFTER_EXIT,
-            f"paid_after_exit:{row['pk']}",
-            row["enrolment__village_id"],
-            gettext(
-                "%(name)s is paid in batch %(batch)s for %(days)s, after the last day in the programme "
-                "(%(last)s, %(reason)s)."
-            )
-            % {
-                "name": row["enrolment__person__name"],
-                "batch": row["batch_id"],
-                "days": _span(*days),
-                "last": f"{last:%Y-%m-%d}",
-                "reason": reasons.get(reason, reason),
-            },
-            person_id=person_id,
-            enrolment_id=row["enrolment_id"],
-            payment_id=row["pk"],
-            related=[person_id],
-        )
+        if programme
+        else span
+    )
+    return None if days is None else (days, last, reason)
 
 
 def above_standard():
@@ -196,65 +208,12 @@ def above_standard():
     to report). An amount changed by hand (payment_adjust) is reported with its reason: that is
     what the check is for. One query for the rates, then the payments in chunks; what a span is
     worth is computed once per distinct (tier, rule, start, persons, span)."""
-    from beneficiaries.services.batches import _rule
-    from beneficiaries.services.recoveries import rates_by_project_tier, span_worth
-
-    live = _live()
-    rates = rates_by_project_tier()  # a few rows per project: all of them, once
-    rules: dict[tuple, str] = {}
-    worth: dict[tuple, Decimal] = {}
-    rows = live.values_list(
-        "pk",
-        "amount",
-        "covers_from",
-        "covers_to",
-        "adjust_reason",
-        "batch__period_start",
-        "batch__period_end",
-        "enrolment_id",
-        "enrolment__project_id",
-        "enrolment__tier",
-        "enrolment__persons_covered",
-        "enrolment__active_from",
-        "enrolment__village_id",
-        "enrolment__person_id",
-        "enrolment__person__name",
-    ).order_by("pk")
-    for (
-        pk,
-        amount,
-        covers_from,
-        covers_to,
-        adjusted,
-        batch_from,
-        batch_to,
-        enrolment_id,
-        project_id,
-        tier,
-        persons,
-        active_from,
-        village_id,
-        person_id,
-        name,
-    ) in rows.iterator(chunk_size=5000):
-        tier_rates = rates.get((project_id, tier))
-        if not tier_rates:
-            continue  # no standard to compare with: batch generation refuses such lines
-        rule_key = (project_id, tier, batch_from, batch_to)
-        if rule_key not in rules:
-            rules[rule_key] = _rule(tier_rates, (batch_from, batch_to))
-        rule = rules[rule_key]
-        key = (project_id, tier, rule, active_from, persons, covers_from, covers_to)
-        if key not in worth:
-            worth[key] = span_worth(
-                span=(covers_from, covers_to),
-                rule=rule,
-                programme=coverage.in_programme(active_from=active_from),
-                rates=tier_rates,
-                persons=persons,
-            )
-        expected = worth[key]
-        if amount <= expected:
+    worth = _StandardWorth(rates_by_project_tier())  # a few rows per project: all of them, once
+    for row in _live_payment_terms().iterator(chunk_size=5000):
+        pk, amount, covers_from, covers_to, adjusted = row[:5]
+        enrolment_id, village_id, person_id, name = row[7], row[12], row[13], row[14]
+        expected = worth.of(row)
+        if expected is None or amount <= expected:
             continue
         detail = gettext("%(name)s: %(amount)s 元 paid for %(days)s, the standard gives %(expected)s 元.") % {
             "name": name,
@@ -274,6 +233,65 @@ def above_standard():
             payment_id=pk,
             related=[person_id],
         )
+
+
+def _live_payment_terms():
+    """Live payments as tuples: pk, amount, covers_from, covers_to, adjust_reason, the batch's
+    period (2), the enrolment's id, project, tier, persons covered and start, its village, the
+    person's id and name."""
+    return (
+        _live()
+        .values_list(
+            "pk",
+            "amount",
+            "covers_from",
+            "covers_to",
+            "adjust_reason",
+            "batch__period_start",
+            "batch__period_end",
+            "enrolment_id",
+            "enrolment__project_id",
+            "enrolment__tier",
+            "enrolment__persons_covered",
+            "enrolment__active_from",
+            "enrolment__village_id",
+            "enrolment__person_id",
+            "enrolment__person__name",
+        )
+        .order_by("pk")
+    )
+
+
+class _StandardWorth:
+    """What the standard gives for a payment's span (a row of _live_payment_terms), with the
+    tier's rule per batch period and the worth per distinct terms computed once."""
+
+    def __init__(self, rates: dict):
+        self.rates = rates
+        self.rules: dict[tuple, str] = {}
+        self.worth: dict[tuple, Decimal] = {}
+
+    def of(self, row) -> Decimal | None:
+        """None when the tier has no standard to compare with (batch generation refuses such lines)."""
+        covers_from, covers_to, batch_from, batch_to = row[2], row[3], row[5], row[6]
+        project_id, tier, persons, active_from = row[8], row[9], row[10], row[11]
+        tier_rates = self.rates.get((project_id, tier))
+        if not tier_rates:
+            return None
+        rule_key = (project_id, tier, batch_from, batch_to)
+        if rule_key not in self.rules:
+            self.rules[rule_key] = coverage.rule_for(tier_rates, (batch_from, batch_to))
+        rule = self.rules[rule_key]
+        key = (project_id, tier, rule, active_from, persons, covers_from, covers_to)
+        if key not in self.worth:
+            self.worth[key] = coverage.span_worth(
+                span=(covers_from, covers_to),
+                rule=rule,
+                programme=coverage.in_programme(active_from=active_from),
+                rates=tier_rates,
+                persons=persons,
+            )
+        return self.worth[key]
 
 
 def shared_card():

@@ -299,6 +299,43 @@ def missing_rate(*, span: Span, rule: str, programme: Span, rates) -> datetime.d
     return None
 
 
+def rule_for(rates, span: Span) -> str:
+    """The proration rule of a tier for a span: the one of the standard in force on its first
+    day, else of the first standard in force inside it, else of the latest."""
+    rate = rate_on(rates, span[0]) or next(
+        (r for r in rates if intersect((r.effective_from, r.effective_to or span[1]), span)), None
+    )
+    return (rate or rates[-1]).proration
+
+
+def span_worth(*, span: Span, rule: str, programme, rates, persons: int) -> Decimal:
+    """What the days of ``span`` are worth for ``programme``: R(E(to)) − R(E(from − 1)), the
+    amount a batch line for exactly this span would carry."""
+    if programme is None or not rates:
+        return Decimal("0.00")
+    year = span[0].year
+
+    def cents(day):
+        return to_cents(
+            entitled_to(day, rule=rule, programme=programme, rates=rates, persons=persons, year=year)
+        )
+
+    return cents(span[1]) - cents(span[0] - ONE_DAY)
+
+
+def overpaid_days(*, span: Span, programme, last: datetime.date, rule: str) -> Span | None:
+    """The days of ``span`` nothing is owed for once the programme ends on ``last``: from the
+    day after it (day rule), or from the month after its month when that month still counts
+    whole (month rules). None when the span pays nothing beyond what is owed."""
+    first = last + ONE_DAY
+    if rule != DAY:
+        month = month_start(last)
+        counts = month_counts(month, programme, rule)
+        first = month_end(last) + ONE_DAY if counts else month
+    first = max(first, span[0])
+    return (first, span[1]) if first <= span[1] else None
+
+
 def describe(*, covers_from, covers_to, months, days, monthly: Decimal | None) -> str:
     """What a line counts, for the batch page: "2026-01-01 – 2026-08-31, 8 months × 80.00 元"
     or "… , 15 days by day at 80.00 元 a month" (translated)."""

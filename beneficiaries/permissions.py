@@ -1,10 +1,12 @@
 """Who may do what to beneficiaries' records (enrolments, payment batches), decided here once.
 
-Two kinds of names:
+Three kinds of names:
 
 - guards (``*_guard(record, user)``) raise ValidationError with the reason; they are the
   ``check=`` of the state machines' transitions, so the service refuses under the row lock and
   ``machine.available()`` hides a button whose step the guard would refuse;
+- the state machines (``ENROLMENT_MACHINE``, ``BATCH_MACHINE``): each step's roles, source
+  states and guard, which the services take the steps through;
 - predicates (``may_*(user, record)``) answer yes or no for a page, the API or the admin: the
   user's scope, then the machine (role, state, guard).
 
@@ -15,7 +17,12 @@ application never approves it, and approval waits until the three notice rounds 
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
+from beneficiaries.models import Enrolment, PaymentBatch
+from beneficiaries.selectors import enrolment_notice_blocking_reason, held_lines
+from common.states import StateMachine, Transition
+from org.models import Role
 from org.roles import BANK_FILE_READERS, FIELD, OFFICE, has_role, require_role
 from org.scoping import division_in_scope
 from org.services import ensure_four_eyes
@@ -56,8 +63,6 @@ def batch_held_guard(batch, user) -> None:
     nobody has cleared for it (``beneficiaries.selectors.held_lines``), the batch is neither
     checked nor approved. Raises ValidationError (code ``held_lines``) saying how many lines and
     what to do."""
-    from beneficiaries.selectors import held_lines
-
     held = len(held_lines(batch))
     if held:
         raise ValidationError(
@@ -78,8 +83,6 @@ def payment_clear_guard(batch, user) -> None:
     checked, and never its preparer (four-eyes: whoever put the line in does not let it through);
     a batch with no preparer recorded is cleared by nobody. Raises PermissionDenied for the role,
     ValidationError with the reason otherwise. Scope is the caller's (the batch was fetched in it)."""
-    from beneficiaries.models import PaymentBatch
-
     require_role(user, *OFFICE)
     if batch.status not in (PaymentBatch.Status.DRAFT, PaymentBatch.Status.CHECKED):
         raise ValidationError(
@@ -135,12 +138,95 @@ def enrolment_notice_guard(enrolment, user) -> None:
 def enrolment_approve_guard(enrolment, user) -> None:
     """Not by the person who entered the enrolment; and only once the three rounds are posted,
     over and closed with no unanswered or upheld objection."""
-    from beneficiaries.services.enrolment import notice_blocking_reason
-
     ensure_four_eyes(prepared_by=enrolment.created_by, acting=user, what=str(enrolment))
-    reason = notice_blocking_reason(enrolment)
+    reason = enrolment_notice_blocking_reason(enrolment)
     if reason:
         raise ValidationError({"status": ValidationError(reason, code="notice_not_clear")})
+
+
+# --- the state machines: which role takes which step from which state, under which guard ------
+# (the services take the steps through them; the predicates below ask them)
+
+ENROLMENT_MACHINE = StateMachine(
+    field="status",
+    transitions=[
+        Transition(
+            "review",
+            sources=(Enrolment.Status.APPLIED,),
+            target=Enrolment.Status.VILLAGE_REVIEWED,
+            roles=FIELD,
+            label=_("Village review done"),
+        ),
+        Transition(
+            "notice",
+            sources=(Enrolment.Status.VILLAGE_REVIEWED,),
+            target=Enrolment.Status.NOTICE,
+            roles=OFFICE,
+            label=_("Put on public notice"),
+            check=enrolment_notice_guard,
+        ),
+        Transition(
+            "approve",
+            sources=(Enrolment.Status.NOTICE,),
+            target=Enrolment.Status.APPROVED,
+            roles=(Role.TOWNSHIP_LEADER,),
+            label=_("Approve"),
+            check=enrolment_approve_guard,
+        ),
+        Transition(
+            "activate",
+            sources=(Enrolment.Status.APPROVED,),
+            target=Enrolment.Status.ACTIVE,
+            roles=OFFICE,
+            label=_("Start payments"),
+        ),
+        Transition(
+            "exit",
+            sources=tuple(s for s in Enrolment.Status.values if s != Enrolment.Status.EXITED),
+            target=Enrolment.Status.EXITED,
+            roles=OFFICE,
+            label=_("Exit"),
+        ),
+    ],
+)
+
+
+BATCH_MACHINE = StateMachine(
+    field="status",
+    transitions=[
+        Transition(
+            "check",
+            sources=(PaymentBatch.Status.DRAFT,),
+            target=PaymentBatch.Status.CHECKED,
+            roles=OFFICE,
+            label=_("Mark as checked"),
+            check=batch_check_guard,
+        ),
+        Transition(
+            "reopen",
+            sources=(PaymentBatch.Status.CHECKED,),
+            target=PaymentBatch.Status.DRAFT,
+            roles=OFFICE,
+            label=_("Back to draft"),
+        ),
+        Transition(
+            "approve",
+            sources=(PaymentBatch.Status.CHECKED,),
+            target=PaymentBatch.Status.APPROVED,
+            roles=(Role.TOWNSHIP_LEADER,),
+            label=_("Approve"),
+            check=batch_approve_guard,
+        ),
+        Transition(
+            "export",
+            sources=(PaymentBatch.Status.APPROVED,),
+            target=PaymentBatch.Status.EXPORTED,
+            roles=OFFICE,
+            label=_("Mark sent to the bank"),
+            check=batch_export_guard,
+        ),
+    ],
+)
 
 
 # --- predicates: may X do Y to this record ------------------------------------------------------
@@ -155,8 +241,6 @@ def _batch_in_scope(user, batch) -> bool:
 
 
 def may_take_enrolment_step(user, enrolment, step: str) -> bool:
-    from beneficiaries.services.enrolment import ENROLMENT_MACHINE
-
     return _enrolment_in_scope(user, enrolment) and ENROLMENT_MACHINE.allows(enrolment, user, step)
 
 
@@ -177,8 +261,6 @@ def may_generate_batch(user, division=None) -> bool:
 
 
 def may_take_batch_step(user, batch, step: str) -> bool:
-    from beneficiaries.services.batch_steps import BATCH_MACHINE
-
     return _batch_in_scope(user, batch) and BATCH_MACHINE.allows(batch, user, step)
 
 
@@ -195,16 +277,12 @@ def may_export_batch(user, batch) -> bool:
 
 
 def may_delete_batch(user, batch) -> bool:
-    from beneficiaries.models import PaymentBatch
-
     return (
         has_role(user, *OFFICE) and _batch_in_scope(user, batch) and batch.status == PaymentBatch.Status.DRAFT
     )
 
 
 def may_reconcile_batch(user, batch) -> bool:
-    from beneficiaries.models import PaymentBatch
-
     return (
         has_role(user, *OFFICE)
         and _batch_in_scope(user, batch)

@@ -3,8 +3,11 @@
 import re
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import (
     AnomalyFinding,
@@ -128,6 +131,53 @@ def enrolment_projects(*, user):
         visible = Project.objects.visible_to(user).values("pk")
         qs = qs.filter(Q(pk__in=visible) | Q(division__code__in=ancestors))
     return qs.order_by("-year", "code")
+
+
+def enrolment_project_get(*, user, project):
+    """The project as the user may enrol in it (its division loaded for the rules), or refuse
+    with a ValidationError on ``project`` (the enrolment, notice and batch services ask it)."""
+    found = (
+        None
+        if project is None
+        else enrolment_projects(user=user).select_related("division").filter(pk=project.pk).first()
+    )
+    if found is None:
+        raise ValidationError(
+            {"project": gettext("The project %(project)s is outside your area.") % {"project": project}}
+        )
+    return found
+
+
+NOTICE_ROUNDS = {
+    "village": ("village_notice", _("village list (first round)")),
+    "township": ("township_notice", _("township review list (second round)")),
+    "final": ("final_notice", _("final list (third round)")),
+}
+#: the round that must be closed with no objection before a round may be posted
+PREVIOUS_ROUND = {"township": "village", "final": "township"}
+
+
+def enrolment_notice_blocking_reason(enrolment: Enrolment) -> str | None:
+    """Why the three rounds do not clear the enrolment yet (None when they do): a round not
+    posted, posted before the previous round closed clear, or the publicity app's reason for a
+    posted one (still running, closed before its period ended, an objection unanswered or
+    upheld, not closed)."""
+    from publicity.selectors import notice_blocking_reason
+
+    previous = None
+    for field_name, label in NOTICE_ROUNDS.values():
+        notice = getattr(enrolment, field_name)
+        if notice is None:
+            return gettext("The %(round)s has not been posted yet.") % {"round": label}
+        reason = notice_blocking_reason(notice=notice)
+        if reason:
+            return f"{label}: {reason}"
+        if previous is not None and (previous.closed_at is None or notice.posted_at < previous.closed_at):
+            return gettext(
+                "The %(round)s was posted before the previous round closed with no objection: post it again."
+            ) % {"round": label}
+        previous = notice
+    return None
 
 
 def standard_list(*, user, project_id: int | None = None):

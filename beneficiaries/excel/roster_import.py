@@ -233,76 +233,98 @@ def _validate_rows(rows, *, lookups: _Lookups, errors: _Errors, today, progress)
     for done, row in enumerate(rows, 1):
         if done % 1000 == 0:
             progress(done // 2, total)
-        village = _village_of(row, lookups, errors)
-        project = None
-        candidates = lookups.projects.get((row["year"], row["code"]), [])
-        if village is not None:
-            candidates = [p for p in candidates if village.code.startswith(p.division.code)]
-            if len(candidates) == 1:
-                project = candidates[0]
-            else:
-                errors.add(
-                    row,
-                    "code",
-                    gettext("No project with code %(code)s in %(year)s runs in this village.")
-                    % {"code": row["code"], "year": row["year"]},
-                )
-        check = rules.registration_check(
-            id_number=row["id_number"],
-            name=row["name"],
-            village=village,
-            scope_prefix=lookups.scope,
-            bank_card=row.get("bank_card"),
-            today=today,
-        )
-        refusals = check.errors
-        if village is None:
-            refusals.pop("village", None)  # said above, in the file's terms
-        persons = row.get("persons_covered")
-        persons = 1 if persons is None else persons
-        applied_on = row.get("applied_on") or today
-        info = check.id_info
-        if info is not None and project is not None:
-            refusals |= rules.enrolment_errors(
-                person=rules.PersonFacts(name=check.name, id_number=info.number, birth_date=info.birth_date),
-                village=village,
-                project=project,
-                applied_on=applied_on,
-                persons_covered=persons,
-                today=today,
-                is_enrolled=False,
-            )
-        if refusals:
-            errors.add_rules(row, refusals)
-            continue
-        if village is None or project is None:
-            continue
-        number = info.number
-        first = first_of_id.get(number)
-        if first is None:
-            first_of_id[number] = {"row": row["_row"], "name": check.name, "village": village}
-        elif first["name"] != check.name or first["village"].pk != village.pk:
-            errors.add(
-                row,
-                "id_number",
-                gettext(
-                    "The same ID number is on row %(row)s with another name or village (%(name)s, %(village)s)."
-                )
-                % {"row": first["row"], "name": first["name"], "village": first["village"].name},
-            )
-            continue
-        key = (project.pk, number)
-        if key in enrolled_in_file:
-            errors.add(
-                row,
-                "id_number",
-                gettext("This person is already on row %(row)s for the same project and year.")
-                % {"row": enrolled_in_file[key]},
-            )
-            continue
-        enrolled_in_file[key] = row["_row"]
-        good.append(_Row(row, info, check.name, village, project, check.bank_card, persons, applied_on))
+        item = _validate_row(row, lookups=lookups, errors=errors, today=today)
+        if item is not None and _once_in_file(
+            item, first_of_id=first_of_id, enrolled_in_file=enrolled_in_file, errors=errors
+        ):
+            good.append(item)
     return good
+
+
+def _validate_row(row, *, lookups: _Lookups, errors: _Errors, today) -> _Row | None:
+    """One row against the registration and enrolment rules (beneficiaries.rules) and the
+    user's villages and projects; its errors go to ``errors``. The row ready to write, or None."""
+    village = _village_of(row, lookups, errors)
+    project = _project_of(row, village, lookups, errors)
+    check = rules.registration_check(
+        id_number=row["id_number"],
+        name=row["name"],
+        village=village,
+        scope_prefix=lookups.scope,
+        bank_card=row.get("bank_card"),
+        today=today,
+    )
+    refusals = check.errors
+    if village is None:
+        refusals.pop("village", None)  # said above, in the file's terms
+    persons = row.get("persons_covered")
+    persons = 1 if persons is None else persons
+    applied_on = row.get("applied_on") or today
+    info = check.id_info
+    if info is not None and project is not None:
+        refusals |= rules.enrolment_errors(
+            person=rules.PersonFacts(name=check.name, id_number=info.number, birth_date=info.birth_date),
+            village=village,
+            project=project,
+            applied_on=applied_on,
+            persons_covered=persons,
+            today=today,
+            is_enrolled=False,
+        )
+    if refusals:
+        errors.add_rules(row, refusals)
+        return None
+    if village is None or project is None:
+        return None
+    return _Row(row, info, check.name, village, project, check.bank_card, persons, applied_on)
+
+
+def _project_of(row, village, lookups: _Lookups, errors: _Errors):
+    """The one project of the row's code and year run where ``village`` is (None, with an error,
+    when there is not exactly one; None without one when the village is unknown)."""
+    if village is None:
+        return None
+    candidates = lookups.projects.get((row["year"], row["code"]), [])
+    candidates = [p for p in candidates if village.code.startswith(p.division.code)]
+    if len(candidates) == 1:
+        return candidates[0]
+    errors.add(
+        row,
+        "code",
+        gettext("No project with code %(code)s in %(year)s runs in this village.")
+        % {"code": row["code"], "year": row["year"]},
+    )
+    return None
+
+
+def _once_in_file(item: _Row, *, first_of_id: dict, enrolled_in_file: dict, errors: _Errors) -> bool:
+    """Whether the row agrees with the file's earlier rows: one ID number is one person (same
+    name, same village) and is enrolled once per project. Records the row for the later ones."""
+    row, number = item.source, item.info.number
+    first = first_of_id.get(number)
+    if first is None:
+        first_of_id[number] = {"row": row["_row"], "name": item.name, "village": item.village}
+    elif first["name"] != item.name or first["village"].pk != item.village.pk:
+        errors.add(
+            row,
+            "id_number",
+            gettext(
+                "The same ID number is on row %(row)s with another name or village (%(name)s, %(village)s)."
+            )
+            % {"row": first["row"], "name": first["name"], "village": first["village"].name},
+        )
+        return False
+    key = (item.project.pk, number)
+    if key in enrolled_in_file:
+        errors.add(
+            row,
+            "id_number",
+            gettext("This person is already on row %(row)s for the same project and year.")
+            % {"row": enrolled_in_file[key]},
+        )
+        return False
+    enrolled_in_file[key] = row["_row"]
+    return True
 
 
 def _read_registry(good: list[_Row]) -> _Registry:

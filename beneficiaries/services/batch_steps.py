@@ -1,63 +1,21 @@
-"""The steps of a payment batch (draft → checked → approved → bank file → sent to the bank): a
-state machine whose guards are the named permissions of beneficiaries.permissions (four-eyes, the
-bank file before "sent")."""
+"""The steps of a payment batch (draft → checked → approved → bank file → sent to the bank),
+taken through ``beneficiaries.permissions.BATCH_MACHINE``, whose guards are the named
+permissions beside it (four-eyes, the bank file before "sent")."""
 
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import (
     PaymentBatch,
 )
 from beneficiaries.permissions import (
+    BATCH_MACHINE,
     bank_file_guard,
-    batch_approve_guard,
-    batch_check_guard,
-    batch_export_guard,
     records_bank_file,
 )
-from common.states import StateMachine, Transition
 from org.audit import audited_save
-from org.models import Role
-from org.roles import BANK_FILE_READERS, OFFICE, require_role
-
-BATCH_MACHINE = StateMachine(
-    field="status",
-    transitions=[
-        Transition(
-            "check",
-            sources=(PaymentBatch.Status.DRAFT,),
-            target=PaymentBatch.Status.CHECKED,
-            roles=OFFICE,
-            label=_("Mark as checked"),
-            check=batch_check_guard,
-        ),
-        Transition(
-            "reopen",
-            sources=(PaymentBatch.Status.CHECKED,),
-            target=PaymentBatch.Status.DRAFT,
-            roles=OFFICE,
-            label=_("Back to draft"),
-        ),
-        Transition(
-            "approve",
-            sources=(PaymentBatch.Status.CHECKED,),
-            target=PaymentBatch.Status.APPROVED,
-            roles=(Role.TOWNSHIP_LEADER,),
-            label=_("Approve"),
-            check=batch_approve_guard,
-        ),
-        Transition(
-            "export",
-            sources=(PaymentBatch.Status.APPROVED,),
-            target=PaymentBatch.Status.EXPORTED,
-            roles=OFFICE,
-            label=_("Mark sent to the bank"),
-            check=batch_export_guard,
-        ),
-    ],
-)
+from org.roles import BANK_FILE_READERS, require_role
 
 
 def batch_check(*, user, batch: PaymentBatch) -> PaymentBatch:

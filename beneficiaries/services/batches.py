@@ -19,7 +19,7 @@ from beneficiaries.models import (
     Person,
     SubsidyStandard,
 )
-from beneficiaries.services.enrolment import _project_visible
+from beneficiaries.selectors import enrolment_project_get
 from beneficiaries.services.reconciliation import failed_to_reissue, reissue_card
 from core.money import parse_money
 from org.audit import audited_save, audited_update
@@ -102,15 +102,6 @@ def rates_by_tier(project) -> dict[str, list[coverage.Rate]]:
     return rates
 
 
-def _rule(rates, span: coverage.Span) -> str:
-    """The proration rule of a tier for a span: the one of the standard in force on its first
-    day, else of the first standard in force inside it, else of the latest."""
-    rate = coverage.rate_on(rates, span[0]) or next(
-        (r for r in rates if coverage.intersect((r.effective_from, r.effective_to or span[1]), span)), None
-    )
-    return (rate or rates[-1]).proration
-
-
 def owed_lines(*, enrolment: dict, rates, covered, span: coverage.Span, arrears: bool, gone_on=None):
     """What an enrolment is owed for ``span``: (first day with no standard or None, [(kind,
     coverage.Line)]) — the days of the span not yet covered and, with ``arrears``, the
@@ -121,7 +112,7 @@ def owed_lines(*, enrolment: dict, rates, covered, span: coverage.Span, arrears:
         exit_on=enrolment["exit_on"] if enrolment["status"] == Enrolment.Status.EXITED else None,
         gone_on=gone_on,
     )
-    rule = _rule(rates, span)
+    rule = coverage.rule_for(rates, span)
     kinds = [(Payment.Kind.REGULAR, span)]
     if arrears and span[0] > datetime.date(span[0].year, 1, 1):
         kinds.insert(
@@ -162,16 +153,48 @@ def batch_generate(
     standard or a bank card (naming them), and an empty batch."""
     from projects.models import Project
 
-    require_role(user, *OFFICE)
-    if division is None or division.level != Division.Level.TOWNSHIP or not division_in_scope(user, division):
-        raise ValidationError({"division": gettext("Choose a township in your area.")})
-    _project_visible(user=user, project=project)
-    span = _check_period(period_start, period, period_end, year=project.year)
+    span = _generation_period(
+        user=user, project=project, division=division, start=period_start, period=period, end=period_end
+    )
     Project.objects.select_for_update().get(pk=project.pk)  # two generations of one project queue up
     rates = rates_by_tier(project)
     first = datetime.date(span[0].year, 1, 1) if arrears else span[0]
-    rows = list(
-        _eligible_enrolments(project=project, division=division, start=first, end=span[1])
+    rows = _payable_rows(project=project, division=division, start=first, end=span[1])
+    _refuse_rows_without_standard(rows, rates=rates, span=span)
+    covered = covered_spans(project=project, division=division)
+    failed = failed_to_reissue(project=project, division=division)
+    _add_failed_spans(covered, project=project, division=division)
+    owed = _owed_per_row(rows, rates=rates, covered=covered, span=span, arrears=arrears)
+    _refuse_owed_without_card(owed)
+    if not owed and not failed:
+        raise ValidationError(
+            gettext("Nothing to pay: every eligible enrolment is already paid for this period.")
+        )
+    batch = _new_draft_batch(user=user, project=project, division=division, span=span, period=period)
+    payments = _regular_payments(batch, owed, one_off=period == PaymentBatch.Period.SPAN)
+    payments += _reissue_payments(batch, failed)
+    insert_with_history(payments, Payment, user=user)  # COPY on PostgreSQL, with audit rows
+    analyze(Payment, added=len(payments))
+    _batch_totals(batch, user=user)
+    return batch
+
+
+def _generation_period(*, user, project, division, start, period: str, end) -> coverage.Span:
+    """The checks of a generation request before anything is read for it: an office role, a
+    township in the user's area, a project the user may enrol in, a valid period of its year.
+    Returns the period's span."""
+    require_role(user, *OFFICE)
+    if division is None or division.level != Division.Level.TOWNSHIP or not division_in_scope(user, division):
+        raise ValidationError({"division": gettext("Choose a township in your area.")})
+    enrolment_project_get(user=user, project=project)
+    return _check_period(start, period, end, year=project.year)
+
+
+def _payable_rows(*, project, division, start: datetime.date, end: datetime.date) -> list[dict]:
+    """The eligible enrolments as plain rows: the terms batch lines are reckoned from and the
+    person's bank card, in village order."""
+    return list(
+        _eligible_enrolments(project=project, division=division, start=start, end=end)
         .values(
             "pk",
             "tier",
@@ -188,6 +211,11 @@ def batch_generate(
         )
         .order_by("village__code", "pk")
     )
+
+
+def _refuse_rows_without_standard(rows, *, rates, span: coverage.Span) -> None:
+    """Refuse tiers with no standard at all, and a one-off span of part months when a tier is
+    paid by whole months."""
     no_standard = sorted({row["tier"] or "—" for row in rows if row["tier"] not in rates})
     if no_standard:
         raise ValidationError(
@@ -198,7 +226,7 @@ def batch_generate(
         )
     whole_months = span[0].day == 1 and span[1] == coverage.month_end(span[1])
     if not whole_months and any(
-        _rule(rates[row["tier"]], span) != coverage.DAY for row in rows if row["tier"] in rates
+        coverage.rule_for(rates[row["tier"]], span) != coverage.DAY for row in rows if row["tier"] in rates
     ):
         raise ValidationError(
             {
@@ -209,16 +237,22 @@ def batch_generate(
                 % {"start": span[0], "end": span[1]}
             }
         )
-    covered = covered_spans(project=project, division=division)
-    failed = failed_to_reissue(project=project, division=division)
-    # A failed payment's days are settled by its re-issue (now, or once a new card is on
-    # record), never by a second, regular line.
+
+
+def _add_failed_spans(covered: dict, *, project, division) -> None:
+    """A failed payment's days are settled by its re-issue (now, or once a new card is on
+    record), never by a second, regular line: count them as covered."""
     for enrolment_id, start, end in Payment.objects.filter(
         status=Payment.Status.FAILED,
         enrolment__project=project,
         enrolment__village__code__startswith=division.code,
     ).values_list("enrolment_id", "covers_from", "covers_to"):
         covered.setdefault(enrolment_id, []).append((start, end))
+
+
+def _owed_per_row(rows, *, rates, covered: dict, span: coverage.Span, arrears: bool) -> list[tuple]:
+    """The lines each row is owed, as (row, kind, coverage.Line); refuses when a day owed has
+    no standard (naming the earliest such day and the tiers)."""
     owed, gaps = [], []
     # Most enrolments share their terms (tier, persons, dates, nothing paid yet): reckon each
     # set of terms once.
@@ -248,6 +282,10 @@ def batch_generate(
                 % {"date": min(day for _t, day in gaps), "tiers": "、".join(sorted({t for t, _d in gaps}))}
             }
         )
+    return owed
+
+
+def _refuse_owed_without_card(owed) -> None:
     no_card = sorted({row["person__name"] for row, _k, _l in owed if not row["person__bank_card_cipher"]})
     if no_card:
         raise ValidationError(
@@ -258,10 +296,11 @@ def batch_generate(
                 % {"count": len(no_card), "names": "、".join(no_card[:10])}
             }
         )
-    if not owed and not failed:
-        raise ValidationError(
-            gettext("Nothing to pay: every eligible enrolment is already paid for this period.")
-        )
+
+
+def _new_draft_batch(*, user, project, division, span: coverage.Span, period: str) -> PaymentBatch:
+    """The batch, saved as a draft prepared by ``user``, numbered after the batches of the same
+    project, township and first day."""
     number = (
         PaymentBatch.objects.filter(project=project, division=division, period_start=span[0]).aggregate(
             n=models.Max("number")
@@ -278,25 +317,34 @@ def batch_generate(
         prepared_by=user,
     )
     audited_save(batch, user=user)
-    payments = []
-    one_off = period == PaymentBatch.Period.SPAN
-    for row, kind, line in owed:
-        payments.append(
-            Payment(
-                batch=batch,
-                enrolment_id=row["pk"],
-                covers_from=line.covers_from,
-                covers_to=line.covers_to,
-                kind=Payment.Kind.ARREARS if one_off else kind,
-                months=line.months,
-                days=line.days,
-                amount=line.amount,
-                standard_id=line.standard_id,
-                bank_card_cipher=row["person__bank_card_cipher"],
-                bank_card_index=row["person__bank_card_index"],
-                bank_name=row["person__bank_name"],
-            )
+    return batch
+
+
+def _regular_payments(batch: PaymentBatch, owed, *, one_off: bool) -> list[Payment]:
+    """The unsaved lines of what the rows are owed, paid to each person's card on record (every
+    line of a one-off span is an arrears line)."""
+    return [
+        Payment(
+            batch=batch,
+            enrolment_id=row["pk"],
+            covers_from=line.covers_from,
+            covers_to=line.covers_to,
+            kind=Payment.Kind.ARREARS if one_off else kind,
+            months=line.months,
+            days=line.days,
+            amount=line.amount,
+            standard_id=line.standard_id,
+            bank_card_cipher=row["person__bank_card_cipher"],
+            bank_card_index=row["person__bank_card_index"],
+            bank_name=row["person__bank_name"],
         )
+        for row, kind, line in owed
+    ]
+
+
+def _reissue_payments(batch: PaymentBatch, failed) -> list[Payment]:
+    """The unsaved re-issues of failed payments, each to the card reissue_card() gives."""
+    payments = []
     for old in failed:
         cipher, index, bank = reissue_card(old)
         payments.append(
@@ -316,10 +364,7 @@ def batch_generate(
                 reissue_of=old,
             )
         )
-    insert_with_history(payments, Payment, user=user)  # COPY on PostgreSQL, with audit rows
-    analyze(Payment, added=len(payments))
-    _batch_totals(batch, user=user)
-    return batch
+    return payments
 
 
 #: history_change_reason of a batch's count and total following its payments
@@ -361,6 +406,22 @@ def payment_add(*, user, batch: PaymentBatch, enrolment: Enrolment, arrears: boo
     batch = PaymentBatch.objects.visible_to(user).select_for_update().get(pk=batch.pk)
     if batch.status != PaymentBatch.Status.DRAFT:
         raise ValidationError({"status": gettext("Payments can be added to a draft batch only.")})
+    enrolment = _locked_enrolment_of(batch, user=user, enrolment=enrolment)
+    _refuse_not_payable(enrolment, batch=batch)
+    lines = _lines_owed_to(enrolment, batch=batch, arrears=arrears)
+    person = enrolment.person
+    if not person.bank_card_cipher:
+        raise ValidationError(
+            {"bank_card": gettext("%(name)s has no bank card on record.") % {"name": person.name}}
+        )
+    added = _save_added_lines(lines, user=user, batch=batch, enrolment=enrolment)
+    _batch_totals(batch, user=user)
+    return added[0]
+
+
+def _locked_enrolment_of(batch: PaymentBatch, *, user, enrolment: Enrolment) -> Enrolment:
+    """The enrolment locked through the user's scope (its person loaded), refused unless it is
+    of the batch's project and township."""
     enrolment = (
         Enrolment.objects.visible_to(user)
         .select_for_update(of=("self",))
@@ -369,30 +430,63 @@ def payment_add(*, user, batch: PaymentBatch, enrolment: Enrolment, arrears: boo
     )
     if enrolment.project_id != batch.project_id or not enrolment.village.code.startswith(batch.division.code):
         raise ValidationError({"enrolment": gettext("The enrolment belongs to another project or township.")})
-    span = (batch.period_start, batch.period_end)
+    return enrolment
+
+
+def _refuse_not_payable(enrolment: Enrolment, *, batch: PaymentBatch) -> None:
+    """Refuse (code ``not_payable``) an enrolment that batch generation would leave out of the
+    batch's period, saying why: exited, deceased or moved, or not paying."""
     eligible = _eligible_enrolments(
-        project=batch.project, division=batch.division, start=span[0], end=span[1]
+        project=batch.project, division=batch.division, start=batch.period_start, end=batch.period_end
     )
+    if eligible.filter(pk=enrolment.pk).exists():
+        return
     person = enrolment.person
-    if not eligible.filter(pk=enrolment.pk).exists():
-        if enrolment.status == Enrolment.Status.EXITED:
-            message = gettext("%(name)s exited on %(date)s (%(reason)s) and is no longer paid.") % {
-                "name": person.name,
-                "date": enrolment.exit_on,
-                "reason": enrolment.get_exit_reason_display(),
-            }
-        elif not person.is_living:
-            message = gettext("%(name)s is recorded as %(status)s since %(date)s.") % {
-                "name": person.name,
-                "status": person.get_status_display(),
-                "date": person.status_on,
-            }
-        else:
-            message = gettext("%(name)s is not paid for this period (status %(status)s).") % {
-                "name": person.name,
-                "status": enrolment.get_status_display(),
-            }
-        raise ValidationError({"enrolment": ValidationError(message, code="not_payable")})
+    if enrolment.status == Enrolment.Status.EXITED:
+        message = gettext("%(name)s exited on %(date)s (%(reason)s) and is no longer paid.") % {
+            "name": person.name,
+            "date": enrolment.exit_on,
+            "reason": enrolment.get_exit_reason_display(),
+        }
+    elif not person.is_living:
+        message = gettext("%(name)s is recorded as %(status)s since %(date)s.") % {
+            "name": person.name,
+            "status": person.get_status_display(),
+            "date": person.status_on,
+        }
+    else:
+        message = gettext("%(name)s is not paid for this period (status %(status)s).") % {
+            "name": person.name,
+            "status": enrolment.get_status_display(),
+        }
+    raise ValidationError({"enrolment": ValidationError(message, code="not_payable")})
+
+
+def _enrolment_terms(enrolment: Enrolment) -> dict:
+    """What owed_lines reads of an enrolment."""
+    return {
+        "active_from": enrolment.active_from,
+        "exit_on": enrolment.exit_on,
+        "status": enrolment.status,
+        "persons_covered": enrolment.persons_covered,
+    }
+
+
+def _paid_twice() -> ValidationError:
+    return ValidationError(
+        {
+            "enrolment": ValidationError(
+                gettext("This enrolment is already paid (or being paid) for this period."),
+                code="paid_twice",
+            )
+        }
+    )
+
+
+def _lines_owed_to(enrolment: Enrolment, *, batch: PaymentBatch, arrears: bool) -> list[tuple]:
+    """The (kind, coverage.Line) the enrolment is owed for the batch's period and not yet
+    covered (failed payments count as covered: their re-issue settles them). Refuses a tier
+    with no standard, and nothing left to pay."""
     rates = rates_by_tier(batch.project).get(enrolment.tier)
     if not rates:
         raise ValidationError({"standard": gettext("No subsidy standard applies to this enrolment's tier.")})
@@ -403,34 +497,26 @@ def payment_add(*, user, batch: PaymentBatch, enrolment: Enrolment, arrears: boo
             enrolment=enrolment, status=Payment.Status.FAILED
         ).values_list("covers_from", "covers_to")
     ]
+    person = enrolment.person
     missing, lines = owed_lines(
-        enrolment={
-            "active_from": enrolment.active_from,
-            "exit_on": enrolment.exit_on,
-            "status": enrolment.status,
-            "persons_covered": enrolment.persons_covered,
-        },
+        enrolment=_enrolment_terms(enrolment),
         rates=rates,
         covered=covered,
-        span=span,
+        span=(batch.period_start, batch.period_end),
         arrears=arrears,
         gone_on=None if person.is_living else person.status_on,
     )
     if missing is not None:
         raise ValidationError({"standard": gettext("No subsidy standard applies to this enrolment's tier.")})
     if not lines:
-        raise ValidationError(
-            {
-                "enrolment": ValidationError(
-                    gettext("This enrolment is already paid (or being paid) for this period."),
-                    code="paid_twice",
-                )
-            }
-        )
-    if not person.bank_card_cipher:
-        raise ValidationError(
-            {"bank_card": gettext("%(name)s has no bank card on record.") % {"name": person.name}}
-        )
+        raise _paid_twice()
+    return lines
+
+
+def _save_added_lines(lines, *, user, batch: PaymentBatch, enrolment: Enrolment) -> list[Payment]:
+    """Save the lines (with their history) to the person's card on record; the database's
+    exclusion constraint refusing a second cover of a day is reported as paid twice."""
+    person = enrolment.person
     added = []
     try:
         with transaction.atomic():
@@ -452,16 +538,8 @@ def payment_add(*, user, batch: PaymentBatch, enrolment: Enrolment, arrears: boo
                 audited_save(payment, user=user)
                 added.append(payment)
     except IntegrityError:
-        raise ValidationError(
-            {
-                "enrolment": ValidationError(
-                    gettext("This enrolment is already paid (or being paid) for this period."),
-                    code="paid_twice",
-                )
-            }
-        ) from None
-    _batch_totals(batch, user=user)
-    return added[0]
+        raise _paid_twice() from None
+    return added
 
 
 def trim_draft_lines(*, user, enrolments, last_day: datetime.date) -> int:
@@ -493,12 +571,7 @@ def trim_draft_lines(*, user, enrolments, last_day: datetime.date) -> int:
         if old.covers_from > last_day or not rates:
             continue  # no day of the line is left
         _missing, owed = owed_lines(
-            enrolment={
-                "active_from": enrolment.active_from,
-                "exit_on": enrolment.exit_on,
-                "status": enrolment.status,
-                "persons_covered": enrolment.persons_covered,
-            },
+            enrolment=_enrolment_terms(enrolment),
             rates=rates,
             covered=covered_spans(enrolment_ids=[enrolment.pk]).get(enrolment.pk, []),
             # a month rule may still count the month of the last day whole

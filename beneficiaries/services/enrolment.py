@@ -8,7 +8,6 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
 from beneficiaries import rules
 from beneficiaries.models import (
@@ -16,32 +15,15 @@ from beneficiaries.models import (
     Household,
     Person,
 )
-from beneficiaries.permissions import (
-    enrolment_approve_guard,
-    enrolment_notice_guard,
-)
-from common.states import StateMachine, Transition
+from beneficiaries.permissions import ENROLMENT_MACHINE
+from beneficiaries.selectors import NOTICE_ROUNDS, PREVIOUS_ROUND, enrolment_project_get
+from beneficiaries.services.batches import trim_draft_lines
+from beneficiaries.services.recoveries import recoveries_record
 from core import clock
 from org.audit import audited_save
-from org.models import Division, Role
+from org.models import Division
 from org.roles import FIELD, OFFICE, require_role
 from org.scoping import division_in_scope
-
-
-def _project_visible(*, user, project):
-    """The project as the user may enrol in it (its division loaded for the rules), or refuse."""
-    from beneficiaries.selectors import enrolment_projects
-
-    found = (
-        None
-        if project is None
-        else enrolment_projects(user=user).select_related("division").filter(pk=project.pk).first()
-    )
-    if found is None:
-        raise ValidationError(
-            {"project": gettext("The project %(project)s is outside your area.") % {"project": project}}
-        )
-    return found
 
 
 def enrolment_create(
@@ -69,7 +51,7 @@ def enrolment_create(
     person = Person.objects.visible_to(user).select_related("village").filter(pk=person.pk).first()
     if person is None:
         raise ValidationError({"person": gettext("This person is outside your area.")})
-    project = _project_visible(user=user, project=project)
+    project = enrolment_project_get(user=user, project=project)
     facts = rules.PersonFacts.of(person)
     applied_on = applied_on or today
     errors = rules.enrolment_errors(
@@ -104,38 +86,6 @@ def enrolment_create(
     return enrolment
 
 
-NOTICE_ROUNDS = {
-    "village": ("village_notice", _("village list (first round)")),
-    "township": ("township_notice", _("township review list (second round)")),
-    "final": ("final_notice", _("final list (third round)")),
-}
-#: the round that must be closed with no objection before a round may be posted
-PREVIOUS_ROUND = {"township": "village", "final": "township"}
-
-
-def notice_blocking_reason(enrolment: Enrolment) -> str | None:
-    """Why the three rounds do not clear the enrolment yet (None when they do): a round not
-    posted, posted before the previous round closed clear, or the publicity app's reason for a
-    posted one (still running, closed before its period ended, an objection unanswered or
-    upheld, not closed)."""
-    from publicity.selectors import notice_blocking_reason
-
-    previous = None
-    for field, label in NOTICE_ROUNDS.values():
-        notice = getattr(enrolment, field)
-        if notice is None:
-            return gettext("The %(round)s has not been posted yet.") % {"round": label}
-        reason = notice_blocking_reason(notice=notice)
-        if reason:
-            return f"{label}: {reason}"
-        if previous is not None and (previous.closed_at is None or notice.posted_at < previous.closed_at):
-            return gettext(
-                "The %(round)s was posted before the previous round closed with no objection: post it again."
-            ) % {"round": label}
-        previous = notice
-    return None
-
-
 def round_blocking_reason(enrolment: Enrolment, *, round: str, known: dict | None = None) -> str | None:
     """Why the ``round`` of the three-round notice may not be posted for ``enrolment`` yet, or
     None: the rounds follow each other, so the previous round's notice must be closed with no
@@ -155,50 +105,6 @@ def round_blocking_reason(enrolment: Enrolment, *, round: str, known: dict | Non
         reason = notice_blocking_reason(notice=getattr(enrolment, field))
         known[notice_id] = f"{label}: {reason}" if reason else None
     return known[notice_id]
-
-
-ENROLMENT_MACHINE = StateMachine(
-    field="status",
-    transitions=[
-        Transition(
-            "review",
-            sources=(Enrolment.Status.APPLIED,),
-            target=Enrolment.Status.VILLAGE_REVIEWED,
-            roles=FIELD,
-            label=_("Village review done"),
-        ),
-        Transition(
-            "notice",
-            sources=(Enrolment.Status.VILLAGE_REVIEWED,),
-            target=Enrolment.Status.NOTICE,
-            roles=OFFICE,
-            label=_("Put on public notice"),
-            check=enrolment_notice_guard,
-        ),
-        Transition(
-            "approve",
-            sources=(Enrolment.Status.NOTICE,),
-            target=Enrolment.Status.APPROVED,
-            roles=(Role.TOWNSHIP_LEADER,),
-            label=_("Approve"),
-            check=enrolment_approve_guard,
-        ),
-        Transition(
-            "activate",
-            sources=(Enrolment.Status.APPROVED,),
-            target=Enrolment.Status.ACTIVE,
-            roles=OFFICE,
-            label=_("Start payments"),
-        ),
-        Transition(
-            "exit",
-            sources=tuple(s for s in Enrolment.Status.values if s != Enrolment.Status.EXITED),
-            target=Enrolment.Status.EXITED,
-            roles=OFFICE,
-            label=_("Exit"),
-        ),
-    ],
-)
 
 
 def enrolment_review(*, user, enrolment: Enrolment) -> Enrolment:
@@ -257,9 +163,6 @@ def enrolment_exit(
     days are no longer paid, the enrolment's lines in batches still in draft are cut back to what
     the days up to ``on`` are worth (batches.trim_draft_lines), and days after ``on`` already paid
     by an approved, sent or reconciled batch become recovery items (services.recoveries)."""
-    from beneficiaries.services.batches import trim_draft_lines
-    from beneficiaries.services.recoveries import recoveries_record  # recoveries → batches → here
-
     today = today or clock.today()
     if reason not in Enrolment.ExitReason.values:
         raise ValidationError({"exit_reason": gettext("Choose why the enrolment ends.")})
@@ -353,9 +256,6 @@ def enrolment_notice_post(
     never a typed date); ``ends_on`` is its last full day, by default the earliest the
     publicity app allows (settings.NOTICE_MIN_DAYS full days after the day of posting), which
     refuses an earlier one."""
-    from publicity.models import PublicNotice
-    from publicity.services import notice_publish
-
     require_role(user, *OFFICE)
     if round not in NOTICE_ROUNDS:
         raise ValidationError({"round": gettext("Unknown notice round “%(round)s”.") % {"round": round}})
@@ -364,7 +264,31 @@ def enrolment_notice_post(
         raise ValidationError(
             {"division": gettext("%(village)s is outside your area.") % {"village": division.name}}
         )
-    _project_visible(user=user, project=project)
+    enrolment_project_get(user=user, project=project)
+    locked = _enrolments_for_round(
+        user=user, project=project, division=division, round=round, enrolments=enrolments
+    )
+    notice = _round_notice_publish(
+        user=user,
+        project=project,
+        division=division,
+        label=label,
+        enrolments=locked,
+        ends_on=ends_on,
+        title=title,
+        body=body,
+    )
+    for enrolment in locked:
+        setattr(enrolment, field, notice)
+        audited_save(enrolment, user=user, update_fields=[field])
+    return notice
+
+
+def _enrolments_for_round(*, user, project, division: Division, round: str, enrolments) -> list[Enrolment]:
+    """The enrolments locked through the user's scope, in notice order (village, name), each
+    checked: of ``project``, inside ``division``, not yet on this round, its previous round
+    closed with no objection. Refuses the first that is not, naming the person."""
+    field, label = NOTICE_ROUNDS[round]
     ids = [e.pk for e in enrolments]
     locked = list(
         Enrolment.objects.visible_to(user)
@@ -401,6 +325,17 @@ def enrolment_notice_post(
                     % {"name": enrolment.person.name, "round": label, "reason": waiting}
                 }
             )
+    return locked
+
+
+def _round_notice_publish(
+    *, user, project, division: Division, label, enrolments, ends_on, title: str, body: str
+):
+    """Publish the round's notice through the publicity app: a masked, immutable list of the
+    enrolments (NOTICE_COLUMNS), titled by default with the division, year, project and round."""
+    from publicity.models import PublicNotice
+    from publicity.services import notice_publish
+
     rows = [
         {
             "name": e.person.name,
@@ -409,9 +344,9 @@ def enrolment_notice_post(
             "tier": e.tier,
             "persons": e.persons_covered,
         }
-        for e in locked
+        for e in enrolments
     ]
-    notice = notice_publish(
+    return notice_publish(
         user=user,
         kind=PublicNotice.Kind.ENROLMENT,
         division=division,
@@ -425,7 +360,3 @@ def enrolment_notice_post(
         stage=str(label),
         body=body,
     )
-    for enrolment in locked:
-        setattr(enrolment, field, notice)
-        audited_save(enrolment, user=user, update_fields=[field])
-    return notice

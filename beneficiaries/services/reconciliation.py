@@ -16,6 +16,7 @@ from beneficiaries.models import (
     Payment,
     PaymentBatch,
 )
+from core.excel import RowError, RowErrors
 from org.audit import audited_bulk_update, audited_save
 from org.roles import OFFICE, require_role
 
@@ -163,8 +164,6 @@ def batch_reconcile(*, user, batch: PaymentBatch, results: list[dict]) -> Paymen
     line naming a payment not in the batch, a changed amount, a failure without a reason → a
     RowErrors listing each, and nothing changes. Failed payments can be re-issued in a later
     batch."""
-    from core.excel import RowError, RowErrors
-
     require_role(user, *OFFICE)
     batch = PaymentBatch.objects.visible_to(user).select_for_update().get(pk=batch.pk)
     if batch.status != PaymentBatch.Status.EXPORTED:
@@ -175,58 +174,103 @@ def batch_reconcile(*, user, batch: PaymentBatch, results: list[dict]) -> Paymen
             }
         )
     payments = {p.reference: p for p in batch.payments.all()}
-    errors, seen = [], {}
-
-    def refuse(row, column, header, value, message):
-        errors.append(RowError(row=row, column=column, header=header, value=value, message=message))
-
     results = [{**line, "row": line.get("row", line.get("_row", 0))} for line in results]
+    _refuse_result_file(results, payments=payments, batch=batch)
+    changed = _payments_settled(payments, results=results)
+    audited_bulk_update(
+        changed,
+        ["status", "failure_reason", "failure_kind", "bank_reference"],
+        user=user,
+        reason=BANK_RESULT,
+        batch_size=5000,
+    )
+    batch.status = PaymentBatch.Status.RECONCILED
+    batch.reconciled_at = timezone.now()
+    audited_save(batch, user=user, update_fields=["status", "reconciled_at"])
+    return batch
+
+
+def _refuse_result_file(results: list[dict], *, payments: dict, batch: PaymentBatch) -> None:
+    """Raise RowErrors listing every line of the result file that does not fit the batch and
+    every payment of the batch the file leaves out (the first 50 named, the rest counted)."""
+    errors, seen = _result_line_errors(results, payments=payments, batch=batch)
+    missing = [ref for ref in payments if ref not in seen]
+    for ref in missing[:50]:
+        errors.append(
+            RowError(
+                row=0,
+                column="",
+                header="",
+                value=ref,
+                message=gettext("Payment %(reference)s is missing from the result file.")
+                % {"reference": ref},
+            )
+        )
+    if errors:
+        raise RowErrors(errors, len(errors) + max(0, len(missing) - 50))
+
+
+def _result_line_errors(results: list[dict], *, payments: dict, batch: PaymentBatch) -> tuple[list, dict]:
+    """The errors of the file's lines (a payment not in the batch or listed twice, and what
+    _result_value_errors finds), and the row of each payment listed: (errors, {reference: row})."""
+    errors, seen = [], {}
     for line in results:
         reference = str(line.get("reference") or "").strip()
         payment = payments.get(reference)
         if payment is None:
-            refuse(
-                line["row"],
-                "B",
-                "流水号",
-                reference,
-                gettext("This payment is not in batch %(batch)s.") % {"batch": batch},
-            )
+            message = gettext("This payment is not in batch %(batch)s.") % {"batch": batch}
+        elif reference in seen:
+            message = gettext("Listed twice (also row %(row)s).") % {"row": seen[reference]}
+        else:
+            seen[reference] = line["row"]
+            errors += _result_value_errors(line, payment=payment)
             continue
-        if reference in seen:
-            refuse(
-                line["row"],
-                "B",
-                "流水号",
-                reference,
-                gettext("Listed twice (also row %(row)s).") % {"row": seen[reference]},
-            )
-            continue
-        seen[reference] = line["row"]
-        if line.get("amount") is not None and Decimal(line["amount"]) != payment.amount:
-            refuse(
-                line["row"],
-                "G",
-                "金额",
-                line["amount"],
-                gettext("The bank reports %(bank)s, the batch holds %(ours)s.")
+        errors.append(
+            RowError(row=line["row"], column="B", header="流水号", value=reference, message=message)
+        )
+    return errors, seen
+
+
+def _result_value_errors(line: dict, *, payment: Payment) -> list[RowError]:
+    """What is wrong with the amount and the result of one line of the file naming ``payment``."""
+    errors = []
+    if line.get("amount") is not None and Decimal(line["amount"]) != payment.amount:
+        errors.append(
+            RowError(
+                row=line["row"],
+                column="G",
+                header="金额",
+                value=line["amount"],
+                message=gettext("The bank reports %(bank)s, the batch holds %(ours)s.")
                 % {"bank": line["amount"], "ours": payment.amount},
             )
-        if line.get("result") not in (RESULT_PAID, RESULT_FAILED):
-            refuse(line["row"], "K", "结果", line.get("result"), gettext("The result must be 成功 or 失败."))
-        elif line["result"] == RESULT_FAILED and not (line.get("reason") or "").strip():
-            refuse(line["row"], "L", "失败原因", "", gettext("A failed payment needs the bank's reason."))
-    missing = [ref for ref in payments if ref not in seen]
-    for ref in missing[:50]:
-        refuse(
-            0,
-            "",
-            "",
-            ref,
-            gettext("Payment %(reference)s is missing from the result file.") % {"reference": ref},
         )
-    if errors:
-        raise RowErrors(errors, len(errors) + max(0, len(missing) - 50))
+    if line.get("result") not in (RESULT_PAID, RESULT_FAILED):
+        errors.append(
+            RowError(
+                row=line["row"],
+                column="K",
+                header="结果",
+                value=line.get("result"),
+                message=gettext("The result must be 成功 or 失败."),
+            )
+        )
+    elif line["result"] == RESULT_FAILED and not (line.get("reason") or "").strip():
+        errors.append(
+            RowError(
+                row=line["row"],
+                column="L",
+                header="失败原因",
+                value="",
+                message=gettext("A failed payment needs the bank's reason."),
+            )
+        )
+    return errors
+
+
+def _payments_settled(payments: dict, *, results: list[dict]) -> list[Payment]:
+    """Each payment set paid or failed as the file says (a failure with its reason and kind,
+    the bank's reference), unsaved."""
     by_reference = {str(line["reference"]).strip(): line for line in results}
     changed = []
     for reference, payment in payments.items():
@@ -240,14 +284,4 @@ def batch_reconcile(*, user, batch: PaymentBatch, results: list[dict]) -> Paymen
         )
         payment.bank_reference = str(line.get("bank_reference") or "")[:60]
         changed.append(payment)
-    audited_bulk_update(
-        changed,
-        ["status", "failure_reason", "failure_kind", "bank_reference"],
-        user=user,
-        reason=BANK_RESULT,
-        batch_size=5000,
-    )
-    batch.status = PaymentBatch.Status.RECONCILED
-    batch.reconciled_at = timezone.now()
-    audited_save(batch, user=user, update_fields=["status", "reconciled_at"])
-    return batch
+    return changed

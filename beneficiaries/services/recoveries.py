@@ -16,7 +16,6 @@ Writes are keyword-only; each function is its own transaction and refuses bad in
 message that names the field and the value."""
 
 import datetime
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,13 +23,11 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from beneficiaries import coverage
+from beneficiaries.coverage import overpaid_days, span_worth
 from beneficiaries.models import Enrolment, Payment, PaymentBatch, Person, Recovery, SubsidyStandard
-from beneficiaries.services.batches import _rule
 from org.audit import audited_save
 from org.models import Role
 from org.roles import OFFICE, require_role
-
-ZERO = Decimal("0.00")
 
 #: batches whose money is out or going out: an overpayment there becomes a recovery item
 PAID_OUT = (PaymentBatch.Status.APPROVED, PaymentBatch.Status.EXPORTED, PaymentBatch.Status.RECONCILED)
@@ -60,34 +57,6 @@ def last_day(
     return min(ends, key=lambda end: end[0])
 
 
-def span_worth(*, span: coverage.Span, rule: str, programme, rates, persons: int) -> Decimal:
-    """What the days of ``span`` are worth for ``programme``: R(E(to)) − R(E(from − 1)), the
-    amount a batch line for exactly this span would carry (beneficiaries.coverage)."""
-    if programme is None or not rates:
-        return ZERO
-    year = span[0].year
-
-    def cents(day):
-        return coverage.to_cents(
-            coverage.entitled_to(day, rule=rule, programme=programme, rates=rates, persons=persons, year=year)
-        )
-
-    return cents(span[1]) - cents(span[0] - coverage.ONE_DAY)
-
-
-def overpaid_days(*, span: coverage.Span, programme, last: datetime.date, rule: str) -> coverage.Span | None:
-    """The days of ``span`` nothing is owed for once the programme ends on ``last``: from the
-    day after it (day rule), or from the month after its month when that month still counts
-    whole (month rules). None when the span pays nothing beyond what is owed."""
-    first = last + coverage.ONE_DAY
-    if rule != coverage.DAY:
-        month = coverage.month_start(last)
-        counts = coverage.month_counts(month, programme, rule)
-        first = coverage.month_end(last) + coverage.ONE_DAY if counts else month
-    first = max(first, span[0])
-    return (first, span[1]) if first <= span[1] else None
-
-
 def rates_by_project_tier(project_ids=None) -> dict[tuple[int, str], list[coverage.Rate]]:
     """The rates of these projects (None: of all) per (project, tier), in one query."""
     rates: dict[tuple[int, str], list] = {}
@@ -110,14 +79,7 @@ def recoveries_record(*, user, person_id: int | None = None, enrolment_id: int |
     (a date corrected to an earlier one); a recovered or waived one is left as it is. Called
     inside the transaction of the service that recorded the exit (person_set_status,
     enrolment_exit), which has checked the user's role and scope. Returns the items written."""
-    payments = Payment.objects.exclude(status=Payment.Status.FAILED).filter(batch__status__in=PAID_OUT)
-    if person_id is not None:
-        payments = payments.filter(enrolment__person_id=person_id)
-    else:
-        payments = payments.filter(enrolment_id=enrolment_id)
-    payments = list(
-        payments.select_related("enrolment__person", "batch", "standard").order_by("covers_from", "pk")
-    )
+    payments = _paid_out_payments(person_id=person_id, enrolment_id=enrolment_id)
     if not payments:
         return []
     rates = rates_by_project_tier(p.enrolment.project_id for p in payments)
@@ -127,53 +89,89 @@ def recoveries_record(*, user, person_id: int | None = None, enrolment_id: int |
     }
     written = []
     for payment in payments:
-        enrolment, person = payment.enrolment, payment.enrolment.person
-        last, reason = last_day(
-            enrolment_status=enrolment.status,
-            exit_on=enrolment.exit_on,
-            exit_reason=enrolment.exit_reason,
-            person_status=person.status,
-            status_on=person.status_on,
-        )
-        if last is None or payment.covers_to <= last:
+        values = _overpaid(payment, rates=rates)
+        if values is None:
             continue
-        tier_rates = rates.get((enrolment.project_id, enrolment.tier)) or (
-            [coverage.Rate.of(payment.standard)] if payment.standard_id else []
+        recovery = _recovery_write(
+            user=user, payment=payment, recovery=existing.get(payment.pk), values=values
         )
-        if not tier_rates:
-            continue  # nothing to compute the worth with: the anomaly checks report the payment
-        rule = _rule(tier_rates, (payment.batch.period_start, payment.batch.period_end))
-        programme = coverage.in_programme(active_from=enrolment.active_from, exit_on=last)
-        span = (payment.covers_from, payment.covers_to)
-        amount = payment.amount - span_worth(
-            span=span, rule=rule, programme=programme, rates=tier_rates, persons=enrolment.persons_covered
-        )
-        days = overpaid_days(span=span, programme=programme, last=last, rule=rule) if programme else span
-        if amount <= 0 or days is None:
-            continue
-        recovery = existing.get(payment.pk)
-        values = {
-            "covers_from": days[0],
-            "covers_to": days[1],
-            "last_day": last,
-            "reason": reason,
-            "amount": amount,
-        }
-        if recovery is None:
-            recovery = Recovery(
-                person=person, enrolment=enrolment, payment=payment, recorded_by=user, **values
-            )
-            audited_save(recovery, user=user)
-        elif recovery.status != Recovery.Status.OPEN or all(
-            getattr(recovery, key) == value for key, value in values.items()
-        ):
-            continue
-        else:
-            for key, value in values.items():
-                setattr(recovery, key, value)
-            audited_save(recovery, user=user, update_fields=list(values))
-        written.append(recovery)
+        if recovery is not None:
+            written.append(recovery)
     return written
+
+
+def _paid_out_payments(*, person_id: int | None, enrolment_id: int | None) -> list[Payment]:
+    """The live payments of approved, sent or reconciled batches of the person's enrolments (or
+    of one enrolment), oldest days first, with what the overpayment is reckoned from."""
+    payments = Payment.objects.exclude(status=Payment.Status.FAILED).filter(batch__status__in=PAID_OUT)
+    if person_id is not None:
+        payments = payments.filter(enrolment__person_id=person_id)
+    else:
+        payments = payments.filter(enrolment_id=enrolment_id)
+    return list(
+        payments.select_related("enrolment__person", "batch", "standard").order_by("covers_from", "pk")
+    )
+
+
+def _overpaid(payment: Payment, *, rates: dict) -> dict | None:
+    """The recovery item's values for what ``payment`` paid beyond what its span is still worth
+    with the last day in the programme (covers_from, covers_to, last_day, reason, amount), or
+    None when it paid nothing too much (or there is no standard to reckon with: the anomaly
+    checks report the payment)."""
+    enrolment, person = payment.enrolment, payment.enrolment.person
+    last, reason = last_day(
+        enrolment_status=enrolment.status,
+        exit_on=enrolment.exit_on,
+        exit_reason=enrolment.exit_reason,
+        person_status=person.status,
+        status_on=person.status_on,
+    )
+    if last is None or payment.covers_to <= last:
+        return None
+    tier_rates = rates.get((enrolment.project_id, enrolment.tier)) or (
+        [coverage.Rate.of(payment.standard)] if payment.standard_id else []
+    )
+    if not tier_rates:
+        return None
+    rule = coverage.rule_for(tier_rates, (payment.batch.period_start, payment.batch.period_end))
+    programme = coverage.in_programme(active_from=enrolment.active_from, exit_on=last)
+    span = (payment.covers_from, payment.covers_to)
+    amount = payment.amount - span_worth(
+        span=span, rule=rule, programme=programme, rates=tier_rates, persons=enrolment.persons_covered
+    )
+    days = overpaid_days(span=span, programme=programme, last=last, rule=rule) if programme else span
+    if amount <= 0 or days is None:
+        return None
+    return {
+        "covers_from": days[0],
+        "covers_to": days[1],
+        "last_day": last,
+        "reason": reason,
+        "amount": amount,
+    }
+
+
+def _recovery_write(*, user, payment: Payment, recovery: Recovery | None, values: dict) -> Recovery | None:
+    """Create the payment's recovery item, or bring its open one up to date; None when there is
+    nothing to write (the item is recovered or waived, or already says the same)."""
+    if recovery is None:
+        recovery = Recovery(
+            person=payment.enrolment.person,
+            enrolment=payment.enrolment,
+            payment=payment,
+            recorded_by=user,
+            **values,
+        )
+        audited_save(recovery, user=user)
+        return recovery
+    if recovery.status != Recovery.Status.OPEN or all(
+        getattr(recovery, key) == value for key, value in values.items()
+    ):
+        return None
+    for key, value in values.items():
+        setattr(recovery, key, value)
+    audited_save(recovery, user=user, update_fields=list(values))
+    return recovery
 
 
 def _settle(*, user, recovery: Recovery, status: str, note: str, field: str) -> Recovery:

@@ -14,7 +14,7 @@ from beneficiaries.models import (
     ExclusivePair,
     SubsidyStandard,
 )
-from beneficiaries.services.enrolment import _project_visible
+from beneficiaries.selectors import enrolment_project_get
 from core.money import money, parse_money
 from org.audit import audited_save
 from org.roles import OFFICE_AND_REVIEWER, require_role
@@ -114,7 +114,7 @@ def standard_amount_for(standard: SubsidyStandard, *, period: str, persons: int)
 @transaction.atomic
 def exclusive_pair_add(*, user, first, second, note: str = "") -> ExclusivePair:
     _may_manage_project(user=user, project=first)
-    _project_visible(user=user, project=second)
+    enrolment_project_get(user=user, project=second)
     if first.pk == second.pk:
         raise ValidationError({"second": gettext("Choose two different projects.")})
     if ExclusivePair.objects.filter(
