@@ -34,7 +34,7 @@ from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
@@ -384,7 +384,11 @@ def _reads_replica(job_kind: JobKind, job: Job) -> bool:
     something read the primary."""
     if not replica_configured() or ".export_" not in job_kind.kind:
         return False
-    return Job.objects.using(REPLICA).filter(pk=job.pk).exists()
+    try:
+        return Job.objects.using(REPLICA).filter(pk=job.pk).exists()
+    except DatabaseError:
+        logger.warning("Replica unavailable: job %s reads the primary", job.pk, exc_info=True)
+        return False
 
 
 def job_run(*, job_id) -> str:
