@@ -34,7 +34,7 @@ from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
@@ -44,6 +44,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from common.models import Job
 from core.excel import RowError
 from core.tasks import TRANSIENT_ERRORS, PortalTask
+from org.db_router import REPLICA, replica_configured, replica_reads
 from org.roles import require_role
 from org.scoping import division_in_scope, scope_prefix
 from org.selectors import task_user
@@ -376,6 +377,20 @@ def _validation_message(error: ValidationError) -> str:
     return "\n".join(str(message) for message in error.messages)
 
 
+def _reads_replica(job_kind: JobKind, job: Job) -> bool:
+    """An export (a kind named ``<app>.export_<what>``) reads the replica once the replica holds
+    the job's own row: a standby replays the primary in commit order, so whatever the user
+    saved before asking for the export is there too. Imports, reports and files that record
+    something read the primary."""
+    if not replica_configured() or ".export_" not in job_kind.kind:
+        return False
+    try:
+        return Job.objects.using(REPLICA).filter(pk=job.pk).exists()
+    except DatabaseError:
+        logger.warning("Replica unavailable: job %s reads the primary", job.pk, exc_info=True)
+        return False
+
+
 def job_run(*, job_id) -> str:
     """Run one job to its end; returns its status afterwards. Safe to call twice (the second
     call finds the job done, failed, or locked by the first and returns at once). Validation
@@ -403,7 +418,8 @@ def job_run(*, job_id) -> str:
                 locked = Job.objects.select_for_update().get(pk=job.pk)
                 if locked.status != Job.Status.RUNNING:
                     return locked.status
-                outcome = job_kind.handler(job=locked, user=user, progress=progress) or JobOutcome()
+                with replica_reads(enabled=_reads_replica(job_kind, locked)):
+                    outcome = job_kind.handler(job=locked, user=user, progress=progress) or JobOutcome()
                 _store_result(locked, outcome)
                 stored = _error_dicts(outcome.errors)
                 locked.status = Job.Status.DONE

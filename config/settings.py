@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Inside SessionMiddleware: it marks the session for saving before that one writes it.
     "org.middleware.SessionRenewalMiddleware",
+    # Inside AuthenticationMiddleware: the lazily loaded user and session follow its rule too.
+    "org.middleware.ReplicaReadMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -131,6 +133,25 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
         }
     )
+# An optional read replica (a streaming standby of the primary): GET pages and exports read it,
+# writes and the reads right after them stay on the primary (org.db_router, with
+# org.middleware.ReplicaReadMiddleware and common.jobs). Without it the router changes nothing.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+# How long after a write a user's requests keep reading the primary (a cookie): longer than the
+# replica's usual lag, short enough that the replica takes the reading.
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=5)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    for key in ("ATOMIC_REQUESTS", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS"):
+        DATABASES["replica"][key] = DATABASES["default"][key]
+    if DATABASES["replica"]["ENGINE"] == DATABASES["default"]["ENGINE"]:
+        DATABASES["replica"]["OPTIONS"] = {
+            **DATABASES["default"].get("OPTIONS", {}),
+            **DATABASES["replica"].get("OPTIONS", {}),
+        }
+    # Tests get no database of their own for it: it points at the test database.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["org.db_router.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth and security baseline (MLPS level 3 habits) ---------------------------------------

@@ -84,3 +84,55 @@ def mark_session_renewed(sender, request, user, **kwargs):
     """At sign-in the session was just written: the next renewal is due a minute later."""
     if getattr(request, "session", None) is not None:
         request.session[RENEWED_AT] = int(time.time())
+
+
+READ_PRIMARY_COOKIE = "read_primary"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
+
+
+class ReplicaReadMiddleware:
+    """Dashboards, lists and pages read the read replica (DATABASE_REPLICA_URL); what a user
+    just wrote is read on the primary (org.db_router).
+
+    A GET/HEAD/OPTIONS request reads the replica unless its user wrote in the last
+    DATABASE_REPLICA_PIN_SECONDS (the ``read_primary`` cookie, holding when the pin ends). A
+    request that writes — any other method, or a write through the router during a GET — sets
+    that cookie, so the page an officer is sent to after saving, and the next few, show what
+    was saved even while the replica lags. Its first write also moves the rest of the request
+    to the primary. The cookie carries nothing secret: forging it only reads the primary.
+
+    Without a replica it does nothing. Inside AuthenticationMiddleware: the user and the
+    session are loaded lazily in the view, so their reads follow the same rule; the session's
+    own save (SessionMiddleware, outside) neither pins nor reads the replica.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        from org.db_router import replica_configured, replica_reads
+
+        if not replica_configured():
+            return self.get_response(request)
+        now = int(time.time())
+        safe = request.method in SAFE_METHODS
+        with replica_reads(enabled=safe and not self._pinned(request, now)) as reads:
+            response = self.get_response(request)
+        if not safe or reads.wrote:
+            seconds = settings.DATABASE_REPLICA_PIN_SECONDS
+            response.set_cookie(
+                READ_PRIMARY_COOKIE,
+                str(now + seconds),
+                max_age=seconds,
+                httponly=True,
+                samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
+            )
+        return response
+
+    @staticmethod
+    def _pinned(request, now: int) -> bool:
+        value = request.COOKIES.get(READ_PRIMARY_COOKIE, "")
+        return value.isdigit() and int(value) > now
