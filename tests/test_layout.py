@@ -26,7 +26,6 @@ MAX_LINES = 800
 LARGE = {
     "core/excel.py": "the spreadsheet reader, writer and its streaming .xlsx writer; to be split by topic",
     "partycare/models.py": "party-member care's 20 models, still ~900 lines once field work moved out; to be split by topic",
-    "reports/sources.py": "the monthly report's data sections; to be split by section",
 }
 
 
