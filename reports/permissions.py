@@ -2,34 +2,18 @@
 
 The workflow (DESIGN 月报): township staff write the summary and ask for approval, a township
 leader who did not prepare it approves and submits (four-eyes), the county reviewer accepts or
-returns it. Guards (``*_guard(report, user)``) are the ``check=`` of ``REPORT_FLOW``'s
-transitions; predicates (``may_*(user, report)``) answer yes or no for pages and the API:
+returns it. The machine and its guards (``check=``) are ``reports.states.REPORT_FLOW``, below
+this module; predicates (``may_*(user, report)``) answer yes or no for pages and the API:
 scope, the current version, then the machine (role, state, guard).
 """
-
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
 
 from org.models import Role
 from org.roles import has_role
 from org.scoping import division_in_scope
-from org.services import ensure_four_eyes
+from reports.models import MonthlyReport
+from reports.states import REPORT_FLOW
 
 PREPARER_ROLES = (Role.TOWNSHIP_STAFF,)
-
-
-# --- guards: the transitions' check= ----------------------------------------------------------
-
-
-def summary_written_guard(report, user) -> None:
-    if not (report.summary or "").strip():
-        raise ValidationError({"summary": gettext("Write the summary before asking for approval.")})
-
-
-def four_eyes_guard(report, user) -> None:
-    """The leader who approves never prepared the report; a report nobody asked approval for
-    (no preparer recorded) is not approved at all."""
-    ensure_four_eyes(prepared_by=report.prepared_by, acting=user, what=gettext("this monthly report"))
 
 
 # --- predicates: may X do Y to this record ------------------------------------------------------
@@ -40,8 +24,6 @@ def _current_in_scope(user, report) -> bool:
 
 
 def may_take_report_step(user, report, step: str) -> bool:
-    from reports.services import REPORT_FLOW
-
     return _current_in_scope(user, report) and REPORT_FLOW.allows(report, user, step)
 
 
@@ -55,8 +37,6 @@ def may_accept_report(user, report) -> bool:
 
 
 def may_edit_summary(user, report) -> bool:
-    from reports.models import MonthlyReport
-
     return (
         has_role(user, *PREPARER_ROLES)
         and _current_in_scope(user, report)
@@ -65,8 +45,6 @@ def may_edit_summary(user, report) -> bool:
 
 
 def may_regenerate_report(user, report) -> bool:
-    from reports.models import MonthlyReport
-
     return (
         has_role(user, *PREPARER_ROLES)
         and _current_in_scope(user, report)

@@ -27,9 +27,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
-from common.states import StateMachine, Transition
 from org.audit import SYSTEM, audited_save
 from org.models import Division, Role
 from org.roles import require_role
@@ -45,8 +43,8 @@ from reports.models import (
     UnitLevel,
     YearEndSummary,
 )
-from reports.permissions import four_eyes_guard, summary_written_guard
 from reports.rendering import html_pdf, sections_xlsx
+from reports.states import REPORT_FLOW
 
 Status = MonthlyReport.Status
 HUNDRED = Decimal("100")
@@ -221,42 +219,7 @@ def monthly_reports_due(*, today: datetime.date | None = None) -> tuple[datetime
 
 
 # --- monthly reports: the workflow -----------------------------------------------------------------
-
-
-REPORT_FLOW = StateMachine(
-    field="status",
-    transitions=[
-        Transition(
-            "request_approval",
-            (Status.DRAFT,),
-            Status.AWAITING_APPROVAL,
-            (Role.TOWNSHIP_STAFF,),
-            label=_("Ask for approval"),
-            check=summary_written_guard,
-        ),
-        Transition(
-            "send_back",
-            (Status.AWAITING_APPROVAL,),
-            Status.DRAFT,
-            (Role.TOWNSHIP_LEADER,),
-            label=_("Send back"),
-        ),
-        Transition(
-            "submit",
-            (Status.AWAITING_APPROVAL,),
-            Status.SUBMITTED,
-            (Role.TOWNSHIP_LEADER,),
-            label=_("Approve and submit"),
-            check=four_eyes_guard,
-        ),
-        Transition(
-            "accept", (Status.SUBMITTED,), Status.ACCEPTED, (Role.COUNTY_REVIEWER,), label=_("Accept")
-        ),
-        Transition(
-            "return", (Status.SUBMITTED,), Status.RETURNED, (Role.COUNTY_REVIEWER,), label=_("Return")
-        ),
-    ],
-)
+# The machine (steps, roles, guards) is reports.states.REPORT_FLOW; these services take its steps.
 
 
 def _current_report(*, user, report_id: int) -> MonthlyReport:
