@@ -27,9 +27,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
-from common.states import StateMachine, Transition
 from org.audit import SYSTEM, audited_save
 from org.models import Division, Role
 from org.roles import OFFICE, OFFICE_AND_REVIEWER, require_role
@@ -45,8 +43,8 @@ from reports.models import (
     UnitLevel,
     YearEndSummary,
 )
-from reports.permissions import four_eyes_guard, summary_written_guard
 from reports.rendering import html_pdf, sections_xlsx
+from reports.states import REPORT_FLOW
 
 Status = MonthlyReport.Status
 HUNDRED = Decimal("100")
@@ -138,6 +136,62 @@ def _render_files(report: MonthlyReport) -> None:
     report.pdf.save(f"{stem}.pdf", ContentFile(pdf), save=False)
 
 
+def _require_month_ended(month: datetime.date) -> None:
+    """A report is made on a month that has ended (Asia/Shanghai); ValidationError otherwise."""
+    today = timezone.localdate()
+    if month >= today.replace(day=1):
+        raise ValidationError(
+            {
+                "month": gettext(
+                    "The report on %(month)s cannot be made yet: the month has not ended (today is %(today)s)."
+                )
+                % {"month": f"{month:%Y-%m}", "today": f"{today:%Y-%m-%d}"}
+            }
+        )
+
+
+def _locked_township(*, scope, township_id: int) -> Division:
+    """The township, its row locked: the lock serialises generations of the same township (any
+    month). ValidationError for a division that is not a township, PermissionDenied outside the
+    scope."""
+    township = Division.objects.select_for_update().filter(pk=township_id).first()
+    if township is None or township.level != Division.Level.TOWNSHIP:
+        raise ValidationError({"township": gettext("Monthly reports are made for townships only.")})
+    if not division_in_scope(scope, township):
+        raise PermissionDenied(gettext("This township is outside your scope."))
+    return township
+
+
+def _locked_current(*, township: Division, month: datetime.date) -> MonthlyReport | None:
+    return (
+        MonthlyReport.objects.select_for_update()
+        .filter(township=township, month=month, is_current=True)
+        .first()
+    )
+
+
+def _next_version(*, township: Division, month: datetime.date) -> int:
+    latest = MonthlyReport.objects.filter(township=township, month=month).aggregate(v=Max("version"))["v"]
+    return (latest or 0) + 1
+
+
+def _report_snapshot(*, township: Division, month: datetime.date, version: int, progress) -> dict:
+    """The report's numbers as the township sees them at the end of the month: the headline and
+    every section, kept unchanged from now on."""
+    unit = sources.Unit.of_division(township)
+    period = sources.Period.month(month)
+    return {
+        "township": {"id": township.pk, "code": township.code, "name": township.name},
+        "month": f"{month:%Y-%m}",
+        "period_end": period.end.isoformat(),
+        "version": version,
+        "generated_at": timezone.now().isoformat(),
+        "meta": _report_meta(township=township, month=month, version=version),
+        "headline": sources.headline(unit, period),
+        "sections": sources.build_sections(unit, period, progress=progress),
+    }
+
+
 def monthly_report_generate(*, township_id: int, month: datetime.date, user, progress=None) -> MonthlyReport:
     """Generate (or find) the current report of a township-month.
 
@@ -151,50 +205,19 @@ def monthly_report_generate(*, township_id: int, month: datetime.date, user, pro
     scope = require_scope(user)
     user = acting_user(user)  # the person recorded as author and in the history; None: system
     month = parse_month(month)
-    today = timezone.localdate()
-    if month >= today.replace(day=1):
-        raise ValidationError(
-            {
-                "month": gettext(
-                    "The report on %(month)s cannot be made yet: the month has not ended (today is %(today)s)."
-                )
-                % {"month": f"{month:%Y-%m}", "today": f"{today:%Y-%m-%d}"}
-            }
-        )
+    _require_month_ended(month)
     if not scope.is_system:
         require_role(user, *OFFICE_AND_REVIEWER)
     actor, reason = (user, "") if user is not None else (SYSTEM, "monthly_report_generate")
     with transaction.atomic():
-        # The township's row lock serialises generations of the same township (any month).
-        township = Division.objects.select_for_update().filter(pk=township_id).first()
-        if township is None or township.level != Division.Level.TOWNSHIP:
-            raise ValidationError({"township": gettext("Monthly reports are made for townships only.")})
-        if not division_in_scope(scope, township):
-            raise PermissionDenied(gettext("This township is outside your scope."))
-        current = (
-            MonthlyReport.objects.select_for_update()
-            .filter(township=township, month=month, is_current=True)
-            .first()
-        )
+        township = _locked_township(scope=scope, township_id=township_id)
+        current = _locked_current(township=township, month=month)
         if current is not None and current.status != Status.RETURNED:
             return current
-        unit = sources.Unit.of_division(township)
-        period = sources.Period.month(month)
-        version = (
-            MonthlyReport.objects.filter(township=township, month=month).aggregate(v=Max("version"))["v"] or 0
-        ) + 1
-        snapshot = {
-            "township": {"id": township.pk, "code": township.code, "name": township.name},
-            "month": f"{month:%Y-%m}",
-            "period_end": period.end.isoformat(),
-            "version": version,
-            "generated_at": timezone.now().isoformat(),
-            "meta": _report_meta(township=township, month=month, version=version),
-            "headline": sources.headline(unit, period),
-            "sections": sources.build_sections(unit, period, progress=progress),
-        }
+        version = _next_version(township=township, month=month)
+        snapshot = _report_snapshot(township=township, month=month, version=version, progress=progress)
         _pause_for_tests()
-        if current is not None:
+        if current is not None:  # the returned version stops being current
             current.is_current = False
             audited_save(current, user=actor, reason=reason, update_fields=["is_current"])
         report = MonthlyReport(
@@ -221,42 +244,7 @@ def monthly_reports_due(*, today: datetime.date | None = None) -> tuple[datetime
 
 
 # --- monthly reports: the workflow -----------------------------------------------------------------
-
-
-REPORT_FLOW = StateMachine(
-    field="status",
-    transitions=[
-        Transition(
-            "request_approval",
-            (Status.DRAFT,),
-            Status.AWAITING_APPROVAL,
-            (Role.TOWNSHIP_STAFF,),
-            label=_("Ask for approval"),
-            check=summary_written_guard,
-        ),
-        Transition(
-            "send_back",
-            (Status.AWAITING_APPROVAL,),
-            Status.DRAFT,
-            (Role.TOWNSHIP_LEADER,),
-            label=_("Send back"),
-        ),
-        Transition(
-            "submit",
-            (Status.AWAITING_APPROVAL,),
-            Status.SUBMITTED,
-            (Role.TOWNSHIP_LEADER,),
-            label=_("Approve and submit"),
-            check=four_eyes_guard,
-        ),
-        Transition(
-            "accept", (Status.SUBMITTED,), Status.ACCEPTED, (Role.COUNTY_REVIEWER,), label=_("Accept")
-        ),
-        Transition(
-            "return", (Status.SUBMITTED,), Status.RETURNED, (Role.COUNTY_REVIEWER,), label=_("Return")
-        ),
-    ],
-)
+# The machine (steps, roles, guards) is reports.states.REPORT_FLOW; these services take its steps.
 
 
 def _current_report(*, user, report_id: int) -> MonthlyReport:

@@ -50,13 +50,14 @@ def test_snapshot_holds_hand_computed_numbers(tree):
 
 def test_absent_apps_are_not_available_never_zero(tree, monkeypatch):
     from reports import sources
+    from reports.sources import registry
 
     # Every app has landed; an app that is missing (a module that does not exist) still shows
-    # as "not available", never as zeros.
+    # as "not available", never as zeros. The list is patched where it is read: the registry.
     ghost = sources.Section(
         "ghost", "Ghosts", "ghostapp.selectors", lambda u, p: {"rows": [0]}, needs="ghosts"
     )
-    monkeypatch.setattr(sources, "SECTIONS", [*sources.SECTIONS, ghost])
+    monkeypatch.setattr(registry, "SECTIONS", [*registry.SECTIONS, ghost])
     report = generate(tree)
     entry = section(report, "ghost")
     assert entry["available"] is False

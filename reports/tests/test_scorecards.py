@@ -74,10 +74,12 @@ def test_zero_target_gives_a_defined_result(tree, users):
 
 def test_unavailable_source_scores_nothing_and_says_why(data, users, monkeypatch):
     from reports import sources
+    from reports.sources import registry
 
     # Every app has landed; a source whose app is missing must still score nothing and say why.
+    # The list is patched where it is read: the registry.
     ghost = sources.ItemSource("ghost_rate", "Ghost rate", "ghostapp.selectors", needs="ghosts")
-    monkeypatch.setattr(sources, "ITEM_SOURCES", [*sources.ITEM_SOURCES, ghost])
+    monkeypatch.setattr(registry, "ITEM_SOURCES", [*registry.ITEM_SOURCES, ghost])
     made = scheme(data.county, items=[("幽灵", "ghost_rate", "50"), ("完成率", "completion", "50")])
     services.scorecard_compute(user=users[Role.COUNTY_REVIEWER], scheme_id=made.pk)
     line = card("城关镇").lines.get(item__source="ghost_rate")
