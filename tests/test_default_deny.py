@@ -52,6 +52,11 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("common/jobs.py", "_claim", "Job"): "the worker locks the job row it was handed by id",
     ("common/jobs.py", "_finish_failed", "Job"): "the worker marks the job row it runs as failed",
     ("common/jobs.py", "job_run", "Job"): "the worker re-reads the job row it was handed by id",
+    (
+        "common/jobs.py",
+        "_reads_replica",
+        "Job",
+    ): "the worker asks whether the replica already holds the job row it was handed by id",
     ("org/selectors.py", "task_user", "User"): "a task re-fetches its acting user by id: the scope itself",
     # The guard of a batch's steps counts every held line of a batch the caller already fetched in
     # the user's scope (a check/approve must see them all, whoever acts).
