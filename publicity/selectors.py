@@ -169,71 +169,75 @@ def quota_rows(*, departments, year: int, month: int) -> list[QuotaRow]:
     """
     departments = list(departments.select_related("division").order_by("division__code", "name"))
     ids = [d.pk for d in departments]
-    counts: dict[tuple[int, str, int], int] = {}
+    counts = _submission_counts(department_ids=ids, year=year)
+    projects = project_counts(year=year, department_ids=ids)
+    result = []
+    for department in departments:
+        p = projects.get(department.pk, {"total": 0, "construction": 0})
+        row = QuotaRow(department, p["total"], p["construction"])
+        row.lines.extend(_quota_lines(department, p, counts.get(department.pk, {}), month=month))
+        if row.lines:
+            result.append(row)
+    return result
+
+
+def _submission_counts(*, department_ids, year: int) -> dict[int, dict[tuple[str, int], int]]:
+    """Counted submissions per department: {department id: {(kind, month): n}}, one query."""
+    counts: dict[int, dict[tuple[str, int], int]] = {}
     rows = (
         InfoSubmission.objects.filter(
-            department_id__in=ids, status__in=InfoSubmission.COUNTED, submitted_at__year=year
+            department_id__in=department_ids, status__in=InfoSubmission.COUNTED, submitted_at__year=year
         )
         .annotate(month=ExtractMonth("submitted_at"))
         .values("department_id", "kind", "month")
         .annotate(n=Count("pk"))
     )
     for r in rows:
-        counts[(r["department_id"], r["kind"], r["month"])] = r["n"]
-    projects = project_counts(year=year, department_ids=ids)
+        counts.setdefault(r["department_id"], {})[(r["kind"], r["month"])] = r["n"]
+    return counts
+
+
+def _quota_lines(
+    department, projects: dict, counts: dict[tuple[str, int], int], *, month: int
+) -> list[QuotaLine]:
+    """The quota lines that apply to one department (seed 001's rules), with what it has done."""
+
+    def done(kinds, months):
+        return sum(n for (kind, m), n in counts.items() if kind in kinds and m in months)
+
     text_kinds = set(InfoSubmission.TEXT_KINDS)
-
-    def done(dept_id, kinds, months):
-        return sum(n for (d, k, m), n in counts.items() if d == dept_id and k in kinds and m in months)
-
-    result = []
-    for department in departments:
-        p = projects.get(department.pk, {"total": 0, "construction": 0})
-        row = QuotaRow(department, p["total"], p["construction"])
-        if p["total"] > 0:  # a lead unit (牵头部门) leads at least one project this year
-            covered = sum(1 for m in range(1, month + 1) if done(department.pk, text_kinds, {m}) > 0)
-            row.lines.append(
-                QuotaLine(
-                    Rule.MONTHLY_TEXT,
-                    month_due=1,
-                    month_done=done(department.pk, text_kinds, {month}),
-                    year_due=month,  # months elapsed, each needing its own text
-                    year_done=covered,
-                )
+    whole_year = range(1, 13)
+    lines = []
+    if projects["total"] > 0:  # a lead unit (牵头部门) leads at least one project this year
+        covered = sum(1 for m in range(1, month + 1) if done(text_kinds, {m}) > 0)
+        lines.append(
+            QuotaLine(
+                Rule.MONTHLY_TEXT,
+                month_due=1,
+                month_done=done(text_kinds, {month}),
+                year_due=month,  # months elapsed, each needing its own text
+                year_done=covered,
             )
-        if p["construction"] > 0:
-            row.lines.append(
-                QuotaLine(
-                    Rule.PHOTO_STORY,
-                    None,
-                    None,
-                    1,
-                    done(department.pk, {InfoSubmission.Kind.PHOTO_STORY}, range(1, 13)),
-                )
+        )
+    if projects["construction"] > 0:
+        lines.append(
+            QuotaLine(Rule.PHOTO_STORY, None, None, 1, done({InfoSubmission.Kind.PHOTO_STORY}, whole_year))
+        )
+    if department.is_livelihood_office:
+        lines.append(
+            QuotaLine(Rule.MASSES_VOICE, None, None, 2, done({InfoSubmission.Kind.MASSES_VOICE}, whole_year))
+        )
+    if projects["total"] > 0:
+        lines.append(
+            QuotaLine(
+                Rule.BRIEFING,
+                None,
+                None,
+                briefing_due(projects["total"]),
+                done({InfoSubmission.Kind.BRIEFING}, whole_year),
             )
-        if department.is_livelihood_office:
-            row.lines.append(
-                QuotaLine(
-                    Rule.MASSES_VOICE,
-                    None,
-                    None,
-                    2,
-                    done(department.pk, {InfoSubmission.Kind.MASSES_VOICE}, range(1, 13)),
-                )
-            )
-        if p["total"] > 0:
-            row.lines.append(
-                QuotaLine(
-                    Rule.BRIEFING,
-                    None,
-                    None,
-                    briefing_due(p["total"]),
-                    done(department.pk, {InfoSubmission.Kind.BRIEFING}, range(1, 13)),
-                )
-            )
-        if row.lines:
-            result.append(row)
-    return result
+        )
+    return lines
 
 
 def quota_status(*, user, year: int, month: int, division_id=None) -> list[QuotaRow]:
