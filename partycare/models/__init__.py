@@ -9,7 +9,7 @@
 - ``pioneer``: the pioneer index (items, manual entries, computed scores)
 
 A party member IS a person of the registry (``beneficiaries.Person``): name, ID number, birth
-date and village live there once. Age and party age are computed (``partycare.eligibility``),
+date and village live there once. Age and party age are computed (``partycare.ages``),
 never typed. Everything is scoped through the branch's division (a village branch, or a
 township's 党总支). Home visits and residents' concerns live in ``fieldwork``.
 

@@ -1,5 +1,5 @@
 """Party branches (党支部, 党总支) and their members: one registry person each, with the groups
-the care rules name. Age and party age are computed (``partycare.eligibility``), never typed."""
+the care rules name. Age and party age are computed (``partycare.ages``), never typed."""
 
 import datetime
 
@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from org.models import Division
 from org.querysets import ScopedQuerySet
+from partycare.ages import full_years
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 USER = settings.AUTH_USER_MODEL
@@ -147,13 +148,9 @@ class PartyMember(models.Model):
         return self.full_member_on or self.joined_on
 
     def age_on(self, day: datetime.date) -> int:
-        from partycare.eligibility import full_years
-
         return full_years(self.person.birth_date, day)
 
     def party_age_on(self, day: datetime.date) -> int:
-        from partycare.eligibility import full_years
-
         return full_years(self.party_age_from, day)
 
     def flags(self) -> list[str]:
