@@ -24,6 +24,8 @@ from partycare.models import (
 from partycare.services.checks import _member_for_write, _not_future, _today
 from partycare.services.pioneer import due_items_refresh
 from partycare.states import AID
+from publicity.models import PublicNotice
+from publicity.services import notice_publish
 
 # one-off aid around 200 元, decided case by case).
 DEFAULT_STANDARDS = {
@@ -171,9 +173,6 @@ def aid_notice_post(
     Who: township staff, not the person who did the branch check. Raises PermissionDenied
     (role), ValidationError for the wrong state, the four-eyes rule, and the publicity app's
     refusals (an end before the earliest day …). All or nothing: no notice without the step."""
-    from publicity.models import PublicNotice
-    from publicity.services import notice_publish
-
     with transaction.atomic():
         locked = (
             _aid_qs(user)
@@ -225,7 +224,7 @@ def aid_township_check(*, user, application: AidApplication) -> AidApplication:
     """The township's check (镇党委核查): only once the public notice is over and closed with
     no objection, every objection answered (the publicity app decides); by another person
     than the one who posted the notice (both the transition's guard,
-    partycare.permissions.aid_township_check_guard)."""
+    partycare.guards.aid_township_check_guard)."""
     return AID.transition(
         obj=application,
         user=user,
