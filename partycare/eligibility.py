@@ -173,24 +173,41 @@ def training_short(queryset, *, today: datetime.date):
 
 
 def compute_due(queryset, *, today: datetime.date) -> list:
-    """Every due item of the members in ``queryset`` on ``today`` (unsaved DueItem rows)."""
-    items = []
-    year_end = datetime.date(today.year, 12, 31)
-    allowance_rule = gettext(
+    """Every due item of the members in ``queryset`` on ``today`` (unsaved DueItem rows): the
+    old-member allowance, holiday visits, yearly talks, talks after an event, trainings."""
+    return [
+        *_allowance_items(queryset, today=today),
+        *_holiday_visit_items(queryset, today=today),
+        *_yearly_talk_items(queryset, today=today),
+        *_trigger_talk_items(queryset, today=today),
+        *_training_items(queryset, today=today),
+    ]
+
+
+def _year_end(today: datetime.date) -> datetime.date:
+    return datetime.date(today.year, 12, 31)
+
+
+def _allowance_items(queryset, *, today: datetime.date) -> list:
+    rule = gettext(
         "age ≥ %(age)d, party age ≥ %(party_age)d, no fixed allowance: old-member allowance %(year)d"
     ) % {"age": OLD_MEMBER_AGE, "party_age": OLD_MEMBER_PARTY_AGE, "year": today.year}
-    for member_id in old_member_allowance_due(queryset, today=today).values_list("pk", flat=True):
-        items.append(
-            DueItem(
-                member_id=member_id,
-                item=DueItem.Item.OLD_MEMBER_ALLOWANCE,
-                key=str(today.year),
-                rule=allowance_rule,
-                due_by=year_end,
-                computed_on=today,
-            )
+    return [
+        DueItem(
+            member_id=member_id,
+            item=DueItem.Item.OLD_MEMBER_ALLOWANCE,
+            key=str(today.year),
+            rule=rule,
+            due_by=_year_end(today),
+            computed_on=today,
         )
+        for member_id in old_member_allowance_due(queryset, today=today).values_list("pk", flat=True)
+    ]
+
+
+def _holiday_visit_items(queryset, *, today: datetime.date) -> list:
     labels = dict(Campaign.Holiday.choices)
+    items = []
     for occasion in upcoming_occasions(today):
         due = holiday_visit_due(queryset, occasion=occasion, today=today).select_related("person")
         for member in due.only("pk", "person__birth_date", *FOUR_MUST_VISIT):
@@ -210,44 +227,53 @@ def compute_due(queryset, *, today: datetime.date) -> list:
                     computed_on=today,
                 )
             )
-    talk_rule = gettext("at least one talk a year with every member")
-    for member_id in yearly_talk_due(queryset, today=today).values_list("pk", flat=True):
-        items.append(
-            DueItem(
-                member_id=member_id,
-                item=DueItem.Item.YEARLY_TALK,
-                key=str(today.year),
-                rule=talk_rule,
-                due_by=year_end,
-                computed_on=today,
-            )
-        )
-    for trigger in trigger_talks_due(queryset, today=today):
-        items.append(
-            DueItem(
-                member_id=trigger.member_id,
-                item=DueItem.Item.TRIGGER_TALK,
-                key=f"trigger-{trigger.pk}",
-                rule=gettext("六必谈: %(kind)s on %(date)s, talk within %(days)d days")
-                % {
-                    "kind": trigger.get_kind_display(),
-                    "date": trigger.occurred_on.isoformat(),
-                    "days": TRIGGER_TALK_DAYS,
-                },
-                due_by=trigger.occurred_on + datetime.timedelta(days=TRIGGER_TALK_DAYS),
-                computed_on=today,
-            )
-        )
-    for member_id, count in training_short(queryset, today=today).values_list("pk", "trainings_this_year"):
-        items.append(
-            DueItem(
-                member_id=member_id,
-                item=DueItem.Item.TRAINING,
-                key=str(today.year),
-                rule=gettext("%(count)d of %(target)d trainings this year")
-                % {"count": count, "target": TRAININGS_PER_YEAR},
-                due_by=year_end,
-                computed_on=today,
-            )
-        )
     return items
+
+
+def _yearly_talk_items(queryset, *, today: datetime.date) -> list:
+    rule = gettext("at least one talk a year with every member")
+    return [
+        DueItem(
+            member_id=member_id,
+            item=DueItem.Item.YEARLY_TALK,
+            key=str(today.year),
+            rule=rule,
+            due_by=_year_end(today),
+            computed_on=today,
+        )
+        for member_id in yearly_talk_due(queryset, today=today).values_list("pk", flat=True)
+    ]
+
+
+def _trigger_talk_items(queryset, *, today: datetime.date) -> list:
+    return [
+        DueItem(
+            member_id=trigger.member_id,
+            item=DueItem.Item.TRIGGER_TALK,
+            key=f"trigger-{trigger.pk}",
+            rule=gettext("六必谈: %(kind)s on %(date)s, talk within %(days)d days")
+            % {
+                "kind": trigger.get_kind_display(),
+                "date": trigger.occurred_on.isoformat(),
+                "days": TRIGGER_TALK_DAYS,
+            },
+            due_by=trigger.occurred_on + datetime.timedelta(days=TRIGGER_TALK_DAYS),
+            computed_on=today,
+        )
+        for trigger in trigger_talks_due(queryset, today=today)
+    ]
+
+
+def _training_items(queryset, *, today: datetime.date) -> list:
+    return [
+        DueItem(
+            member_id=member_id,
+            item=DueItem.Item.TRAINING,
+            key=str(today.year),
+            rule=gettext("%(count)d of %(target)d trainings this year")
+            % {"count": count, "target": TRAININGS_PER_YEAR},
+            due_by=_year_end(today),
+            computed_on=today,
+        )
+        for member_id, count in training_short(queryset, today=today).values_list("pk", "trainings_this_year")
+    ]
