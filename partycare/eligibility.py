@@ -1,8 +1,7 @@
 """The care rules (暖心工程), with the date passed in (``today``, Asia/Shanghai) so tests fix it.
 
-Ages: someone "has turned N" on the anniversary of the start date; a 29 February birthday or
-join date falls on 1 March in a common year (the day after 28 February). In SQL the same rule
-is a cutoff: the start date is on or before ``anniversary_cutoff(today, N)``.
+Ages and party ages are whole years (``partycare.ages``, re-exported here): a 29 February start
+falls on 1 March in a common year; in SQL the rule is a cutoff, ``anniversary_cutoff(today, N)``.
 
 Rules (each gives the item, the rule text shown to officers, and the date it is due by):
 - old-member allowance: age ≥ 70, party age ≥ 30, living, full member, no fixed allowance or
@@ -25,6 +24,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from lunardate import LunarDate
 
+from beneficiaries.models import Person
+from partycare.ages import add_years, anniversary_cutoff, full_years  # noqa: F401 (callers read add_years here)
+from partycare.models import AidApplication, Campaign, CareCase, DueItem, PartyMember, TalkTrigger
+
 OLD_MEMBER_AGE = 70
 OLD_MEMBER_PARTY_AGE = 30
 HOLIDAY_WINDOW_DAYS = 30
@@ -39,30 +42,6 @@ FOUR_MUST_VISIT = {
     "is_in_hardship": _("in hardship"),
     "is_entrepreneur": _("entrepreneur model"),
 }
-
-
-def add_years(start: datetime.date, years: int) -> datetime.date:
-    """The anniversary: 29 February → 1 March in a common year."""
-    try:
-        return start.replace(year=start.year + years)
-    except ValueError:
-        return datetime.date(start.year + years, 3, 1)
-
-
-def full_years(start: datetime.date | None, day: datetime.date) -> int:
-    """Whole years from ``start`` to ``day`` (age, party age); 0 before the start."""
-    if start is None or day < start:
-        return 0
-    years = day.year - start.year
-    return years if add_years(start, years) <= day else years - 1
-
-
-def anniversary_cutoff(day: datetime.date, years: int) -> datetime.date:
-    """The latest start date that has reached ``years`` whole years by ``day``."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # day is 29 February, the year N back is common
-        return datetime.date(day.year - years, 2, 28)
 
 
 def spring_festival(year: int) -> datetime.date:
@@ -113,9 +92,6 @@ def upcoming_occasions(today: datetime.date, *, window: int = HOLIDAY_WINDOW_DAY
 
 
 def active_members(queryset):
-    from beneficiaries.models import Person
-    from partycare.models import PartyMember
-
     return queryset.filter(status__in=PartyMember.ACTIVE_STATUSES, person__status=Person.Status.LIVING)
 
 
@@ -130,8 +106,6 @@ def party_age_at_least(queryset, *, years: int, today: datetime.date):
 
 
 def old_member_allowance_due(queryset, *, today: datetime.date):
-    from partycare.models import AidApplication, PartyMember
-
     members = active_members(queryset).filter(status=PartyMember.Status.FULL, has_fixed_allowance=False)
     members = party_age_at_least(
         aged_at_least(members, years=OLD_MEMBER_AGE, today=today), years=OLD_MEMBER_PARTY_AGE, today=today
@@ -150,8 +124,6 @@ def holiday_visit_groups_q(*, today: datetime.date) -> Q:
 
 
 def holiday_visit_due(queryset, *, occasion: Occasion, today: datetime.date):
-    from partycare.models import CareCase
-
     visited = CareCase.objects.filter(
         member=OuterRef("pk"),
         kind=CareCase.Kind.HOLIDAY_VISIT,
@@ -169,8 +141,6 @@ def holiday_visit_reasons(member, *, today: datetime.date) -> list[str]:
 
 
 def yearly_talk_due(queryset, *, today: datetime.date):
-    from partycare.models import CareCase
-
     talked = CareCase.objects.filter(
         member=OuterRef("pk"), kind=CareCase.Kind.TALK, occurred_on__year=today.year
     )
@@ -179,8 +149,6 @@ def yearly_talk_due(queryset, *, today: datetime.date):
 
 def trigger_talks_due(queryset, *, today: datetime.date):
     """Open 六必谈 events: (trigger, deadline) for the members of ``queryset``."""
-    from partycare.models import CareCase, TalkTrigger
-
     answered = CareCase.objects.filter(
         member=OuterRef("member"), kind=CareCase.Kind.TALK, occurred_on__gte=OuterRef("occurred_on")
     )
@@ -205,28 +173,41 @@ def training_short(queryset, *, today: datetime.date):
 
 
 def compute_due(queryset, *, today: datetime.date) -> list:
-    """Every due item of the members in ``queryset`` on ``today`` (unsaved DueItem rows)."""
-    from partycare.models import DueItem
+    """Every due item of the members in ``queryset`` on ``today`` (unsaved DueItem rows): the
+    old-member allowance, holiday visits, yearly talks, talks after an event, trainings."""
+    return [
+        *_allowance_items(queryset, today=today),
+        *_holiday_visit_items(queryset, today=today),
+        *_yearly_talk_items(queryset, today=today),
+        *_trigger_talk_items(queryset, today=today),
+        *_training_items(queryset, today=today),
+    ]
 
-    items = []
-    year_end = datetime.date(today.year, 12, 31)
-    allowance_rule = gettext(
+
+def _year_end(today: datetime.date) -> datetime.date:
+    return datetime.date(today.year, 12, 31)
+
+
+def _allowance_items(queryset, *, today: datetime.date) -> list:
+    rule = gettext(
         "age ≥ %(age)d, party age ≥ %(party_age)d, no fixed allowance: old-member allowance %(year)d"
     ) % {"age": OLD_MEMBER_AGE, "party_age": OLD_MEMBER_PARTY_AGE, "year": today.year}
-    for member_id in old_member_allowance_due(queryset, today=today).values_list("pk", flat=True):
-        items.append(
-            DueItem(
-                member_id=member_id,
-                item=DueItem.Item.OLD_MEMBER_ALLOWANCE,
-                key=str(today.year),
-                rule=allowance_rule,
-                due_by=year_end,
-                computed_on=today,
-            )
+    return [
+        DueItem(
+            member_id=member_id,
+            item=DueItem.Item.OLD_MEMBER_ALLOWANCE,
+            key=str(today.year),
+            rule=rule,
+            due_by=_year_end(today),
+            computed_on=today,
         )
-    from partycare.models import Campaign
+        for member_id in old_member_allowance_due(queryset, today=today).values_list("pk", flat=True)
+    ]
 
+
+def _holiday_visit_items(queryset, *, today: datetime.date) -> list:
     labels = dict(Campaign.Holiday.choices)
+    items = []
     for occasion in upcoming_occasions(today):
         due = holiday_visit_due(queryset, occasion=occasion, today=today).select_related("person")
         for member in due.only("pk", "person__birth_date", *FOUR_MUST_VISIT):
@@ -246,44 +227,53 @@ def compute_due(queryset, *, today: datetime.date) -> list:
                     computed_on=today,
                 )
             )
-    talk_rule = gettext("at least one talk a year with every member")
-    for member_id in yearly_talk_due(queryset, today=today).values_list("pk", flat=True):
-        items.append(
-            DueItem(
-                member_id=member_id,
-                item=DueItem.Item.YEARLY_TALK,
-                key=str(today.year),
-                rule=talk_rule,
-                due_by=year_end,
-                computed_on=today,
-            )
-        )
-    for trigger in trigger_talks_due(queryset, today=today):
-        items.append(
-            DueItem(
-                member_id=trigger.member_id,
-                item=DueItem.Item.TRIGGER_TALK,
-                key=f"trigger-{trigger.pk}",
-                rule=gettext("六必谈: %(kind)s on %(date)s, talk within %(days)d days")
-                % {
-                    "kind": trigger.get_kind_display(),
-                    "date": trigger.occurred_on.isoformat(),
-                    "days": TRIGGER_TALK_DAYS,
-                },
-                due_by=trigger.occurred_on + datetime.timedelta(days=TRIGGER_TALK_DAYS),
-                computed_on=today,
-            )
-        )
-    for member_id, count in training_short(queryset, today=today).values_list("pk", "trainings_this_year"):
-        items.append(
-            DueItem(
-                member_id=member_id,
-                item=DueItem.Item.TRAINING,
-                key=str(today.year),
-                rule=gettext("%(count)d of %(target)d trainings this year")
-                % {"count": count, "target": TRAININGS_PER_YEAR},
-                due_by=year_end,
-                computed_on=today,
-            )
-        )
     return items
+
+
+def _yearly_talk_items(queryset, *, today: datetime.date) -> list:
+    rule = gettext("at least one talk a year with every member")
+    return [
+        DueItem(
+            member_id=member_id,
+            item=DueItem.Item.YEARLY_TALK,
+            key=str(today.year),
+            rule=rule,
+            due_by=_year_end(today),
+            computed_on=today,
+        )
+        for member_id in yearly_talk_due(queryset, today=today).values_list("pk", flat=True)
+    ]
+
+
+def _trigger_talk_items(queryset, *, today: datetime.date) -> list:
+    return [
+        DueItem(
+            member_id=trigger.member_id,
+            item=DueItem.Item.TRIGGER_TALK,
+            key=f"trigger-{trigger.pk}",
+            rule=gettext("六必谈: %(kind)s on %(date)s, talk within %(days)d days")
+            % {
+                "kind": trigger.get_kind_display(),
+                "date": trigger.occurred_on.isoformat(),
+                "days": TRIGGER_TALK_DAYS,
+            },
+            due_by=trigger.occurred_on + datetime.timedelta(days=TRIGGER_TALK_DAYS),
+            computed_on=today,
+        )
+        for trigger in trigger_talks_due(queryset, today=today)
+    ]
+
+
+def _training_items(queryset, *, today: datetime.date) -> list:
+    return [
+        DueItem(
+            member_id=member_id,
+            item=DueItem.Item.TRAINING,
+            key=str(today.year),
+            rule=gettext("%(count)d of %(target)d trainings this year")
+            % {"count": count, "target": TRAININGS_PER_YEAR},
+            due_by=_year_end(today),
+            computed_on=today,
+        )
+        for member_id, count in training_short(queryset, today=today).values_list("pk", "trainings_this_year")
+    ]

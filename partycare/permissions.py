@@ -1,51 +1,15 @@
 """Who may do what to party-care records (members, campaigns, hardship aid), decided
 here once.
 
-Guards (``*_guard(record, user)``) raise ValidationError or PermissionDenied with the reason and
-are the ``check=`` of the transitions in ``partycare.states``; predicates (``may_*(user,
-record)``) answer yes or no for pages, the API and the admin: scope, then the machine (role,
-state, guard).
-
-Hardship aid (暖心工程): each step is taken by another person than the one who took the step
-before (the preparer never does the branch check, the branch checker never posts the notice …),
-and the township checks only once the public notice is over with no objection left open.
+Predicates (``may_*(user, record)``) answer yes or no for pages, the API and the admin: scope,
+then the machine (role, state, guard). The guards, the ``check=`` of the transitions in
+``partycare.states``, are in ``partycare.guards`` below the machines (hardship aid's four-eyes
+steps and its public notice).
 """
-
-from django.core.exceptions import ValidationError
 
 from common.states import in_scope
 from org.scoping import division_in_scope
-from org.services import ensure_four_eyes
-
-# --- guards: the transitions' check= ----------------------------------------------------------
-
-
-def aid_after(field: str, what):
-    """A guard: the acting user is not the one who took the previous step (``field``), and that
-    step has a person recorded (four-eyes is never skipped)."""
-
-    def guard(application, user):
-        step = "check" if field == "prepared_by" else "approve"
-        ensure_four_eyes(prepared_by=getattr(application, field), acting=user, what=str(what), step=step)
-
-    guard.__name__ = f"aid_after_{field}"
-    return guard
-
-
-def aid_township_check_guard(application, user) -> None:
-    """Another person than the one who posted the notice, and the notice clear (over, closed with
-    no objection, every objection answered: the publicity app decides)."""
-    from django.utils.translation import gettext_lazy as _
-
-    from partycare.models import AidApplication
-    from partycare.selectors import aid_notice_blocking_reason
-
-    aid_after("notice_by", _("the public notice"))(application, user)
-    if application.status == AidApplication.Status.IN_NOTICE:
-        reason = aid_notice_blocking_reason(application)
-        if reason:
-            raise ValidationError({"notice": ValidationError(reason, code="notice_not_clear")})
-
+from partycare.states import AID, CAMPAIGN, MEMBER
 
 # --- predicates: may X do Y to this record ------------------------------------------------------
 
@@ -55,8 +19,6 @@ def _may(machine, user, record, step: str) -> bool:
 
 
 def may_take_aid_step(user, application, step: str) -> bool:
-    from partycare.states import AID
-
     return _may(AID, user, application, step)
 
 
@@ -86,13 +48,9 @@ def may_reject_aid(user, application) -> bool:
 
 
 def may_take_member_step(user, member, step: str) -> bool:
-    from partycare.states import MEMBER
-
     return _may(MEMBER, user, member, step)
 
 
 def may_take_campaign_step(user, campaign, step: str) -> bool:
     """The township's own officers act on its campaign (a cadre sees part of it, and no step)."""
-    from partycare.states import CAMPAIGN
-
     return division_in_scope(user, campaign.division) and CAMPAIGN.allows(campaign, user, step)

@@ -4,6 +4,7 @@ reads take ``today`` so tests fix it; pages pass timezone.localdate() (Asia/Shan
 import datetime
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
@@ -26,7 +27,8 @@ from partycare.models import (
     TalkTrigger,
     Training,
 )
-from partycare.states import INBOX
+from partycare.notices import aid_notice, aid_notice_blocking_reason  # noqa: F401 (the aid page reads them here)
+from partycare.states import AID, INBOX, STEP_BEFORE
 
 STALE_PAIRING_DAYS = 90
 ADVANCED_BRANCH_TARGET = Decimal("0.60")
@@ -235,34 +237,10 @@ def aid_get(*, user, pk: int) -> AidApplication:
     )
 
 
-def aid_notice(application: AidApplication):
-    """The publicity notice posted for the application, or None."""
-    from publicity.models import PublicNotice
-
-    if application.notice_id is None:
-        return None
-    return PublicNotice.objects.filter(pk=application.notice_id).first()
-
-
-def aid_notice_blocking_reason(application: AidApplication, notice=None) -> str | None:
-    """Why the notice does not clear the application for the township check yet (still
-    running, an objection unanswered or upheld, not closed), or None when it does."""
-    from publicity.selectors import notice_blocking_reason
-
-    notice = notice or aid_notice(application)
-    if notice is None:
-        return gettext("No public notice was posted for this application through the portal.")
-    return notice_blocking_reason(notice=notice)
-
-
 def aid_steps(*, user, application: AidApplication) -> list[dict]:
     """The workflow steps open from the application's current state, each with whether
     ``user`` may take it now and, when not, the reason in a sentence (another role's step,
     the user took the step before, the notice not cleared yet). The service re-checks."""
-    from django.core.exceptions import PermissionDenied, ValidationError
-
-    from partycare.states import AID, STEP_BEFORE
-
     steps = []
     for step in AID.transitions:
         if application.status not in step.sources:

@@ -3,7 +3,7 @@
 Hardship aid follows the 暖心工程 procedure: the branch checks (摸排核查), the application is
 publicly posted with no unanswered objection (公示无异议), the township checks (镇党委核查),
 the county approves (县委组织部批准), the township records the payment. Each step is taken by
-a different person from the step before. The guards live in partycare.permissions.
+a different person from the step before. The guards live in partycare.guards.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -11,11 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from common.states import StateMachine, Transition
 from org.models import Role
 from org.roles import AID_REJECTERS, FIELD, OFFICE
+from partycare.guards import aid_after, aid_township_check_guard
 from partycare.models import AidApplication, Campaign, PartyMember
-from partycare.permissions import (
-    aid_after,
-    aid_township_check_guard,
-)
 
 S = AidApplication.Status
 M = PartyMember.Status

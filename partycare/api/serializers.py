@@ -2,6 +2,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from rest_framework import serializers
 
+from partycare import selectors
 from partycare.models import (
     AidApplication,
     Branch,
@@ -111,8 +112,6 @@ class CareCaseSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is None:  # schema generation
             return
-        from partycare import selectors
-
         self.fields["member"].queryset = selectors.member_list(user=request.user)
         self.fields["campaign"].queryset = selectors.campaign_list(user=request.user)
 
@@ -194,8 +193,6 @@ class AidCreateSerializer(serializers.Serializer):
         request = self.context.get("request")
         if request is None:
             return
-        from partycare import selectors
-
         self.fields["member"].queryset = selectors.member_list(user=request.user)
 
 

@@ -24,6 +24,8 @@ from partycare.models import (
 from partycare.services.checks import _member_for_write, _not_future, _today
 from partycare.services.pioneer import due_items_refresh
 from partycare.states import AID
+from publicity.models import PublicNotice
+from publicity.services import notice_publish
 
 # one-off aid around 200 元, decided case by case).
 DEFAULT_STANDARDS = {
@@ -62,12 +64,36 @@ def aid_apply(
     require_role(user, *AID_APPLICANTS)
     today = _today(today)
     member = _member_for_write(user, member)
+    _check_kind_and_member(kind=kind, member=member)
+    amount, reason = _checked_amount(amount, amount_reason=amount_reason, year=year, kind=kind)
+    cause = _checked_cause(cause, member=member, kind=kind, year=year, today=today)
+    application = AidApplication(
+        member=member,
+        kind=kind,
+        year=year,
+        cause=cause,
+        situation=(situation or "").strip(),
+        amount=amount,
+        amount_reason=reason,
+        prepared_by=user,
+    )
+    audited_save(application, user=user)
+    transaction.on_commit(lambda: due_items_refresh(member_ids=[member.pk], today=today))
+    return application
+
+
+def _check_kind_and_member(*, kind: str, member: PartyMember) -> None:
     if kind not in AidApplication.Kind.values:
         raise ValidationError({"kind": gettext("Unknown kind “%(kind)s”.") % {"kind": kind}})
     if not member.is_active_member or not member.person.is_living:
         raise ValidationError(
             {"member": gettext("%(name)s is not an active member.") % {"name": member.person.name}}
         )
+
+
+def _checked_amount(amount, *, amount_reason: str, year: int, kind: str) -> tuple[Decimal, str]:
+    """The amount in 元 and the reason for it, checked against the year's standard: above zero,
+    at least the minimum, a reason when above the cap."""
     amount = money(parse_money(amount, field="amount"))
     standard = aid_standard_for(year=year, kind=kind)
     reason = (amount_reason or "").strip()
@@ -87,8 +113,13 @@ def aid_apply(
                 % {"amount": amount, "cap": standard.cap}
             }
         )
+    return amount, reason
+
+
+def _checked_cause(cause: str, *, member: PartyMember, kind: str, year: int, today: datetime.date) -> str:
+    """The old-member allowance's cause is age, for a member who meets the rule this year and has
+    no allowance yet; one-off aid names one of the hardship causes."""
     if kind == AidApplication.Kind.OLD_MEMBER_ALLOWANCE:
-        cause = AidApplication.Cause.AGE
         eligible = eligibility.old_member_allowance_due(PartyMember.objects.filter(pk=member.pk), today=today)
         if int(year) != today.year or not eligible.exists():
             if (
@@ -102,7 +133,8 @@ def aid_apply(
                     "%(name)s does not meet the old-member allowance rule for %(year)s (age ≥ 70, party age ≥ 30, no fixed allowance)."
                 )
             raise ValidationError({"member": message % {"name": member.person.name, "year": year}})
-    elif cause not in {
+        return AidApplication.Cause.AGE
+    if cause not in {
         AidApplication.Cause.DISASTER,
         AidApplication.Cause.ACCIDENT,
         AidApplication.Cause.ILLNESS,
@@ -111,19 +143,7 @@ def aid_apply(
         raise ValidationError(
             {"cause": gettext("Choose the cause: disaster, accident, serious illness or other.")}
         )
-    application = AidApplication(
-        member=member,
-        kind=kind,
-        year=year,
-        cause=cause,
-        situation=(situation or "").strip(),
-        amount=amount,
-        amount_reason=reason,
-        prepared_by=user,
-    )
-    audited_save(application, user=user)
-    transaction.on_commit(lambda: due_items_refresh(member_ids=[member.pk], today=today))
-    return application
+    return cause
 
 
 def _aid_qs(user):
@@ -171,9 +191,6 @@ def aid_notice_post(
     Who: township staff, not the person who did the branch check. Raises PermissionDenied
     (role), ValidationError for the wrong state, the four-eyes rule, and the publicity app's
     refusals (an end before the earliest day …). All or nothing: no notice without the step."""
-    from publicity.models import PublicNotice
-    from publicity.services import notice_publish
-
     with transaction.atomic():
         locked = (
             _aid_qs(user)
@@ -225,7 +242,7 @@ def aid_township_check(*, user, application: AidApplication) -> AidApplication:
     """The township's check (镇党委核查): only once the public notice is over and closed with
     no objection, every objection answered (the publicity app decides); by another person
     than the one who posted the notice (both the transition's guard,
-    partycare.permissions.aid_township_check_guard)."""
+    partycare.guards.aid_township_check_guard)."""
     return AID.transition(
         obj=application,
         user=user,

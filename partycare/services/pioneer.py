@@ -13,7 +13,7 @@ from core.money import ZERO, parse_money
 from org.audit import audited_save
 from org.models import Division
 from org.roles import FIELD, OFFICE, require_role
-from partycare import eligibility
+from partycare import eligibility, pioneer
 from partycare.models import (
     Commitment,
     DueItem,
@@ -59,8 +59,6 @@ def pioneer_entry_set(*, user, item: PioneerItem, member: PartyMember, units, no
 def pioneer_scores_compute(*, user, township: Division, year: int) -> int:
     """Recompute the pioneer index of every member of ``township`` for ``year`` from the
     records and the branch's entries; rank per branch (ties share a rank). Returns the count."""
-    from partycare import pioneer
-
     require_role(user, *OFFICE)
     _in_scope(user, township, "division")
     rows = pioneer.compute(township=township, year=year)
