@@ -28,6 +28,7 @@ MODULES = [
     "bench.measure_projects",
     "bench.measure_web",
     "bench.measure_beneficiaries",
+    "bench.measure_anomalies",
     "bench.measure_reports",
 ]
 

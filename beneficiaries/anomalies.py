@@ -1,17 +1,26 @@
 """The anomaly checks (虚报冒领): each rule is a few set-based queries returning findings with
 a stable key. ``anomaly_check_run`` (services) upserts them: a rerun refreshes ``last_seen`` of
 what it finds again and never adds a second row for the same finding (the key is unique).
+
+Every rule takes ``prefix``, the administrative code of the area checked (a county for the
+nightly run, the user's division for one on demand, "" for everything), and yields only the
+findings whose village lies in it. Its queries start from that area's villages (the code's
+LIKE index on org_division, then the village foreign keys' indexes), so a county's run costs
+the same whether the database holds one county or a hundred. What a finding says about the
+rest of the portal (the other village of a person enrolled twice, the other holders of a
+card) is looked up by key (person, card index) for the area's suspects only.
 """
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.utils.translation import gettext
 
 from beneficiaries import coverage
 from beneficiaries.models import AnomalyFinding, Enrolment, ExclusivePair, Payment, Person, UserPerson
 from beneficiaries.services.recoveries import last_day, rates_by_project_tier
+from org.models import Division
 
 Rule = AnomalyFinding.Rule
 CURRENT = Q(status__in=[s for s in Enrolment.Status.values if s != Enrolment.Status.EXITED])
@@ -29,21 +38,31 @@ class Found:
     related: list = field(default_factory=list)
 
 
-def two_villages():
-    """One person (one ID) enrolled, not exited, in two or more villages."""
+def area_villages(prefix: str):
+    """The ids of the villages under ``prefix``, as a subquery (org_division's code index)."""
+    return Division.objects.filter(level=Division.Level.VILLAGE, code__startswith=prefix).values("pk")
+
+
+def two_villages(prefix: str = ""):
+    """One person (one ID) enrolled, not exited, in two or more villages: the area's current
+    enrolments with another current enrolment of the person in another village (EXISTS on the
+    person's index), then all the villages of those persons, for the finding's text."""
     current = Enrolment.objects.filter(CURRENT)
-    multi = current.values("person_id").annotate(n=Count("village_id", distinct=True)).filter(n__gt=1)
+    elsewhere = current.filter(person_id=OuterRef("person_id")).exclude(village_id=OuterRef("village_id"))
+    suspects = current.filter(village_id__in=area_villages(prefix)).filter(Exists(elsewhere))
     places: dict[int, dict] = {}
-    for person_id, village_id, village, name in (
-        current.filter(person_id__in=multi.values("person_id"))
-        .values_list("person_id", "village_id", "village__name", "person__name")
+    for person_id, village_id, village, code, name in (
+        current.filter(person_id__in=suspects.values("person_id"))
+        .values_list("person_id", "village_id", "village__name", "village__code", "person__name")
         .order_by("person_id", "village__code")
     ):
         entry = places.setdefault(person_id, {"name": name, "villages": {}})
-        entry["villages"][village_id] = village
+        entry["villages"][village_id] = (village, code)
     for person_id, entry in places.items():
-        names = "、".join(entry["villages"].values())
-        for village_id in entry["villages"]:
+        names = "、".join(village for village, _code in entry["villages"].values())
+        for village_id, (_village, code) in entry["villages"].items():
+            if not code.startswith(prefix):
+                continue  # the person's village in another area: that area's finding
             yield Found(
                 Rule.TWO_VILLAGES,
                 f"two_villages:{person_id}:{village_id}",
@@ -63,7 +82,7 @@ def _live():
     return Payment.objects.exclude(status=Payment.Status.FAILED)
 
 
-def covered_twice():
+def covered_twice(prefix: str = ""):
     """Two live payments of one enrolment covering a same day: a self-join of live payments on
     overlapping spans. PostgreSQL's exclusion constraint refuses such a pair since migration
     0008; this finds the ones written before it, and any on SQLite (``make run``), where only
@@ -79,6 +98,7 @@ def covered_twice():
     )
     rows = (
         _live()
+        .filter(enrolment__village_id__in=area_villages(prefix))
         .filter(Exists(overlapping))
         .values_list(
             "pk",
@@ -114,13 +134,14 @@ def covered_twice():
                 )
 
 
-def paid_after_exit():
+def paid_after_exit(prefix: str = ""):
     """A live payment for days after the last day in the programme: the enrolment's exit or
     the person's death or move, whichever is earlier (that day included). Under a month rule
     the month of the last day is still owed whole, so only the months after it count (the
-    standard's rule, beneficiaries.coverage.overpaid_days)."""
+    standard's rule, beneficiaries.coverage.overpaid_days). The query keeps only the area's
+    payments covering a day after an end; the month rule then sets a few of them aside."""
     reasons = dict(Enrolment.ExitReason.choices)
-    for row in _paid_beyond_an_end().iterator(chunk_size=5000):
+    for row in _paid_beyond_an_end(prefix).iterator(chunk_size=5000):
         overpaid = _days_paid_after_last_day(row)
         if overpaid is None:
             continue
@@ -148,11 +169,12 @@ def paid_after_exit():
         )
 
 
-def _paid_beyond_an_end():
+def _paid_beyond_an_end(prefix: str):
     """Live payments covering a day after the person's death or move or the enrolment's exit,
     as rows with what the last day in the programme is reckoned from."""
     return (
         _live()
+        .filter(enrolment__village_id__in=area_villages(prefix))
         .filter(
             Q(enrolment__person__status__in=[Person.Status.DECEASED, Person.Status.MOVED_OUT])
             & Q(enrolment__person__status_on__lt=F("covers_to"))
@@ -201,80 +223,100 @@ def _days_paid_after_last_day(row: dict):
     return None if days is None else (days, last, reason)
 
 
-def above_standard():
+#: what a live payment's worth depends on (beneficiaries.coverage.span_worth): one group each
+WORTH_TERMS = (
+    "enrolment__project_id",
+    "enrolment__tier",
+    "batch__period_start",
+    "batch__period_end",
+    "enrolment__active_from",
+    "enrolment__persons_covered",
+    "covers_from",
+    "covers_to",
+)
+
+
+def above_standard(prefix: str = ""):
     """A live payment above what the standard gives for the days it covers: the amount a batch
     line for exactly its span would carry (beneficiaries.coverage: the tier's standards, the
     batch's proration rule, the days from the enrolment's start; an exit is paid_after_exit's
     to report). An amount changed by hand (payment_adjust) is reported with its reason: that is
-    what the check is for. One query for the rates, then the payments in chunks; what a span is
-    worth is computed once per distinct (tier, rule, start, persons, span)."""
-    worth = _StandardWorth(rates_by_project_tier())  # a few rows per project: all of them, once
-    for row in _live_payment_terms().iterator(chunk_size=5000):
-        pk, amount, covers_from, covers_to, adjusted = row[:5]
-        enrolment_id, village_id, person_id, name = row[7], row[12], row[13], row[14]
-        expected = worth.of(row)
-        if expected is None or amount <= expected:
-            continue
-        detail = gettext("%(name)s: %(amount)s 元 paid for %(days)s, the standard gives %(expected)s 元.") % {
-            "name": name,
-            "amount": amount,
-            "days": _span(covers_from, covers_to),
-            "expected": expected,
-        }
-        if adjusted:
-            detail += " " + gettext("Changed by hand: %(reason)s") % {"reason": adjusted}
-        yield Found(
-            Rule.ABOVE_STANDARD,
-            f"above_standard:{pk}",
-            village_id,
-            detail,
-            person_id=person_id,
-            enrolment_id=enrolment_id,
-            payment_id=pk,
-            related=[person_id],
-        )
+    what the check is for.
+
+    What a span is worth is exact arithmetic over fractions with cumulative rounding, the one
+    that makes batch lines (beneficiaries.coverage); it is not written a second time in SQL.
+    So the database groups the area's live payments by what their worth depends on
+    (WORTH_TERMS) with the largest amount of each group; the worth is computed once per group;
+    and only the payments of the groups whose largest amount exceeds it are fetched, with
+    ``amount > worth`` in the query. The area's payments themselves never come to Python."""
+    live = _live().filter(enrolment__village_id__in=area_villages(prefix))
+    groups = list(live.values(*WORTH_TERMS).annotate(largest=Max("amount")).order_by())
+    worth = _StandardWorth(rates_by_project_tier({g["enrolment__project_id"] for g in groups}))
+    over = []
+    for group in groups:
+        expected = worth.of(group)
+        if expected is not None and group["largest"] > expected:
+            over.append(Q(**{term: group[term] for term in WORTH_TERMS}, amount__gt=expected))
+    for start in range(0, len(over), 200):
+        condition = Q()
+        for terms in over[start : start + 200]:
+            condition |= terms
+        for row in live.filter(condition).values_list(*_ABOVE_COLUMNS).order_by("pk"):
+            yield _above_standard_found(row, worth)
 
 
-def _live_payment_terms():
-    """Live payments as tuples: pk, amount, covers_from, covers_to, adjust_reason, the batch's
-    period (2), the enrolment's id, project, tier, persons covered and start, its village, the
-    person's id and name."""
-    return (
-        _live()
-        .values_list(
-            "pk",
-            "amount",
-            "covers_from",
-            "covers_to",
-            "adjust_reason",
-            "batch__period_start",
-            "batch__period_end",
-            "enrolment_id",
-            "enrolment__project_id",
-            "enrolment__tier",
-            "enrolment__persons_covered",
-            "enrolment__active_from",
-            "enrolment__village_id",
-            "enrolment__person_id",
-            "enrolment__person__name",
-        )
-        .order_by("pk")
+_ABOVE_COLUMNS = (
+    "pk",
+    "amount",
+    "covers_from",
+    "covers_to",
+    "adjust_reason",
+    "enrolment_id",
+    "enrolment__village_id",
+    "enrolment__person_id",
+    "enrolment__person__name",
+    *WORTH_TERMS,
+)
+
+
+def _above_standard_found(row, worth) -> Found:
+    pk, amount, covers_from, covers_to, adjusted, enrolment_id, village_id, person_id, name = row[:9]
+    expected = worth.of(dict(zip(WORTH_TERMS, row[9:], strict=True)))
+    detail = gettext("%(name)s: %(amount)s 元 paid for %(days)s, the standard gives %(expected)s 元.") % {
+        "name": name,
+        "amount": amount,
+        "days": _span(covers_from, covers_to),
+        "expected": expected,
+    }
+    if adjusted:
+        detail += " " + gettext("Changed by hand: %(reason)s") % {"reason": adjusted}
+    return Found(
+        Rule.ABOVE_STANDARD,
+        f"above_standard:{pk}",
+        village_id,
+        detail,
+        person_id=person_id,
+        enrolment_id=enrolment_id,
+        payment_id=pk,
+        related=[person_id],
     )
 
 
 class _StandardWorth:
-    """What the standard gives for a payment's span (a row of _live_payment_terms), with the
-    tier's rule per batch period and the worth per distinct terms computed once."""
+    """What the standard gives for a group of WORTH_TERMS (a dict), with the tier's rule per
+    batch period and the worth per distinct terms computed once."""
 
     def __init__(self, rates: dict):
         self.rates = rates
         self.rules: dict[tuple, str] = {}
         self.worth: dict[tuple, Decimal] = {}
 
-    def of(self, row) -> Decimal | None:
+    def of(self, terms: dict) -> Decimal | None:
         """None when the tier has no standard to compare with (batch generation refuses such lines)."""
-        covers_from, covers_to, batch_from, batch_to = row[2], row[3], row[5], row[6]
-        project_id, tier, persons, active_from = row[8], row[9], row[10], row[11]
+        project_id, tier = terms["enrolment__project_id"], terms["enrolment__tier"]
+        batch_from, batch_to = terms["batch__period_start"], terms["batch__period_end"]
+        covers_from, covers_to = terms["covers_from"], terms["covers_to"]
+        persons, active_from = terms["enrolment__persons_covered"], terms["enrolment__active_from"]
         tier_rates = self.rates.get((project_id, tier))
         if not tier_rates:
             return None
@@ -294,13 +336,15 @@ class _StandardWorth:
         return self.worth[key]
 
 
-def shared_card():
-    """One bank card (equal blind index) on beneficiaries of different households: a GROUP BY."""
-    beneficiaries = Person.objects.filter(
-        bank_card_index__isnull=False, pk__in=Enrolment.objects.filter(CURRENT).values("person_id")
-    )
+def shared_card(prefix: str = ""):
+    """One bank card (equal blind index) on beneficiaries of different households: a GROUP BY
+    over the holders of the cards that a beneficiary of the area holds (the card index)."""
+    current = Enrolment.objects.filter(CURRENT, person_id=OuterRef("pk"))
+    beneficiaries = Person.objects.filter(bank_card_index__isnull=False).filter(Exists(current))
+    cards = beneficiaries.filter(village_id__in=area_villages(prefix)).values("bank_card_index")
     groups = (
-        beneficiaries.values("bank_card_index")
+        beneficiaries.filter(bank_card_index__in=cards)
+        .values("bank_card_index")
         .annotate(
             households=Count("household_id", distinct=True),
             loose=Count("pk", filter=Q(household__isnull=True), distinct=True),
@@ -308,17 +352,17 @@ def shared_card():
         .filter(Q(households__gt=1) | Q(loose__gt=1) | Q(households__gte=1, loose__gte=1))
     )
     members: dict[str, list] = {}
-    for index, pk, name, village_id in (
+    for index, pk, name, village_id, code in (
         beneficiaries.filter(bank_card_index__in=groups.values("bank_card_index"))
-        .values_list("bank_card_index", "pk", "name", "village_id")
+        .values_list("bank_card_index", "pk", "name", "village_id", "village__code")
         .order_by("bank_card_index", "pk")
     ):
-        members.setdefault(index, []).append((pk, name, village_id))
+        members.setdefault(index, []).append((pk, name, village_id, code))
     for index, people in members.items():
-        ids = [pk for pk, _n, _v in people]
-        names = "、".join(name for _pk, name, _v in people)
-        for village_id in sorted({v for _pk, _n, v in people}):
-            first = next(pk for pk, _n, v in people if v == village_id)
+        ids = [pk for pk, _n, _v, _c in people]
+        names = "、".join(name for _pk, name, _v, _c in people)
+        for village_id in sorted({v for _pk, _n, v, c in people if c.startswith(prefix)}):
+            first = next(pk for pk, _n, v, _c in people if v == village_id)
             yield Found(
                 Rule.SHARED_CARD,
                 f"shared_card:{index[:32]}:{village_id}",
@@ -330,14 +374,15 @@ def shared_card():
             )
 
 
-def exclusive():
-    """Current enrolments of one person in both projects of an exclusive pair."""
+def exclusive(prefix: str = ""):
+    """Current enrolments of the area in the first project of an exclusive pair whose person is
+    currently enrolled in the second too (EXISTS on the person, wherever that enrolment is)."""
     for pair in ExclusivePair.objects.select_related("first", "second"):
         in_second = Enrolment.objects.filter(
             CURRENT, project_id=pair.second_id, person_id=OuterRef("person_id")
         )
         for enrolment_id, person_id, village_id, name in (
-            Enrolment.objects.filter(CURRENT, project_id=pair.first_id)
+            Enrolment.objects.filter(CURRENT, project_id=pair.first_id, village_id__in=area_villages(prefix))
             .filter(Exists(in_second))
             .values_list("pk", "person_id", "village_id", "person__name")
         ):
@@ -353,14 +398,20 @@ def exclusive():
             )
 
 
-def cadre_relative():
-    """Members of an org user's own household enrolled in a village within that user's division."""
+def cadre_relative(prefix: str = ""):
+    """Members of an org user's own household enrolled in a village within that user's division:
+    the users whose household has a current enrolment in the area, then per user its
+    household's enrolments in the area and in the user's division."""
+    in_area = Enrolment.objects.filter(CURRENT, village_id__in=area_villages(prefix))
     for link in UserPerson.objects.select_related("user__division", "person").filter(
-        user__is_active=True, user__division__isnull=False, person__household__isnull=False
+        user__is_active=True,
+        user__division__isnull=False,
+        person__household__isnull=False,
+        person__household_id__in=in_area.values("person__household_id"),
     ):
         user = link.user
         for enrolment_id, person_id, village_id, name, project in (
-            Enrolment.objects.filter(CURRENT, person__household_id=link.person.household_id)
+            in_area.filter(person__household_id=link.person.household_id)
             .filter(village__code__startswith=user.division.code)
             .values_list("pk", "person_id", "village_id", "person__name", "project__name")
         ):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import (
     AnomalyFinding,
+    AnomalyRun,
     Callback,
     Enrolment,
     Household,
@@ -354,6 +355,12 @@ def anomaly_list(*, user, status: str | None = None, rule: str | None = None, vi
     if village_id:
         qs = qs.filter(village_id=village_id)
     return qs.order_by("status", "-last_seen", "pk")
+
+
+def anomaly_run_latest():
+    """The latest nightly run of the anomaly checks (None before the first): the whole portal's,
+    the same for everyone; the anomaly page says whether it is running and since when."""
+    return AnomalyRun.objects.order_by("-started_at", "-pk").first()
 
 
 def anomaly_get(*, user, pk: int) -> AnomalyFinding:

@@ -289,7 +289,20 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
+# Redis redelivers a message that a worker took (acks_late) but has not acknowledged within the
+# visibility timeout, to another worker: it must be longer than the longest task (a county's
+# anomaly checks, a large import or export), or a long task runs twice. Those that must never run
+# twice also hold a lock (the anomaly checks: a PostgreSQL advisory lock per county).
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=6 * 3600)
+if CELERY_VISIBILITY_TIMEOUT < 60:
+    raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT is in seconds: 60 or more.")
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "socket_connect_timeout": 2,
+}
+# A nightly anomaly run still "running" after this many seconds is taken for dead (its workers
+# were lost) and set aside by the next start; by default the visibility timeout.
+ANOMALY_RUN_TIMEOUT = env.int("ANOMALY_RUN_TIMEOUT", default=CELERY_VISIBILITY_TIMEOUT)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The shortest public notice (公示), in calendar days counting both ends: the county's rule is 7.
 # The one place this number lives: the notice form, the services (publicity notices, the

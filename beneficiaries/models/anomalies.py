@@ -120,3 +120,42 @@ class PaymentClearance(models.Model):
 
     def __str__(self):
         return f"{self.payment_id} / {self.finding_id}"
+
+
+class AnomalyRun(models.Model):
+    """One nightly run of the anomaly checks over the whole portal, fanned out as one task per
+    county (issue 17). At most one is running at a time: the partial unique constraint refuses
+    a second "running" row, whichever process inserts it. ``task_id`` is the Celery delivery
+    that started it, so a redelivered start message finds its run and does nothing. A run whose
+    counties did not all finish within settings.ANOMALY_RUN_TIMEOUT is set aside as abandoned by
+    the next start (its workers died); each county's work is further held by an advisory lock
+    (beneficiaries.services.anomalies.county_lock), so even then no county is checked twice at
+    once. Operational state, not personal data: no history."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        ABANDONED = "abandoned", _("abandoned")
+
+    task_id = models.CharField(_("task"), max_length=64, unique=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    counties = models.JSONField(_("counties to check"), default=list)
+    done = models.JSONField(_("counties checked"), default=list)
+    summary = models.JSONField(_("found per rule"), default=dict)
+
+    class Meta:
+        verbose_name = _("anomaly check run")
+        verbose_name_plural = _("anomaly check runs")
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=models.Q(status="running"),
+                name="anomaly_run_one_running_at_a_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.started_at:%Y-%m-%d %H:%M} {self.status}"

@@ -14,7 +14,14 @@
 Callers import from ``beneficiaries.services``; the names below are its public surface.
 """
 
-from beneficiaries.services.anomalies import anomaly_check_run, anomaly_confirm, anomaly_explain
+from beneficiaries.services.anomalies import (
+    AnomalyRunBusy,
+    anomaly_check_county,
+    anomaly_check_run,
+    anomaly_confirm,
+    anomaly_explain,
+    anomaly_run_start,
+)
 from beneficiaries.services.batch_steps import (
     BATCH_MACHINE,
     CONFIRMED_STEPS,
@@ -84,9 +91,12 @@ __all__ = [
     "RESTORE_WITH_PERSON",
     "RESULT_FAILED",
     "RESULT_PAID",
+    "AnomalyRunBusy",
+    "anomaly_check_county",
     "anomaly_check_run",
     "anomaly_confirm",
     "anomaly_explain",
+    "anomaly_run_start",
     "batch_approve",
     "batch_bank_file_record",
     "batch_check",

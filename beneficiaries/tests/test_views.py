@@ -346,8 +346,8 @@ PAGES = {
     "beneficiaries:enrolment-list": 7,
     # count, projects for the filter, the page of batches, townships for the form
     "beneficiaries:batch-list": 7,
-    # count and the page of findings (village, person joined)
-    "beneficiaries:anomaly-list": 5,
+    # count and the page of findings (village, person joined), the latest nightly run (issue 17)
+    "beneficiaries:anomaly-list": 6,
     # count of the not-yet-reached, the grouped coverage, projects for the filter, the page
     "beneficiaries:callback-coverage": 7,
     # count and the page of standards, projects for the form

@@ -52,6 +52,7 @@ def anomaly_list(request):
             "rules": AnomalyFinding.Rule.choices,
             "statuses": AnomalyFinding.Status.choices,
             "may_run": has_role(request.user, *OFFICE_AND_REVIEWER),
+            "last_run": selectors.anomaly_run_latest(),
         },
     )
 
