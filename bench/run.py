@@ -29,6 +29,7 @@ MODULES = [
     "bench.measure_web",
     "bench.measure_beneficiaries",
     "bench.measure_reports",
+    "bench.measure_scope",
 ]
 
 
