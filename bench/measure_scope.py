@@ -68,8 +68,11 @@ def _clone_counties(county: Division, *, count: int, year: int) -> dict:
             cursor.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {model._meta.db_table}")
             strides[model] = cursor.fetchone()[0]
     prefix = county.code
-    # New county codes: the county's first four digits and 50 + k (not used by the profile).
-    new_prefix = "substr(%(prefix)s, 1, 4) || lpad((50 + k)::text, 2, '0')"
+    # New county codes: the county's code + k in its last four digits (341226 → 341227 …), the
+    # province's two digits kept; the county profile has no other county.
+    new_prefix = (
+        "substr(%(prefix)s, 1, 2) || lpad(((substr(%(prefix)s, 3, 4)::int + k) %% 10000)::text, 4, '0')"
+    )
     in_county = {
         Division: "code LIKE %(prefix)s || '%%'",
         Project: "year = %(year)s AND division_id IN (SELECT id FROM org_division WHERE code LIKE %(prefix)s || '%%')",
