@@ -30,6 +30,7 @@ MODULES = [
     "bench.measure_beneficiaries",
     "bench.measure_anomalies",
     "bench.measure_reports",
+    "bench.measure_scope",
 ]
 
 

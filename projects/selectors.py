@@ -251,8 +251,11 @@ def target_list(*, user, project: Project | None = None, today: datetime.date | 
     qs = qs.annotate(children_total=_zero(Subquery(children, output_field=AMOUNT)))
     if today is not None:
         # The latest cumulative actual of the leaves at or below the target (itself when a leaf).
+        # The prefix from the outer row cannot use an index; the user's scope (a constant prefix,
+        # and every leaf below a visible target is in it) narrows the rows first.
         below = (
-            ProgressReport.objects.filter(
+            ProgressReport.objects.visible_to(user)
+            .filter(
                 target__project=OuterRef("project"),
                 target__division__code__startswith=OuterRef("division__code"),
                 month=Subquery(_latest_month(today)),
