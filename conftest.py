@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import pytest
 
 from org.models import Role
-from org.tests.factories import DepartmentFactory, UserFactory, county, township, village
+from org.tests.factories import DepartmentFactory, UserFactory, city, county, province, township, village
 
 
 @pytest.fixture(autouse=True)
@@ -69,4 +69,23 @@ def users(tree):
         ),
         Role.COUNTY_AUDITOR: UserFactory(username="auditor", role=Role.COUNTY_AUDITOR, division=tree.county),
         "admin": UserFactory(username="admin", role="", division=None, is_staff=True, is_superuser=True),
+    }
+
+
+@pytest.fixture
+def upper_users(tree):
+    """Province and city reviewers and auditors above the tree: 安徽省 (34) and 阜阳市 (3412),
+    whose prefix holds both of the tree's counties (341226, 341227). Kept out of ``users`` so
+    that the tree's division counts stay as they were for the other tests."""
+    anhui = province("34", "安徽省")
+    fuyang = city(anhui, "12", "阜阳市")
+    return {
+        Role.CITY_REVIEWER: UserFactory(username="city-reviewer", role=Role.CITY_REVIEWER, division=fuyang),
+        Role.CITY_AUDITOR: UserFactory(username="city-auditor", role=Role.CITY_AUDITOR, division=fuyang),
+        Role.PROVINCE_REVIEWER: UserFactory(
+            username="province-reviewer", role=Role.PROVINCE_REVIEWER, division=anhui
+        ),
+        Role.PROVINCE_AUDITOR: UserFactory(
+            username="province-auditor", role=Role.PROVINCE_AUDITOR, division=anhui
+        ),
     }

@@ -28,6 +28,9 @@ PROFILES = {
     "county": Profile("county", townships=11, villages=139),
 }
 
+# The levels above the demo county: its code 341226 starts with Anhui's 34 and Fuyang's 3412.
+PROVINCE_CODE, PROVINCE_NAME = "34", "安徽省"
+CITY_CODE, CITY_NAME = "3412", "阜阳市"
 COUNTY_CODE, COUNTY_NAME = "341226", "民安县"
 TOWNSHIP_NAMES = [
     "城关镇",
@@ -57,7 +60,7 @@ DEPARTMENTS = [
 ]
 
 DEMO_USERS = [
-    # username, full name, role, where: "county" / "township" / "village"
+    # username, full name, role, where: "province" / "city" / "county" / "township" / "village"
     ("demo-staff", "李明", Role.TOWNSHIP_STAFF, "township"),
     # A second officer of the township: a batch prepared by demo-staff is checked by another
     # person before demo-leader approves it (four-eyes, three people).
@@ -66,6 +69,10 @@ DEMO_USERS = [
     ("demo-cadre", "张秀英", Role.VILLAGE_CADRE, "village"),
     ("demo-reviewer", "陈志强", Role.COUNTY_REVIEWER, "county"),
     ("demo-auditor", "刘芳", Role.COUNTY_AUDITOR, "county"),
+    ("demo-city-reviewer", "孙立新", Role.CITY_REVIEWER, "city"),
+    ("demo-city-auditor", "周静", Role.CITY_AUDITOR, "city"),
+    ("demo-province-reviewer", "吴国平", Role.PROVINCE_REVIEWER, "province"),
+    ("demo-province-auditor", "郑慧", Role.PROVINCE_AUDITOR, "province"),
 ]
 
 
@@ -89,7 +96,13 @@ def _upsert_divisions(rows: list[Division]) -> None:
 
 @transaction.atomic
 def seed(*, profile: Profile, rng, stdout=None) -> dict:
-    _upsert_divisions([Division(code=COUNTY_CODE, name=COUNTY_NAME, level=Division.Level.COUNTY)])
+    _upsert_divisions([Division(code=PROVINCE_CODE, name=PROVINCE_NAME, level=Division.Level.PROVINCE)])
+    province = Division.objects.get(code=PROVINCE_CODE)
+    _upsert_divisions([Division(code=CITY_CODE, name=CITY_NAME, level=Division.Level.CITY, parent=province)])
+    city = Division.objects.get(code=CITY_CODE)
+    _upsert_divisions(
+        [Division(code=COUNTY_CODE, name=COUNTY_NAME, level=Division.Level.COUNTY, parent=city)]
+    )
     county = Division.objects.get(code=COUNTY_CODE)
     townships = [
         Division(
@@ -126,7 +139,13 @@ def seed(*, profile: Profile, rng, stdout=None) -> dict:
 
     first_township = township_by_code[f"{COUNTY_CODE}101"]
     first_village = Division.objects.get(code=f"{first_township.code}201")
-    where = {"county": county, "township": first_township, "village": first_village}
+    where = {
+        "province": province,
+        "city": city,
+        "county": county,
+        "township": first_township,
+        "village": first_village,
+    }
     # One hash for all demo users: hashing is deliberately slow, and make run re-seeds each start.
     password_hash = make_password(settings.DEMO_PASSWORD)
     for username, full_name, role, place in DEMO_USERS:

@@ -1,8 +1,10 @@
 """The administrative tree, departments and users with their role and scope.
 
-Scope follows the tree county → township → village. A division's administrative code
-encodes the tree: a township's code is its county's code plus three digits, a village's is its
-township's code plus three digits. The scoping function in ``org.scoping`` uses that prefix.
+Scope follows the tree province → city → county → township → village. A division's
+administrative code encodes the tree: a province has 2 digits, a city its province's code plus
+two, a county its city's code plus two, a township its county's code plus three digits, a
+village its township's code plus three digits (34 → 3415 → 341522 → 341522101 → …). The
+scoping function in ``org.scoping`` uses that prefix.
 """
 
 import re
@@ -19,25 +21,37 @@ from org.querysets import ScopedQuerySet
 
 models.CharField.register_lookup(Length)
 
-CODE_LENGTHS = {"county": 6, "township": 9, "village": 12}
-CODE_PATTERN = re.compile(r"^\d{6}(?:\d{3}){0,2}$")
+CODE_LENGTHS = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}
+CODE_PATTERN = re.compile(r"^(?:\d{2}|\d{4}|\d{6}(?:\d{3}){0,2})$")
 
 
 class Division(models.Model):
-    """A county, township or village (社区 counts as a village)."""
+    """A province, city, county, township or village (社区 counts as a village). A county may
+    stand alone (no parent) or sit under its city."""
 
     class Level(models.TextChoices):
+        PROVINCE = "province", _("Province")
+        CITY = "city", _("City")
         COUNTY = "county", _("County")
         TOWNSHIP = "township", _("Township")
         VILLAGE = "village", _("Village")
 
-    PARENT_LEVEL = {Level.TOWNSHIP: Level.COUNTY, Level.VILLAGE: Level.TOWNSHIP}
+    PARENT_LEVEL = {
+        Level.CITY: Level.PROVINCE,
+        Level.COUNTY: Level.CITY,
+        Level.TOWNSHIP: Level.COUNTY,
+        Level.VILLAGE: Level.TOWNSHIP,
+    }
+    #: levels whose parent may be missing (a county deployed without the levels above it)
+    OPTIONAL_PARENT = {Level.COUNTY}
 
     code = models.CharField(
         _("administrative code"),
         max_length=12,
         unique=True,
-        help_text=_("6 digits for a county, 9 for a township, 12 for a village."),
+        help_text=_(
+            "2 digits for a province, 4 for a city, 6 for a county, 9 for a township, 12 for a village."
+        ),
     )
     name = models.CharField(_("name"), max_length=60)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
@@ -62,7 +76,9 @@ class Division(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    models.Q(level="county", code__length=6, parent__isnull=True)
+                    models.Q(level="province", code__length=2, parent__isnull=True)
+                    | models.Q(level="city", code__length=4, parent__isnull=False)
+                    | models.Q(level="county", code__length=6)
                     | models.Q(level="township", code__length=9, parent__isnull=False)
                     | models.Q(level="village", code__length=12, parent__isnull=False)
                 ),
@@ -78,7 +94,7 @@ class Division(models.Model):
         errors = {}
         if self.code and not CODE_PATTERN.match(self.code):
             errors["code"] = gettext(
-                "Administrative code “%(code)s” is malformed: use 6, 9 or 12 digits."
+                "Administrative code “%(code)s” is malformed: use 2, 4, 6, 9 or 12 digits."
             ) % {"code": self.code}
         elif self.code and self.level and len(self.code) != CODE_LENGTHS.get(self.level, 0):
             errors["code"] = gettext(
@@ -90,8 +106,10 @@ class Division(models.Model):
                 "actual": len(self.code),
             }
         expected_parent = self.PARENT_LEVEL.get(self.level)
-        if self.level == self.Level.COUNTY and self.parent_id:
-            errors["parent"] = gettext("A county has no parent division.")
+        if self.level == self.Level.PROVINCE and self.parent_id:
+            errors["parent"] = gettext("A province has no parent division.")
+        elif self.level in self.OPTIONAL_PARENT and not self.parent_id:
+            pass
         elif expected_parent and not self.parent_id:
             errors["parent"] = gettext("A %(level)s needs a parent %(parent)s.") % {
                 "level": self.Level(self.level).label,
@@ -152,6 +170,10 @@ class Role(models.TextChoices):
     VILLAGE_CADRE = "village_cadre", _("Village cadre")
     COUNTY_REVIEWER = "county_reviewer", _("County reviewer")
     COUNTY_AUDITOR = "county_auditor", _("County auditor")
+    CITY_REVIEWER = "city_reviewer", _("City reviewer")
+    CITY_AUDITOR = "city_auditor", _("City auditor")
+    PROVINCE_REVIEWER = "province_reviewer", _("Province reviewer")
+    PROVINCE_AUDITOR = "province_auditor", _("Province auditor")
 
 
 # The division level each role is attached to (DESIGN.md, "Who uses it").
@@ -161,6 +183,10 @@ ROLE_LEVEL = {
     Role.VILLAGE_CADRE: Division.Level.VILLAGE,
     Role.COUNTY_REVIEWER: Division.Level.COUNTY,
     Role.COUNTY_AUDITOR: Division.Level.COUNTY,
+    Role.CITY_REVIEWER: Division.Level.CITY,
+    Role.CITY_AUDITOR: Division.Level.CITY,
+    Role.PROVINCE_REVIEWER: Division.Level.PROVINCE,
+    Role.PROVINCE_AUDITOR: Division.Level.PROVINCE,
 }
 
 
@@ -238,7 +264,11 @@ class User(AbstractUser):
 
     @property
     def is_read_only(self) -> bool:
-        return self.role == Role.COUNTY_AUDITOR
+        """Auditors at every level, and every role above the county, change nothing
+        (``org.roles.READ_ONLY``)."""
+        from org.roles import READ_ONLY  # org.roles imports Role from here
+
+        return self.role in READ_ONLY
 
 
 class AccessLog(models.Model):

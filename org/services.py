@@ -49,7 +49,7 @@ def division_get_by_code(*, code: str, field: str = "division") -> Division:
     if not CODE_PATTERN.match(code):
         raise ValidationError(
             {
-                field: gettext("Administrative code “%(code)s” is malformed: use 6, 9 or 12 digits.")
+                field: gettext("Administrative code “%(code)s” is malformed: use 2, 4, 6, 9 or 12 digits.")
                 % {"code": code}
             }
         )

@@ -17,10 +17,19 @@ from django.views.decorators.http import require_GET, require_POST
 from common.jobs import job_enqueue
 from common.views import download_response
 from org.models import AccessLog, Division
-from org.roles import ACCESS_LOG_READERS, COUNTY, OFFICE, OFFICE_AND_COUNTY, OFFICE_AND_REVIEWER, has_role
+from org.roles import (
+    ABOVE_COUNTY,
+    ACCESS_LOG_READERS,
+    COUNTY,
+    COUNTY_AND_ABOVE,
+    OFFICE,
+    OFFICE_AND_COUNTY,
+    OFFICE_AND_REVIEWER,
+    has_role,
+)
 from org.selectors import division_choices, division_get
 from org.services import access_log_record
-from reports import history, permissions, selectors, services, sources, yearend
+from reports import history, permissions, rollup, selectors, services, sources, yearend
 from reports.models import MonthlyReport
 from reports.services import REPORT_FLOW
 
@@ -169,9 +178,20 @@ def report_file(request, pk: int, kind: str):
 @login_required
 @require_GET
 def dashboard(request):
-    """One address, the dashboard of the user's level."""
+    """One address, the dashboard of the user's level; ``?division=<pk>`` opens a city's,
+    county's or province's dashboard below the user (404 outside the user's scope)."""
     user = request.user
     today = timezone.localdate()
+    chosen = _dashboard_division(request)
+    if chosen is not None:
+        month = _month_param(request.GET.get("month"), services.previous_month(today))
+        context = {"month_value": f"{month:%Y-%m}", "chosen": chosen}
+        viewer = sources.unit_viewer(chosen)  # reads exactly the chosen division and below
+        if chosen.level == Division.Level.COUNTY:
+            data = selectors.county_dashboard(user=viewer, month=month)
+            return render(request, "reports/dashboard_county.html", {**data, **context})
+        data = rollup.rollup_dashboard(user=viewer, division=chosen, month=month)
+        return render(request, "reports/dashboard_rollup.html", {**data, **context})
     if user.is_superuser or has_role(user, *COUNTY):
         month = _month_param(request.GET.get("month"), services.previous_month(today))
         data = selectors.county_dashboard(user=user, month=month)
@@ -183,6 +203,29 @@ def dashboard(request):
         )
     data = selectors.village_dashboard(user=user, today=today)
     return render(request, "reports/dashboard_village.html", {**data, "today": today, "absent": _absent()})
+
+
+ROLLUP_LEVELS = (Division.Level.PROVINCE, Division.Level.CITY, Division.Level.COUNTY)
+
+
+def _dashboard_division(request) -> Division | None:
+    """The division whose dashboard is asked for: ``?division=<pk>`` (a province, city or county
+    in the user's scope, else 404), or a province / city user's own division."""
+    user = request.user
+    pk = request.GET.get("division")
+    if pk:
+        if not (user.is_superuser or has_role(user, *COUNTY_AND_ABOVE)):
+            raise Http404
+        try:
+            division = division_get(user=user, pk=int(pk))
+        except ValueError:
+            raise Http404 from None
+        if division.level not in ROLLUP_LEVELS:
+            raise Http404
+        return division
+    if has_role(user, *ABOVE_COUNTY) and not user.is_superuser:
+        return user.division
+    return None
 
 
 def _absent() -> list[str]:
@@ -332,7 +375,18 @@ def access_log(request):
 
 
 def _summary_division(request) -> Division:
+    """The division whose year-end summary is asked for: ``?division=<pk>`` (a province, city or
+    county in the user's scope, else 404), or the user's own division."""
     user = request.user
+    pk = request.GET.get("division") or request.POST.get("division")
+    if pk:
+        try:
+            division = division_get(user=user, pk=int(pk))
+        except ValueError:
+            raise Http404 from None
+        if division.level not in ROLLUP_LEVELS and division != user.division:
+            raise Http404
+        return division
     if user.is_superuser:
         division = division_choices(user=user, level=Division.Level.COUNTY).order_by("code").first()
     else:
@@ -340,6 +394,22 @@ def _summary_division(request) -> Division:
     if division is None or division.level == Division.Level.VILLAGE:
         raise PermissionDenied
     return division
+
+
+def _summary_reader(request, division: Division):
+    """Whose scope the summary's numbers are read in: the user's, or, for a division chosen
+    below the user, exactly that division (its counties' figures summed)."""
+    chosen = request.GET.get("division") or request.POST.get("division")
+    if not chosen or division == request.user.division:
+        return request.user
+    return sources.unit_viewer(division)
+
+
+def _summary_choices(user):
+    """The provinces, cities and counties a user above the county may choose (one query)."""
+    if not (user.is_superuser or has_role(user, *ABOVE_COUNTY)):
+        return []
+    return list(division_choices(user=user).filter(level__in=ROLLUP_LEVELS).order_by("code"))
 
 
 @login_required
@@ -363,9 +433,11 @@ def year_end(request):
             closing=request.POST.get("closing", ""),
         )
         messages.success(request, gettext("Saved."))
-        return HttpResponseRedirect(f"{reverse('reports:year-end')}?year={year}")
+        chosen = request.POST.get("division")
+        suffix = f"&division={division.pk}" if chosen else ""
+        return HttpResponseRedirect(f"{reverse('reports:year-end')}?year={year}{suffix}")
     summary = selectors.year_end_summary_get(user=request.user, division=division, year=year)
-    data = yearend.year_end_data(user=request.user, year=year, today=today)
+    data = yearend.year_end_data(user=_summary_reader(request, division), year=year, today=today)
     return render(
         request,
         "reports/year_end.html",
@@ -376,6 +448,7 @@ def year_end(request):
             "data": data,
             "may_edit": may_edit,
             "columns": yearend._columns(),
+            "division_choices": _summary_choices(request.user),
         },
     )
 
@@ -391,7 +464,7 @@ def year_end_file(request, kind: str):
     except ValueError:
         raise Http404 from None
     summary = selectors.year_end_summary_get(user=request.user, division=division, year=year)
-    data = yearend.year_end_data(user=request.user, year=year, today=today)
+    data = yearend.year_end_data(user=_summary_reader(request, division), year=year, today=today)
     if kind == "pdf":
         content = yearend.year_end_pdf(data=data, division=division, summary=summary)
     elif kind == "xlsx":

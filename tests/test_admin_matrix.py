@@ -35,7 +35,7 @@ from django.urls import URLPattern, reverse
 
 from org.admin_base import ScopedModelAdmin
 from org.models import Role, User
-from org.roles import ADMIN_ROLES
+from org.roles import ADMIN_ROLES, READ_ONLY
 
 ROLES = [*Role, "admin"]
 REGISTRY = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
@@ -58,7 +58,7 @@ class World:
 
 def _tree_and_users():
     from conftest import Tree
-    from org.tests.factories import DepartmentFactory, UserFactory, county, township, village
+    from org.tests.factories import DepartmentFactory, UserFactory, city, county, province, township, village
 
     c = county("341226", "民安县")
     t = township(c, "101", "城关镇")
@@ -80,6 +80,16 @@ def _tree_and_users():
         Role.COUNTY_AUDITOR: UserFactory(username="auditor", role=Role.COUNTY_AUDITOR, division=c),
         "admin": UserFactory(username="admin", role="", division=None, is_staff=True, is_superuser=True),
     }
+    # issue 17: above the county (安徽省 34, 阜阳市 3412: both counties are below them), reading only
+    anhui = province("34", "安徽省")
+    fuyang = city(anhui, "12", "阜阳市")
+    for role, division in (
+        (Role.CITY_REVIEWER, fuyang),
+        (Role.CITY_AUDITOR, fuyang),
+        (Role.PROVINCE_REVIEWER, anhui),
+        (Role.PROVINCE_AUDITOR, anhui),
+    ):
+        users[role] = UserFactory(username=role.value, role=role, division=division)
     # users outside every officer's scope but the county's: another county's staff
     UserFactory(username="staff_other", role=Role.TOWNSHIP_STAFF, division=ot)
     staff2 = UserFactory(username="staff2", full_name="同镇另一人", role=Role.TOWNSHIP_STAFF, division=t)
@@ -314,7 +324,7 @@ def _writer(model_admin, role):
         return False
     if role == "admin":
         return True
-    return role in model_admin.write_roles and role != Role.COUNTY_AUDITOR
+    return role in model_admin.write_roles and role not in READ_ONLY
 
 
 def _is_login_redirect(response):

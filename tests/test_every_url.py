@@ -11,9 +11,16 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
 from org.models import Role
+from org.roles import ABOVE_COUNTY
 from tests.url_cases import PUBLIC, SKIP, build_cases
 
-ROLES = [*Role, "admin"]
+# Issue 17's roles above the county (city, province) are not walked here yet: their prefix
+# holds both of the tree's counties, so url_cases' "outside" cases are inside for them (they
+# need cases from another city). Their scope, 404s and read-only rights are covered by
+# tests/test_scope_matrix.py, tests/test_admin_matrix.py, tests/test_transitions_matrix.py and
+# reports/tests/test_rollup.py.
+WALKED = [role for role in Role if role not in ABOVE_COUNTY]
+ROLES = [*WALKED, "admin"]
 # Names of divisions outside each role's scope: they must never appear on its pages.
 HIDDEN = {
     Role.TOWNSHIP_STAFF: ["陡沟镇", "南岗村", "邻县", "邻镇", "邻村", "外村民"],
@@ -73,7 +80,7 @@ def test_every_url_for_every_role(tree, users, role):
     assert _failures(_client(role, users), role, cases) == []
 
 
-@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("role", WALKED)
 def test_every_url_for_a_colleague_of_every_role(tree, users, role):
     """The same walk as a second user of the same role and division: every record of the cases
     was made by somebody else of that scope (the first user, a factory), and a colleague sees

@@ -213,6 +213,8 @@ def test_the_docstring_table_says_who_is_in_each_group():
     end = next(i for i in range(start, len(lines)) if not lines[i].strip())
     abbreviations = {"TS": "township_staff", "TL": "township_leader", "VC": "village_cadre"}
     abbreviations |= {"CR": "county_reviewer", "CA": "county_auditor"}
+    abbreviations |= {"MR": "city_reviewer", "MA": "city_auditor"}
+    abbreviations |= {"PR": "province_reviewer", "PA": "province_auditor"}
     columns = {header.index(f" {key} ") + 1: role for key, role in abbreviations.items()}
     rows = {}
     for line in lines[start + 1 : end]:

@@ -27,12 +27,30 @@ VISIBLE = {
     Role.VILLAGE_CADRE: {"village"},
     Role.COUNTY_REVIEWER: {"county", "township", "village", "village2", "township2", "village3"},
     Role.COUNTY_AUDITOR: {"county", "township", "village", "village2", "township2", "village3"},
+    # Issue 17: above the county (conftest's upper_users: 安徽省 34, 阜阳市 3412, whose prefix
+    # holds both counties): everything of the tree, and their own levels.
+    Role.CITY_REVIEWER: set(ALL) | {"city"},
+    Role.CITY_AUDITOR: set(ALL) | {"city"},
+    Role.PROVINCE_REVIEWER: set(ALL) | {"province", "city"},
+    Role.PROVINCE_AUDITOR: set(ALL) | {"province", "city"},
     "admin": set(ALL),
 }
+UPPER_CODES = {"province": "34", "city": "3412"}
+ABOVE = {Role.CITY_REVIEWER, Role.CITY_AUDITOR, Role.PROVINCE_REVIEWER, Role.PROVINCE_AUDITOR}
+
+
+@pytest.fixture
+def users(users, request):
+    """The conftest users, with the province and city users (and their divisions) only for
+    the roles above the county, so the other roles' trees stay as they were."""
+    callspec = getattr(request.node, "callspec", None)
+    if callspec and callspec.params.get("role") in ABOVE:
+        return {**users, **request.getfixturevalue("upper_users")}
+    return users
 
 
 def _codes(tree, names):
-    return {getattr(tree, name).code for name in names}
+    return {UPPER_CODES[name] if name in UPPER_CODES else getattr(tree, name).code for name in names}
 
 
 @pytest.mark.parametrize("role", list(VISIBLE))
@@ -85,7 +103,9 @@ def test_api_filters_cannot_widen_the_scope(tree, users, role):
     response = api.get("/api/v1/divisions/", {"code": tree.other_county.code, "page_size": 100})
     codes = {row["code"] for row in response.json()["results"]}
     assert codes == (
-        _codes(tree, ["other_county", "other_township", "other_village"]) if role == "admin" else set()
+        _codes(tree, ["other_county", "other_township", "other_village"])
+        if role == "admin" or role in ABOVE
+        else set()
     )
 
 

@@ -36,6 +36,11 @@ ROLES = (
     Role.VILLAGE_CADRE,
     Role.COUNTY_REVIEWER,
     Role.COUNTY_AUDITOR,
+    # issue 17: above the county, reading only (conftest's upper_users, over both counties)
+    Role.CITY_REVIEWER,
+    Role.CITY_AUDITOR,
+    Role.PROVINCE_REVIEWER,
+    Role.PROVINCE_AUDITOR,
     "admin",
 )
 OUTSIDERS = ("outsider_staff", "outsider_leader")  # same county, the other township
@@ -479,7 +484,8 @@ def _steps():
 
 
 @pytest.fixture
-def world(tree, users):
+def world(tree, users, upper_users):
+    users = {**users, **upper_users}
     twins = {
         role: UserFactory(username=f"{role}-twin", role=role, division=users[role].division)
         for role in ROLES[:-1]

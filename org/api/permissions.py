@@ -1,6 +1,5 @@
 from rest_framework import permissions
 
-from org.models import Role
 from org.roles import has_role
 from org.scoping import scope_prefix
 
@@ -8,7 +7,7 @@ from org.scoping import scope_prefix
 class RolePermission(permissions.BasePermission):
     """Every API user needs a scope (a role with a division, or superuser). Reading is open to
     every role inside its scope; writing to the roles a view lists in ``write_roles`` (none by
-    default), and never to the county auditor, who changes nothing."""
+    default), and never to a read-only user (auditors, everyone above the county)."""
 
     def has_permission(self, request, view):
         user = request.user
@@ -17,4 +16,4 @@ class RolePermission(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return True
         write_roles = tuple(getattr(view, "write_roles", ()))
-        return has_role(user, *write_roles) and user.role != Role.COUNTY_AUDITOR
+        return has_role(user, *write_roles) and not user.is_read_only

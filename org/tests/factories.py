@@ -15,8 +15,16 @@ class DivisionFactory(factory.django.DjangoModelFactory):
     parent = None
 
 
-def county(code="341226", name="民安县"):
-    return DivisionFactory(code=code, name=name, level=Division.Level.COUNTY)
+def province(code="34", name="安徽省"):
+    return DivisionFactory(code=code, name=name, level=Division.Level.PROVINCE)
+
+
+def city(parent, suffix="12", name="阜阳市"):
+    return DivisionFactory(code=parent.code + suffix, name=name, level=Division.Level.CITY, parent=parent)
+
+
+def county(code="341226", name="民安县", parent=None):
+    return DivisionFactory(code=code, name=name, level=Division.Level.COUNTY, parent=parent)
 
 
 def township(parent, suffix="101", name=None):

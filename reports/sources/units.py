@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from org.models import Division, Role, User
 
 VIEWER_ROLE = {
+    Division.Level.PROVINCE: Role.PROVINCE_AUDITOR,
+    Division.Level.CITY: Role.CITY_AUDITOR,
     Division.Level.COUNTY: Role.COUNTY_AUDITOR,
     Division.Level.TOWNSHIP: Role.TOWNSHIP_STAFF,
     Division.Level.VILLAGE: Role.VILLAGE_CADRE,
