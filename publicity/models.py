@@ -497,7 +497,7 @@ class SurveyQuerySet(ScopedQuerySet):
         prefix = scope_prefix(user)
         if prefix is None:
             return self.none()
-        ancestors = [prefix[:length] for length in (6, 9) if len(prefix) > length]
+        ancestors = [prefix[:length] for length in (2, 4, 6, 9) if len(prefix) > length]
         return self.filter(scope_q(user, "division") | models.Q(division__code__in=ancestors))
 
 
