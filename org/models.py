@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from org.querysets import ScopedQuerySet
+from org.roles import READ_ONLY, Role
 
 models.CharField.register_lookup(Length)
 
@@ -164,18 +165,6 @@ class Department(models.Model):
         return self.name
 
 
-class Role(models.TextChoices):
-    TOWNSHIP_STAFF = "township_staff", _("Township staff")
-    TOWNSHIP_LEADER = "township_leader", _("Township leader")
-    VILLAGE_CADRE = "village_cadre", _("Village cadre")
-    COUNTY_REVIEWER = "county_reviewer", _("County reviewer")
-    COUNTY_AUDITOR = "county_auditor", _("County auditor")
-    CITY_REVIEWER = "city_reviewer", _("City reviewer")
-    CITY_AUDITOR = "city_auditor", _("City auditor")
-    PROVINCE_REVIEWER = "province_reviewer", _("Province reviewer")
-    PROVINCE_AUDITOR = "province_auditor", _("Province auditor")
-
-
 # The division level each role is attached to (DESIGN.md, "Who uses it").
 ROLE_LEVEL = {
     Role.TOWNSHIP_STAFF: Division.Level.TOWNSHIP,
@@ -266,8 +255,6 @@ class User(AbstractUser):
     def is_read_only(self) -> bool:
         """Auditors at every level, and every role above the county, change nothing
         (``org.roles.READ_ONLY``)."""
-        from org.roles import READ_ONLY  # org.roles imports Role from here
-
         return self.role in READ_ONLY
 
 

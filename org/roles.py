@@ -53,9 +53,22 @@ that prepare, approve or record, and not in COUNTY, the county's own level.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from org.models import Role
+
+class Role(models.TextChoices):
+    TOWNSHIP_STAFF = "township_staff", _("Township staff")
+    TOWNSHIP_LEADER = "township_leader", _("Township leader")
+    VILLAGE_CADRE = "village_cadre", _("Village cadre")
+    COUNTY_REVIEWER = "county_reviewer", _("County reviewer")
+    COUNTY_AUDITOR = "county_auditor", _("County auditor")
+    CITY_REVIEWER = "city_reviewer", _("City reviewer")
+    CITY_AUDITOR = "city_auditor", _("City auditor")
+    PROVINCE_REVIEWER = "province_reviewer", _("Province reviewer")
+    PROVINCE_AUDITOR = "province_auditor", _("Province auditor")
+
 
 # --- single steps ---------------------------------------------------------------------------
 PREPARERS = frozenset({Role.TOWNSHIP_STAFF})
