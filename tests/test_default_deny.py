@@ -120,7 +120,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("publicity/selectors.py", "project_counts", "Project"): (
         "how many projects each given unit leads (quota arithmetic, a count)"
     ),
-    ("publicity/selectors.py", "quota_rows", "InfoSubmission"): (
+    ("publicity/selectors.py", "_submission_counts", "InfoSubmission"): (
         "counts of submissions per given unit and kind (quota arithmetic, no content)"
     ),
     # The public column (no login): published items only, personal data masked in the snapshot.
