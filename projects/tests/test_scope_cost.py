@@ -45,8 +45,8 @@ def _rule(user, project) -> bool:
 
 
 @pytest.mark.parametrize("role", list(VISIBLE))
-def test_visible_projects_and_their_funds_follow_the_rule(world, users, role):
-    user = users[role]
+def test_visible_projects_and_their_funds_follow_the_rule(world, users, upper_users, role):
+    user = {**users, **upper_users}[role]
     for project in world.values():
         FundMovementFactory(fund_line=FundLineFactory(project=project))
     expected = {p.pk for p in world.values() if _rule(user, p)}
