@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import pytest
 
 from org.models import Role
+from org.roles import ABOVE_COUNTY
 from org.tests.factories import DepartmentFactory, UserFactory, city, county, province, township, village
 
 
@@ -56,8 +57,17 @@ def tree(db):
 
 
 @pytest.fixture
-def users(tree):
-    """One user per role in the tree's first county/township/village, plus the administrator."""
+def users(tree, request):
+    """One user per role in the tree's first county/township/village, plus the administrator;
+    a test parametrised by a ``role`` above the county also gets the province and city users
+    (``upper_users``), so the other roles' trees stay as they were."""
+    callspec = getattr(request.node, "callspec", None)
+    if callspec and callspec.params.get("role") in ABOVE_COUNTY:
+        return {**_county_users(tree), **request.getfixturevalue("upper_users")}
+    return _county_users(tree)
+
+
+def _county_users(tree):
     return {
         Role.TOWNSHIP_STAFF: UserFactory(username="staff", role=Role.TOWNSHIP_STAFF, division=tree.township),
         Role.TOWNSHIP_LEADER: UserFactory(

@@ -39,16 +39,6 @@ UPPER_CODES = {"province": "34", "city": "3412"}
 ABOVE = {Role.CITY_REVIEWER, Role.CITY_AUDITOR, Role.PROVINCE_REVIEWER, Role.PROVINCE_AUDITOR}
 
 
-@pytest.fixture
-def users(users, request):
-    """The conftest users, with the province and city users (and their divisions) only for
-    the roles above the county, so the other roles' trees stay as they were."""
-    callspec = getattr(request.node, "callspec", None)
-    if callspec and callspec.params.get("role") in ABOVE:
-        return {**users, **request.getfixturevalue("upper_users")}
-    return users
-
-
 def _codes(tree, names):
     return {UPPER_CODES[name] if name in UPPER_CODES else getattr(tree, name).code for name in names}
 

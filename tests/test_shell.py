@@ -176,8 +176,8 @@ def test_seed_demo_is_idempotent_and_sized(db):
     assert Division.objects.filter(level="township").count() == 1
     assert Division.objects.filter(level="village").count() == 10
     assert (
-        User.objects.filter(username__startswith="demo-").count() == 7
-    )  # five roles, the second officer (demo-checker), the administrator
+        User.objects.filter(username__startswith="demo-").count() == 11
+    )  # five roles, the second officer (demo-checker), four above the county, the administrator
     call_command("seed_demo", profile="county", only="org", verbosity=0)
     call_command("seed_demo", profile="county", only="org", verbosity=0)
     assert Division.objects.filter(level="county").count() == 1
@@ -192,6 +192,10 @@ def test_seed_demo_is_idempotent_and_sized(db):
         "demo-cadre": "village",
         "demo-reviewer": "county",
         "demo-auditor": "county",
+        "demo-city-reviewer": "city",
+        "demo-city-auditor": "city",
+        "demo-province-reviewer": "province",
+        "demo-province-auditor": "province",
     }
     for username, level in expected.items():
         user = User.objects.get(username=username)
@@ -209,6 +213,8 @@ def test_demo_users_see_exactly_their_scope(client, db):
         "demo-cadre": 1,
         "demo-reviewer": 139,
         "demo-auditor": 139,
+        "demo-city-reviewer": 139,
+        "demo-province-auditor": 139,
         "demo-admin": 139,
     }
     for username, villages in expected_villages.items():
