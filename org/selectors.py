@@ -1,6 +1,7 @@
 """Reads of the org app. Everything goes through the user's scope; outside it answers 404."""
 
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from org.models import Department, Division, User
@@ -24,7 +25,10 @@ def division_choices(*, user, level: str | None = None):
 
 
 def division_get(*, user, pk: int) -> Division:
-    """The division, or Http404 when it does not exist or lies outside the user's scope."""
+    """The division, or Http404 when it does not exist or lies outside the user's scope (or the
+    number typed is no key at all: beyond the bigint range PostgreSQL would refuse the query)."""
+    if not 0 < pk < 2**63:
+        raise Http404
     return get_object_or_404(Division.objects.visible_to(user).select_related("parent"), pk=pk)
 
 
